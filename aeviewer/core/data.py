@@ -1,0 +1,204 @@
+"""Images in, validated arrays out.
+
+Files are decoded with Pillow, checked, converted to the working colour mode and
+resized once to the working size. Nothing here touches Qt or torch, so it runs on
+any thread and is tested without a window.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+IMAGE_SUFFIXES = frozenset(
+    {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
+)
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_PIXELS = 80_000_000  # ~ a 10k x 8k photo; larger is refused, not decoded
+
+
+class Split(enum.IntEnum):
+    """Where an image came from; decides its colour and whether it is trained on."""
+
+    TRAIN = 0
+    TEST = 1
+    DROPPED = 2
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A file that could not be used, and why, in words a person understands."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class ImageSet:
+    """Images at working size with their origin.
+
+    ``images`` is uint8 (N, H, W, C). ``labels`` is 0 (normal), 1 (anomalous) or
+    -1 (unknown) per image.
+    """
+
+    images: np.ndarray
+    paths: list[str]
+    splits: np.ndarray
+    labels: np.ndarray = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        n = len(self.images)
+        if self.images.ndim != 4 or self.images.dtype != np.uint8:
+            raise ValueError("images must be a uint8 array of shape (N, H, W, C)")
+        if self.labels is None:
+            self.labels = np.full(n, -1, np.int8)
+        self.splits = np.asarray(self.splits, np.int8)
+        self.labels = np.asarray(self.labels, np.int8)
+        if not (len(self.paths) == len(self.splits) == len(self.labels) == n):
+            raise ValueError("images, paths, splits and labels must have the same length")
+
+    @classmethod
+    def empty(cls, size: int, channels: int) -> ImageSet:
+        return cls(np.zeros((0, size, size, channels), np.uint8), [], np.zeros(0, np.int8))
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    @property
+    def size(self) -> int:
+        return int(self.images.shape[1])
+
+    @property
+    def channels(self) -> int:
+        return int(self.images.shape[3])
+
+    def indices(self, split: Split) -> np.ndarray:
+        return np.flatnonzero(self.splits == split)
+
+    def extend(self, other: ImageSet) -> range:
+        """Append ``other`` (same working size); returns the new indices."""
+        if len(other) and other.images.shape[1:] != self.images.shape[1:]:
+            raise ValueError(
+                f"image shape {other.images.shape[1:]} does not match {self.images.shape[1:]}"
+            )
+        start = len(self)
+        self.images = np.concatenate([self.images, other.images])
+        self.paths = self.paths + list(other.paths)
+        self.splits = np.concatenate([self.splits, other.splits])
+        self.labels = np.concatenate([self.labels, other.labels])
+        return range(start, len(self))
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    images: ImageSet
+    failures: list[Failure]
+
+
+def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Failure]]:
+    """Files stay files, folders become their image files (recursively, sorted)."""
+    files: list[Path] = []
+    failures: list[Failure] = []
+    for raw in paths:
+        p = Path(raw)
+        if p.is_dir():
+            found = sorted(
+                f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
+            )
+            if not found:
+                failures.append(Failure(str(p), "folder holds no image files"))
+            files.extend(found)
+        elif p.is_file():
+            files.append(p)
+        else:
+            failures.append(Failure(str(p), "no such file or folder"))
+    return files, failures
+
+
+def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.ndarray:
+    """Read one file as uint8 (size, size, channels); raises ValueError with a reason."""
+    p = Path(path)
+    try:
+        nbytes = p.stat().st_size
+    except OSError as exc:
+        raise ValueError(f"cannot read file ({exc.strerror or exc})") from exc
+    if nbytes == 0:
+        raise ValueError("file is empty")
+    if nbytes > MAX_FILE_BYTES:
+        raise ValueError(f"file is too large ({nbytes / 2**20:.0f} MiB)")
+    try:
+        with Image.open(p) as im:
+            w, h = im.size
+            if w * h > MAX_PIXELS:
+                raise ValueError(f"image is too large ({w}x{h} pixels)")
+            if w == 0 or h == 0:
+                raise ValueError("image has no pixels")
+            im.load()
+            im = im.convert("RGB" if channels == 3 else "L")
+            return to_working_size(np.asarray(im), size)
+    except UnidentifiedImageError:
+        raise ValueError("not an image Pillow can read") from None
+    except Image.DecompressionBombError:
+        raise ValueError("image is too large") from None
+    except (OSError, SyntaxError) as exc:
+        raise ValueError(f"image is damaged or truncated ({exc})") from None
+
+
+def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Centre-crop to square and resize with antialiasing; keeps a channel axis."""
+    if pixels.ndim == 2:
+        pixels = pixels[..., None]
+    h, w = pixels.shape[:2]
+    side = min(h, w)
+    top, left = (h - side) // 2, (w - side) // 2
+    square = np.ascontiguousarray(pixels[top : top + side, left : left + side])
+    mode_img = Image.fromarray(square[..., 0] if square.shape[2] == 1 else square)
+    if side != size:
+        mode_img = mode_img.resize((size, size), Image.Resampling.LANCZOS)
+    out = np.asarray(mode_img, dtype=np.uint8)
+    return out[..., None] if out.ndim == 2 else out
+
+
+def load_images(
+    paths: Iterable[str | os.PathLike[str]],
+    size: int,
+    channels: int,
+    split: Split = Split.DROPPED,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> LoadResult:
+    """Decode every image under ``paths``; bad files become Failures, never exceptions.
+
+    ``progress(done, total)`` is called as files are read; ``cancelled()`` is
+    polled between files and stops the load early (what was read is returned).
+    """
+    files, failures = expand_paths(paths)
+    arrays: list[np.ndarray] = []
+    names: list[str] = []
+    for i, f in enumerate(files):
+        if cancelled is not None and cancelled():
+            break
+        try:
+            arrays.append(decode_image(f, size, channels))
+            names.append(str(f))
+        except ValueError as exc:
+            failures.append(Failure(str(f), str(exc)))
+        if progress is not None:
+            progress(i + 1, len(files))
+    stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
+    return LoadResult(ImageSet(stack, names, np.full(len(names), split, np.int8)), failures)
+
+
+def iter_batches(n: int, batch_size: int) -> Iterator[slice]:
+    for start in range(0, n, batch_size):
+        yield slice(start, min(start + batch_size, n))

@@ -1,0 +1,31 @@
+"""Built-in datasets that need no files or downloads."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.demos.bananas import make_bananas
+
+DEMO_SIZE = 64
+
+
+def banana_imageset(
+    n_train: int = 512, n_test: int = 48, size: int = DEMO_SIZE, seed: int = 0
+) -> ImageSet:
+    """Ripe bananas to train on; ripe and rotten ones held back as test images.
+
+    Labels: 0 = ripe (normal), 1 = rotten (anomalous).
+    """
+    demo = make_bananas(n_train, n_test, n_test, size=size, seed=seed)
+    images = np.concatenate([demo.train, demo.test_ripe, demo.test_rotten])
+    paths = (
+        [f"demo/ripe/train-{i:04d}" for i in range(len(demo.train))]
+        + [f"demo/ripe/test-{i:04d}" for i in range(len(demo.test_ripe))]
+        + [f"demo/rotten/test-{i:04d}" for i in range(len(demo.test_rotten))]
+    )
+    splits = np.array(
+        [Split.TRAIN] * len(demo.train) + [Split.TEST] * (len(demo.test_ripe) + len(demo.test_rotten))
+    )
+    labels = np.array([0] * (len(demo.train) + len(demo.test_ripe)) + [1] * len(demo.test_rotten))
+    return ImageSet(images, paths, splits, labels)

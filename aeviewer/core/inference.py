@@ -1,0 +1,99 @@
+"""Running a model over images: the numbers and pictures the views show.
+
+Results are immutable numpy copies, safe to hand from the torch thread to the
+GUI thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from aeviewer.core.data import iter_batches
+from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.scoring import difference_map, heat_scale, mse_score
+
+EVAL_BATCH = 256
+HEAT_SAMPLE_IMAGES = 256  # enough training maps for a steady percentile
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Codes and errors for a set of images under one model."""
+
+    codes: np.ndarray  # (N, K) float32
+    errors: np.ndarray  # (N,) float32, mean squared error
+    heat_scale: float | None  # from the rows asked for, if any
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """One image in detail, for the compare panel."""
+
+    model_id: int
+    index: int
+    input: np.ndarray  # (H, W, C) float32 in [0, 1]
+    recon: np.ndarray  # (H, W, C) float32 in [0, 1]
+    difference: np.ndarray  # (H, W) float32
+    error: float
+
+
+@torch.no_grad()
+def _forward(model: Autoencoder, images: np.ndarray, device: torch.device):
+    """Yield (inputs, recons, codes) as numpy, batch by batch, in eval mode."""
+    was_training = model.training
+    model.eval()
+    try:
+        for sl in iter_batches(len(images), EVAL_BATCH):
+            x = to_tensor(images[sl], device)
+            recon, z = model(x)
+            yield (
+                x.permute(0, 2, 3, 1).cpu().numpy(),
+                recon.permute(0, 2, 3, 1).cpu().numpy(),
+                z.cpu().numpy(),
+            )
+    finally:
+        model.train(was_training)
+
+
+def score_images(
+    model: Autoencoder,
+    images: np.ndarray,
+    device: torch.device,
+    heat_rows: np.ndarray | None = None,
+) -> Scores:
+    """Codes and errors for every image; the heat scale from ``heat_rows`` (training images)."""
+    heat = set((heat_rows if heat_rows is not None else [])[:HEAT_SAMPLE_IMAGES].tolist())
+    errors: list[np.ndarray] = []
+    codes: list[np.ndarray] = []
+    heat_maps: list[np.ndarray] = []
+    offset = 0
+    for x, r, z in _forward(model, images, device):
+        errors.append(mse_score(x, r))
+        codes.append(z)
+        local = [i for i in range(len(x)) if offset + i in heat]
+        if local:
+            heat_maps.append(difference_map(x[local], r[local]))
+        offset += len(x)
+    if not errors:
+        return Scores(np.zeros((0, model.config.latent_dim), np.float32), np.zeros(0, np.float32), None)
+    return Scores(
+        codes=np.concatenate(codes).astype(np.float32),
+        errors=np.concatenate(errors).astype(np.float32),
+        heat_scale=heat_scale(np.concatenate(heat_maps)) if heat_maps else None,
+    )
+
+
+def inspect(model: Autoencoder, images: np.ndarray, index: int, device: torch.device, model_id: int = 0) -> Inspection:
+    """Input, reconstruction and difference for one image."""
+    (x, r, _), = _forward(model, images[index : index + 1], device)
+    return Inspection(
+        model_id=model_id,
+        index=index,
+        input=x[0],
+        recon=r[0],
+        difference=difference_map(x[0], r[0]),
+        error=float(mse_score(x[0], r[0])),
+    )

@@ -1,0 +1,58 @@
+"""Latent codes to 2-D points that do not jump around between updates.
+
+Codes of size 1 and 2 are drawn as they are. Larger codes are projected on
+their first two principal components. PCA's axes have no inherent sign and
+swap order when two variances cross, which makes a live plot flip; so each new
+basis is matched to the previous one (order and sign) before it is used.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class StableProjection:
+    """Call ``fit_transform`` with each new set of codes; the axes stay put."""
+
+    def __init__(self) -> None:
+        self._basis: np.ndarray | None = None  # (2, K)
+
+    def reset(self) -> None:
+        self._basis = None
+
+    def fit_transform(self, codes: np.ndarray, fit_rows: np.ndarray | None = None) -> np.ndarray:
+        """Project ``codes`` (N, K) to (N, 2); the axes are fitted on ``fit_rows``."""
+        codes = np.asarray(codes, np.float32)
+        n, k = codes.shape
+        if k == 1:
+            return np.column_stack([codes[:, 0], np.zeros(n, np.float32)])
+        if k == 2:
+            return codes.copy()
+        ref = codes if fit_rows is None or len(fit_rows) < 2 else codes[fit_rows]
+        mean = ref.mean(axis=0)
+        basis = self._principal_axes(ref - mean)
+        self._basis = basis = self._align(basis)
+        return ((codes - mean) @ basis.T).astype(np.float32)
+
+    @staticmethod
+    def _principal_axes(centred: np.ndarray) -> np.ndarray:
+        if len(centred) < 2:
+            basis = np.zeros((2, centred.shape[1]), np.float32)
+            basis[0, 0] = basis[1, 1] = 1.0
+            return basis
+        # SVD of the centred data: rows of vt are the principal axes.
+        _, _, vt = np.linalg.svd(centred.astype(np.float64), full_matrices=False)
+        return vt[:2].astype(np.float32)
+
+    def _align(self, basis: np.ndarray) -> np.ndarray:
+        prev = self._basis
+        if prev is None or prev.shape != basis.shape:
+            # First fit: make the largest loading of each axis positive, a fixed convention.
+            signs = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
+            return basis * np.where(signs == 0, 1, signs)[:, None]
+        overlap = prev @ basis.T  # (2, 2): how much new axis j looks like old axis i
+        if abs(overlap[0, 1]) + abs(overlap[1, 0]) > abs(overlap[0, 0]) + abs(overlap[1, 1]):
+            basis = basis[::-1].copy()
+            overlap = overlap[:, ::-1]
+        signs = np.sign(np.diag(overlap))
+        return basis * np.where(signs == 0, 1, signs)[:, None]

@@ -1,0 +1,147 @@
+"""The training loop as a plain generator, and the control flags that steer it.
+
+``train_steps`` yields one immutable ``Step`` per batch. The consumer decides
+what happens between batches: the GUI worker serves inference requests and
+pauses simply by not pulling the next step; the CLI just iterates. Stopping is a
+``threading.Event`` checked before every batch, so a stop lands within one batch.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from aeviewer.core.model import Autoencoder, to_tensor
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not (0 < self.learning_rate < 1):
+            raise ValueError("learning rate must be between 0 and 1")
+
+
+class RunControl:
+    """Stop and pause flags, safe to set from any thread."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._resume = threading.Event()
+        self._resume.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._resume.set()  # a paused run must wake up to notice the stop
+
+    def pause(self) -> None:
+        if not self._stop.is_set():
+            self._resume.clear()
+
+    def resume(self) -> None:
+        self._resume.set()
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._resume.is_set()
+
+    def wait_while_paused(self, timeout: float) -> bool:
+        """Block up to ``timeout`` s while paused; True once running again."""
+        return self._resume.wait(timeout)
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one batch did. ``compute_seconds`` excludes time spent paused."""
+
+    epoch: int  # 0-based
+    epochs: int
+    batch: int  # 0-based, within the epoch
+    batches_per_epoch: int
+    loss: float
+    images_seen: int
+    images_total: int
+    compute_seconds: float
+    rows: np.ndarray  # which training images this batch held
+    codes: np.ndarray  # their codes (B, K), a by-product of the forward pass
+    errors: np.ndarray  # their mean squared errors (B,)
+
+    @property
+    def fraction_done(self) -> float:
+        return self.images_seen / max(self.images_total, 1)
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images_seen / self.compute_seconds if self.compute_seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float:
+        rate = self.images_per_second
+        return (self.images_total - self.images_seen) / rate if rate > 0 else float("inf")
+
+
+def train_steps(
+    model: Autoencoder,
+    images: np.ndarray,
+    config: TrainConfig,
+    device: torch.device,
+    control: RunControl | None = None,
+) -> Iterator[Step]:
+    """Train ``model`` on uint8 ``images`` (N, H, W, C); yield after every batch.
+
+    The data moves to ``device`` once. Shuffling is seeded by ``config.seed``.
+    """
+    n = len(images)
+    if n == 0:
+        raise ValueError("there are no training images")
+    model.to(device).train()
+    data = to_tensor(images, device)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    generator = torch.Generator(device="cpu").manual_seed(config.seed)
+    batches = (n + config.batch_size - 1) // config.batch_size
+    total = n * config.epochs
+    seen = 0
+    compute = 0.0
+    try:
+        for epoch in range(config.epochs):
+            order = torch.randperm(n, generator=generator).to(device)
+            for b in range(batches):
+                if control is not None and control.stop_requested:
+                    return
+                t0 = time.perf_counter()
+                rows = order[b * config.batch_size : (b + 1) * config.batch_size]
+                x = data[rows]
+                recon, z = model(x)
+                per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
+                loss = per_image.mean()
+                optimiser.zero_grad(set_to_none=True)
+                loss.backward()
+                optimiser.step()
+                loss_value = float(loss.detach())  # syncs with the device
+                compute += time.perf_counter() - t0
+                seen += len(x)
+                yield Step(
+                    epoch, config.epochs, b, batches, loss_value, seen, total, compute,
+                    rows=rows.cpu().numpy(),
+                    codes=z.detach().cpu().numpy(),
+                    errors=per_image.detach().cpu().numpy(),
+                )
+    finally:
+        model.eval()

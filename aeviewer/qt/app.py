@@ -1,0 +1,84 @@
+"""Start the desktop app: arguments, QApplication, the window, uncaught errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from aeviewer import __version__
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+# Installed wheels carry resources/ inside the package; a source checkout has it at the top.
+RESOURCES = next((p for p in (_PACKAGE / "resources", _PACKAGE.parent / "resources") if p.is_dir()), _PACKAGE)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="aeviewer",
+        description="Watch an autoencoder learn. Opens on the built-in banana demo; "
+        "PATHs (images or folders) are loaded next to it.",
+    )
+    p.add_argument("paths", nargs="*", metavar="PATH", help="image files or folders to open")
+    p.add_argument("--latent", type=int, default=16, metavar="K", help="bottleneck size (default 16)")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="training epochs")
+    p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    p.add_argument("--no-train", action="store_true", help="do not start training the demo")
+    p.add_argument("--version", action="version", version=f"aeviewer {__version__}")
+    return p.parse_args(list(argv))
+
+
+def _install_excepthook() -> None:
+    """An error in a GUI callback shows a message instead of killing the app."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def hook(exc_type, exc, tb) -> None:
+        text = "".join(traceback.format_exception(exc_type, exc, tb))
+        sys.stderr.write(text)
+        app = QApplication.instance()
+        if app is None:
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", f"{exc_type.__name__}: {exc}")
+        box.setDetailedText(text)
+        box.setModal(False)
+        box.show()
+        hook.box = box  # type: ignore[attr-defined]
+
+    sys.excepthook = hook
+
+
+def create_window(args: argparse.Namespace):
+    from aeviewer.core.model import ModelConfig
+    from aeviewer.qt.main_window import MainWindow
+
+    window = MainWindow(
+        ModelConfig(latent_dim=max(1, args.latent)),
+        device=args.device,
+        autostart=not args.no_train,
+        epochs=args.epochs,
+    )
+    window.load_demo()
+    if args.paths:
+        window.open_paths(args.paths)
+    return window
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("aeviewer")
+    app.setApplicationDisplayName("aeviewer")
+    app.setDesktopFileName("aeviewer")
+    icon = RESOURCES / "aeviewer.svg"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    _install_excepthook()
+    window = create_window(args)
+    window.resize(1400, 860)
+    window.show()
+    return app.exec()

@@ -1,0 +1,77 @@
+"""Input | reconstruction | difference for the selected image.
+
+The difference heatmap uses one fixed colour scale taken from the training
+images (see core.scoring.heat_scale), shown by a colour bar, so a normal image
+looks calm and an unusual one lights up.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+HEAT_COLOURS = "inferno"
+
+
+def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.ViewBox, pg.ImageItem]:
+    layout.addLabel(title, row=0, col=col, size="10pt")
+    box = layout.addViewBox(row=1, col=col, lockAspect=True, enableMouse=False, invertY=True)
+    item = pg.ImageItem(axisOrder="row-major")
+    box.addItem(item)
+    return box, item
+
+
+class ComparePanel(QWidget):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        self.view.ci.setSpacing(6)
+        self._boxes: list[pg.ViewBox] = []
+        self._items: list[pg.ImageItem] = []
+        for col, title in enumerate(["Input", "Reconstruction", "Difference"]):
+            box, item = _image_box(self.view.ci, title, col)
+            self._boxes.append(box)
+            self._items.append(item)
+        self.colour_bar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12,
+            label="|input − reconstruction|",
+        )
+        self.colour_bar.setImageItem(self._items[2])
+        self.view.ci.addItem(self.colour_bar, row=1, col=3)
+        self.caption = QLabel("Select an image in the gallery or a point in the latent plot.")
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.caption.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.caption)
+        self.shown_index: int | None = None
+        self.heat_scale = 1.0
+
+    def set_heat_scale(self, top: float) -> None:
+        self.heat_scale = float(top)
+        self.colour_bar.setLevels(values=(0.0, self.heat_scale))
+
+    def show_images(self, index: int, input_: np.ndarray, recon: np.ndarray, difference: np.ndarray) -> None:
+        """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference."""
+        self.shown_index = index
+        for item, pixels in zip(self._items[:2], (input_, recon), strict=True):
+            if pixels.shape[-1] == 1:
+                pixels = pixels[..., 0]
+            item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
+        self._items[2].setImage(np.ascontiguousarray(difference, np.float32), autoLevels=False)
+        self.colour_bar.setLevels(values=(0.0, self.heat_scale))
+        for box in self._boxes:
+            box.autoRange(padding=0.0)
+
+    def set_caption(self, html: str) -> None:
+        self.caption.setText(html)
+
+    def clear(self) -> None:
+        self.shown_index = None
+        for item in self._items:
+            item.clear()
+        self.set_caption("Select an image in the gallery or a point in the latent plot.")

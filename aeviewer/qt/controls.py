@@ -1,0 +1,165 @@
+"""Controls: the bottleneck slider, training settings, Train / Pause / Stop, progress."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QLabeledSlider
+
+MAX_LATENT = 128
+SLIDER_SETTLE_MS = 400  # rebuild only once the slider stops moving
+
+
+def compression_text(latent_dim: int, input_values: int) -> str:
+    """How much of the picture the code keeps, in words."""
+    ratio = input_values / latent_dim
+    share = 100.0 * latent_dim / input_values
+    return (
+        f"The code keeps <b>{latent_dim}</b> number{'s' if latent_dim != 1 else ''} of "
+        f"{input_values:,} pixel values: <b>{share:.2g}%</b> of the input, "
+        f"{ratio:,.0f}× smaller."
+    )
+
+
+def duration_text(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "…"
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
+
+
+class Controls(QWidget):
+    latent_dim_chosen = Signal(int)  # after the slider settles
+    train_requested = Signal()
+    pause_toggled = Signal(bool)
+    stop_requested = Signal()
+    device_chosen = Signal(str)
+
+    def __init__(self, latent_dim: int, input_values: int, parent=None) -> None:
+        super().__init__(parent)
+        self.input_values = input_values
+
+        model_box = QGroupBox("Bottleneck")
+        self.slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(1, MAX_LATENT)
+        self.slider.setValue(latent_dim)
+        self.slider.setToolTip("Size of the code the image is squeezed through. Smaller = more compression.")
+        self.compression = QLabel()
+        self.compression.setWordWrap(True)
+        self.compression.setTextFormat(Qt.TextFormat.RichText)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SLIDER_SETTLE_MS)
+        self._settle.timeout.connect(lambda: self.latent_dim_chosen.emit(self.slider.value()))
+        self.slider.valueChanged.connect(self._slider_moved)
+        mv = QVBoxLayout(model_box)
+        mv.addWidget(self.slider)
+        mv.addWidget(self.compression)
+        self._show_compression(latent_dim)
+
+        train_box = QGroupBox("Training")
+        form = QFormLayout()
+        self.device = QComboBox()
+        self.device.addItem("Automatic", "auto")
+        self.device.addItem("CPU", "cpu")
+        self.device.setToolTip("Automatic uses the GPU when PyTorch sees one.")
+        self.device.currentIndexChanged.connect(lambda _i: self.device_chosen.emit(self.device.currentData()))
+        self.device_label = QLabel()
+        self.epochs = QSpinBox()
+        self.epochs.setRange(1, 10_000)
+        self.epochs.setValue(40)
+        self.learning_rate = QDoubleSpinBox()
+        self.learning_rate.setDecimals(5)
+        self.learning_rate.setRange(1e-5, 0.1)
+        self.learning_rate.setSingleStep(1e-4)
+        self.learning_rate.setValue(2e-3)
+        form.addRow("Device", self.device)
+        form.addRow("", self.device_label)
+        form.addRow("Epochs", self.epochs)
+        form.addRow("Learning rate", self.learning_rate)
+
+        self.train_button = QPushButton("Train")
+        self.train_button.setToolTip("Train a fresh model with these settings.")
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setCheckable(True)
+        self.stop_button = QPushButton("Stop")
+        self.train_button.clicked.connect(self.train_requested)
+        self.pause_button.toggled.connect(self._pause_toggled)
+        self.stop_button.clicked.connect(self.stop_requested)
+        buttons = QHBoxLayout()
+        for b in (self.train_button, self.pause_button, self.stop_button):
+            buttons.addWidget(b)
+
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFormat("idle")
+        self.progress.setTextVisible(True)
+        self.rate = QLabel(" ")
+
+        tv = QVBoxLayout(train_box)
+        tv.addLayout(form)
+        tv.addLayout(buttons)
+        tv.addWidget(self.progress)
+        tv.addWidget(self.rate)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(model_box)
+        layout.addWidget(train_box)
+        self.set_running(False)
+
+    def offer_cuda(self, available: bool) -> None:
+        """The worker knows (torch loads there); add CUDA to the choices once it says so."""
+        if available and self.device.findData("cuda") < 0:
+            self.device.blockSignals(True)
+            self.device.addItem("CUDA (GPU)", "cuda")
+            self.device.blockSignals(False)
+
+    # -- slider ---------------------------------------------------------------
+    def _slider_moved(self, value: int) -> None:
+        self._show_compression(value)
+        self._settle.start()
+
+    def _show_compression(self, value: int) -> None:
+        self.compression.setText(compression_text(value, self.input_values))
+
+    def latent_dim(self) -> int:
+        return int(self.slider.value())
+
+    # -- state ------------------------------------------------------------------
+    def _pause_toggled(self, checked: bool) -> None:
+        self.pause_button.setText("Resume" if checked else "Pause")
+        self.pause_toggled.emit(checked)
+
+    def set_running(self, running: bool) -> None:
+        self.pause_button.setEnabled(running)
+        self.stop_button.setEnabled(running)
+        self.train_button.setText("Restart" if running else "Train")
+        if not running:
+            self.pause_button.blockSignals(True)
+            self.pause_button.setChecked(False)
+            self.pause_button.setText("Pause")
+            self.pause_button.blockSignals(False)
+
+    def show_progress(self, epoch: int, epochs: int, fraction: float, rate: float, seconds_left: float) -> None:
+        self.progress.setValue(int(1000 * fraction))
+        self.progress.setFormat(f"epoch {epoch + 1} of {epochs} · {100 * fraction:.0f}%")
+        paused = " (paused)" if self.pause_button.isChecked() else ""
+        self.rate.setText(f"{rate:,.0f} images/s · {duration_text(seconds_left)} left{paused}")
+
+    def show_idle(self, text: str) -> None:
+        self.progress.setFormat(text)

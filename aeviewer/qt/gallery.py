@@ -1,0 +1,125 @@
+"""The image gallery: a virtualised grid of thumbnails with each image's error.
+
+The model hands out thumbnails lazily (only rows the view paints are ever
+converted) and caches them, so thousands of images scroll without lag.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QPixmap
+from PySide6.QtWidgets import QAbstractItemView, QListView
+
+from aeviewer.core.data import ImageSet, Split
+from aeviewer.qt.images import SPLIT_COLOURS, to_qimage
+
+THUMB = 64
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def format_error(error: float) -> str:
+    return "…" if math.isnan(error) else f"{error:.3g}"
+
+
+class GalleryModel(QAbstractListModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._images = ImageSet.empty(THUMB, 3)
+        self._errors = np.zeros(0, np.float32)
+        self._pixmaps: dict[int, QPixmap] = {}
+        self._brushes = {s: QBrush(c) for s, c in SPLIT_COLOURS.items()}
+
+    # -- contents -------------------------------------------------------------
+    def set_images(self, images: ImageSet) -> None:
+        self.beginResetModel()
+        self._images = images
+        self._errors = np.full(len(images), np.nan, np.float32)
+        self._pixmaps.clear()
+        self.endResetModel()
+
+    def append(self, images: ImageSet, start: int) -> None:
+        """Rows ``start..`` of ``images`` are new (the ImageSet was extended in place)."""
+        end = len(images) - 1
+        if end < start:
+            return
+        self.beginInsertRows(QModelIndex(), start, end)
+        self._images = images
+        self._errors = np.concatenate([self._errors, np.full(end - start + 1, np.nan, np.float32)])
+        self.endInsertRows()
+
+    def set_errors(self, errors: np.ndarray) -> None:
+        n = min(len(errors), len(self._errors))
+        if n == 0:
+            return
+        self._errors[:n] = errors[:n]
+        self.dataChanged.emit(self.index(0), self.index(n - 1), [Qt.ItemDataRole.DisplayRole])
+
+    def error(self, row: int) -> float:
+        return float(self._errors[row])
+
+    # -- Qt model API -----------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._images)
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = index.row()
+        split = Split(int(self._images.splits[row]))
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{split.label} · {format_error(self._errors[row])}"
+        if role == Qt.ItemDataRole.DecorationRole:
+            pix = self._pixmaps.get(row)
+            if pix is None:
+                pix = QPixmap.fromImage(to_qimage(self._images.images[row]))
+                if pix.width() != THUMB:
+                    pix = pix.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+                self._pixmaps[row] = pix
+            return pix
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._brushes[split]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return (
+                f"{self._images.paths[row]}\n{split.label} image\n"
+                f"reconstruction error (MSE): {format_error(self._errors[row])}"
+            )
+        return None
+
+
+class GalleryView(QListView):
+    """Grid of thumbnails; emits ``image_selected(row)`` when the user picks one."""
+
+    image_selected = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.gallery = GalleryModel(self)
+        self.setModel(self.gallery)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setIconSize(QSize(THUMB, THUMB))
+        self.setGridSize(QSize(THUMB + 44, THUMB + 24))
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(200)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setMovement(QListView.Movement.Static)
+        self.setWordWrap(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setSpacing(2)
+        self.selectionModel().currentChanged.connect(self._current_changed)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.image_selected.emit(current.row())
+
+    def select_row(self, row: int) -> None:
+        """Highlight ``row`` without a feedback loop (no signal when it is already current)."""
+        if self.currentIndex().row() == row:
+            return
+        index = self.gallery.index(row)
+        self.setCurrentIndex(index)
+        self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)

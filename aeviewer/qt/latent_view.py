@@ -1,0 +1,93 @@
+"""The latent-space scatter plot: one point per image, coloured by split.
+
+One reused ScatterPlotItem per split, fed whole numpy arrays; pxMode, no pen,
+one brush per item. The first update frames the view; later ones only move the
+points, and the view follows them smoothly unless the user has zoomed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from aeviewer.core.data import Split
+from aeviewer.qt.images import SPLIT_COLOURS
+
+POINT_SIZE = 7
+
+
+class LatentView(QWidget):
+    """Scatter of codes; ``index_clicked(row)`` when the user clicks a point."""
+
+    index_clicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.setMenuEnabled(False)
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.plot.setLabel("bottom", "code axis 1")
+        self.plot.setLabel("left", "code axis 2")
+        self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt")
+        self._items: dict[Split, pg.ScatterPlotItem] = {}
+        for split, colour in SPLIT_COLOURS.items():
+            c = QColor(colour)
+            c.setAlpha(190)
+            item = pg.ScatterPlotItem(size=POINT_SIZE, pen=None, brush=pg.mkBrush(c), pxMode=True, name=split.label)
+            item.sigClicked.connect(self._clicked)
+            self.plot.addItem(item)
+            self._items[split] = item
+        self._marker = pg.ScatterPlotItem(
+            size=POINT_SIZE * 3, pen=pg.mkPen("k", width=2.5), brush=None, pxMode=True, symbol="o"
+        )
+        self._marker.setZValue(10)
+        self.plot.addItem(self._marker)
+        self._points = np.zeros((0, 2), np.float32)
+        self._selected: int | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    def set_axes(self, latent_dim: int) -> None:
+        if latent_dim == 1:
+            names = ("code (1 number)", "")
+        elif latent_dim == 2:
+            names = ("code number 1", "code number 2")
+        else:
+            names = (f"principal axis 1 of the {latent_dim}-d code", "principal axis 2")
+        self.plot.setLabel("bottom", names[0])
+        self.plot.setLabel("left", names[1])
+
+    def clear(self) -> None:
+        self.set_points(np.zeros((0, 2), np.float32), np.zeros(0, np.int8))
+
+    def set_points(self, points: np.ndarray, splits: np.ndarray) -> None:
+        n = min(len(points), len(splits))
+        points, splits = points[:n], splits[:n]
+        known = ~np.isnan(points).any(axis=1)
+        for split, item in self._items.items():
+            rows = np.flatnonzero((splits == split) & known)
+            item.setData(x=points[rows, 0], y=points[rows, 1], data=rows)
+        self._points = points
+        self._update_marker()
+
+    def select(self, row: int | None) -> None:
+        self._selected = row
+        self._update_marker()
+
+    def _update_marker(self) -> None:
+        row = self._selected
+        if row is None or row >= len(self._points) or np.isnan(self._points[row]).any():
+            self._marker.setData([], [])
+        else:
+            self._marker.setData([float(self._points[row, 0])], [float(self._points[row, 1])])
+
+    def _clicked(self, _item, points, _event=None) -> None:
+        if len(points):
+            self.index_clicked.emit(int(points[0].data()))
+
+    def point_count(self) -> int:
+        return sum(len(item.data) for item in self._items.values())

@@ -1,0 +1,505 @@
+"""The main window: assembles the views, routes commands to the worker, draws results.
+
+Data flows one way: files -> ImageSet -> worker (model) -> results -> views.
+Worker signals only store the latest result; a ~30 Hz timer draws whatever is
+new, so a burst of results never queues up paint work.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from aeviewer import __version__
+from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split, load_images
+from aeviewer.core.model import ModelConfig
+from aeviewer.qt import loader
+from aeviewer.qt.compare_panel import ComparePanel
+from aeviewer.qt.controls import Controls
+from aeviewer.qt.gallery import GalleryView, format_error
+from aeviewer.qt.latent_view import LatentView
+from aeviewer.qt.plots import LossPlot
+from aeviewer.qt.worker import TrainingEnd, WorkerThread
+
+DRAW_INTERVAL_MS = 33
+MAX_LISTED_FAILURES = 30
+
+
+def failure_summary(failures, limit: int = MAX_LISTED_FAILURES) -> str:
+    lines = [f"{Path(f.path).name}: {f.reason}" for f in failures[:limit]]
+    if len(failures) > limit:
+        lines.append(f"… and {len(failures) - limit} more")
+    return "\n".join(lines)
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        model_config: ModelConfig | None = None,
+        device: str = "auto",
+        autostart: bool = True,
+        epochs: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.setWindowTitle("aeviewer: see what an autoencoder keeps")
+        self.setAcceptDrops(True)
+        self.model_config = model_config or ModelConfig()
+        self.autostart = autostart
+        self.images = ImageSet.empty(self.model_config.image_size, self.model_config.channels)
+        self.model_id = 0
+        self.device_name = "…"
+        self.training = False
+        self.trained = False
+        self.stopped_early = False
+        self.selected: int | None = None
+        self._loads: list[loader.LoadTask] = []
+        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
+        self._last_step = None
+        self._inspection = None
+        self._closing = False
+
+        self._build_views(device, epochs)
+        self._build_menus()
+
+        self.worker_thread = WorkerThread(self.model_config, device)
+        w = self.worker_thread.worker
+        w.ready.connect(self._on_ready)
+        w.snapshot.connect(self._on_snapshot)
+        w.evaluated.connect(self._on_evaluated)
+        w.inspected.connect(self._on_inspected)
+        w.training_started.connect(self._on_training_started)
+        w.training_finished.connect(self._on_training_finished)
+        w.failed.connect(self._on_failed)
+        self.worker_thread.start()
+
+        self._draw_timer = QTimer(self)
+        self._draw_timer.setInterval(DRAW_INTERVAL_MS)
+        self._draw_timer.timeout.connect(self._draw)
+        self._draw_timer.start()
+
+    # -- construction -------------------------------------------------------------
+    def _build_views(self, device: str, epochs: int | None) -> None:
+        self.gallery = GalleryView()
+        self.gallery.setMinimumWidth(260)
+        self.gallery.image_selected.connect(self.select)
+        self.latent_view = LatentView()
+        self.latent_view.index_clicked.connect(self.select)
+        self.compare = ComparePanel()
+        self.controls = Controls(self.model_config.latent_dim, self.model_config.input_values)
+        if epochs is not None:
+            self.controls.epochs.setValue(epochs)
+        index = self.controls.device.findData(device)
+        if index >= 0:
+            self.controls.device.blockSignals(True)
+            self.controls.device.setCurrentIndex(index)
+            self.controls.device.blockSignals(False)
+        self.controls.latent_dim_chosen.connect(self._latent_dim_chosen)
+        self.controls.train_requested.connect(self.retrain)
+        self.controls.pause_toggled.connect(self._pause_toggled)
+        self.controls.stop_requested.connect(self.stop_training)
+        self.controls.device_chosen.connect(self._device_chosen)
+        self.loss_plot = LossPlot()
+
+        self.latent_title = QLabel()
+        self.latent_title.setTextFormat(Qt.TextFormat.RichText)
+        latent_box = QWidget()
+        lv = QVBoxLayout(latent_box)
+        lv.setContentsMargins(4, 4, 4, 4)
+        lv.addWidget(self.latent_title)
+        lv.addWidget(self.latent_view, 1)
+        compare_box = QWidget()
+        cv = QVBoxLayout(compare_box)
+        cv.setContentsMargins(4, 4, 4, 4)
+        self.compare_title = QLabel("<b>Compare</b>")
+        cv.addWidget(self.compare_title)
+        cv.addWidget(self.compare, 1)
+
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(latent_box)
+        centre.addWidget(compare_box)
+        centre.setSizes([430, 330])
+
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(4, 4, 4, 4)
+        rv.addWidget(self.controls)
+        rv.addWidget(self.loss_plot, 1)
+        right.setMinimumWidth(290)
+        right.setMaximumWidth(380)
+
+        gallery_box = QWidget()
+        gv = QVBoxLayout(gallery_box)
+        gv.setContentsMargins(4, 4, 4, 4)
+        self.gallery_title = QLabel("<b>Images</b>")
+        gv.addWidget(self.gallery_title)
+        gv.addWidget(self.gallery, 1)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(gallery_box)
+        split.addWidget(centre)
+        split.addWidget(right)
+        split.setStretchFactor(1, 1)
+        split.setSizes([330, 700, 310])
+        self.setCentralWidget(split)
+
+        self.load_bar = QProgressBar()
+        self.load_bar.setMaximumWidth(220)
+        self.load_bar.setVisible(False)
+        self.counts_label = QLabel()
+        self.device_status = QLabel()
+        self.statusBar().addPermanentWidget(self.load_bar)
+        self.statusBar().addPermanentWidget(self.counts_label)
+        self.statusBar().addPermanentWidget(self.device_status)
+        self.statusBar().showMessage("Starting…")
+        self._update_titles()
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        open_files = QAction("&Open images…", self)
+        open_files.setShortcut(QKeySequence.StandardKey.Open)
+        open_files.triggered.connect(self._open_files_dialog)
+        open_folder = QAction("Open &folder…", self)
+        open_folder.triggered.connect(self._open_folder_dialog)
+        demo = QAction("Reload the &demo", self)
+        demo.triggered.connect(self.load_demo)
+        quit_ = QAction("&Quit", self)
+        quit_.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_.triggered.connect(self.close)
+        for a in (open_files, open_folder, demo):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About aeviewer", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+
+    # -- loading ------------------------------------------------------------------------
+    def load_demo(self) -> None:
+        """Draw the banana demo in the background, then show it and (by default) train."""
+        size = self.model_config.image_size
+
+        def job(progress, cancelled) -> LoadResult:
+            from aeviewer.core.demos import banana_imageset
+
+            return LoadResult(banana_imageset(size=size), [])
+
+        self._run_load(job, self._demo_loaded, "Drawing the banana demo…")
+
+    def open_paths(self, paths: list[str]) -> None:
+        """Load image files and folders as 'dropped' images, in the background."""
+        if not paths:
+            return
+        c = self.model_config
+
+        def job(progress, cancelled) -> LoadResult:
+            return load_images(paths, c.image_size, c.channels, Split.DROPPED, progress, cancelled)
+
+        self._run_load(job, self._dropped_loaded, f"Loading {len(paths)} item(s)…")
+
+    def _run_load(self, job, on_loaded, message: str) -> None:
+        task = loader.LoadTask(job)
+        task.signals.progress.connect(self._load_progress)
+        task.signals.loaded.connect(lambda result, t=task: self._load_done(t, result, on_loaded))
+        task.signals.failed.connect(lambda tb, t=task: self._load_failed(t, tb))
+        self._loads.append(task)
+        self.load_bar.setRange(0, 0)
+        self.load_bar.setVisible(True)
+        self.statusBar().showMessage(message)
+        loader.start(task)
+
+    def _load_progress(self, done: int, total: int) -> None:
+        self.load_bar.setRange(0, max(total, 1))
+        self.load_bar.setValue(done)
+
+    def _load_finished(self, task: loader.LoadTask) -> None:
+        if task in self._loads:
+            self._loads.remove(task)
+        self.load_bar.setVisible(bool(self._loads))
+
+    def _load_done(self, task: loader.LoadTask, result: LoadResult, on_loaded) -> None:
+        self._load_finished(task)
+        if not self._closing:
+            on_loaded(result)
+
+    def _load_failed(self, task: loader.LoadTask, tb: str) -> None:
+        self._load_finished(task)
+        self._show_problem("Loading failed", "The images could not be loaded.", tb)
+
+    def _demo_loaded(self, result: LoadResult) -> None:
+        self._set_images(result.images)
+        self.statusBar().showMessage(
+            f"Demo ready: {len(result.images.indices(Split.TRAIN))} ripe bananas to learn from, "
+            f"{len(result.images.indices(Split.TEST))} held back (ripe and rotten).", 8000
+        )
+        if self.autostart:
+            self.retrain()
+
+    def _set_images(self, images: ImageSet) -> None:
+        self.images = images
+        self.selected = None
+        self.compare.clear()
+        self.latent_view.clear()
+        self.gallery.gallery.set_images(images)
+        self.worker_thread.worker.submit("set_images", images.images.copy(), images.splits.copy())
+        self._update_titles()
+        if len(images):
+            self.select(0)
+
+    def _dropped_loaded(self, result: LoadResult) -> None:
+        new = result.images
+        if len(new):
+            start = len(self.images)
+            self.images.extend(new)
+            self.gallery.gallery.append(self.images, start)
+            self.worker_thread.worker.submit("add_images", new.images.copy(), new.splits.copy())
+            self._update_titles()
+            self.select(start)
+            self.statusBar().showMessage(f"Added {len(new)} image(s).", 6000)
+        if result.failures:
+            self._report_failures(result.failures, loaded=len(new))
+
+    def _report_failures(self, failures, loaded: int) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Some files were skipped")
+        n = len(failures)
+        box.setText(
+            f"{n} file{'s' if n != 1 else ''} could not be used and {'were' if n != 1 else 'was'} skipped"
+            f" ({loaded} image{'s' if loaded != 1 else ''} loaded). Nothing else was changed."
+        )
+        box.setInformativeText(failure_summary(failures))
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.last_message = box
+        self.statusBar().showMessage(f"Skipped {n} unreadable file(s).", 8000)
+
+    def _open_files_dialog(self) -> None:
+        patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(self, "Open images", "", f"Images ({patterns});;All files (*)")
+        self.open_paths(files)
+
+    def _open_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        if folder:
+            self.open_paths([folder])
+
+    # -- drag and drop ---------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if paths:
+            event.acceptProposedAction()
+            self.open_paths(paths)
+
+    # -- commands to the worker ------------------------------------------------------
+    def train_config(self):
+        from aeviewer.core.training import TrainConfig
+
+        return TrainConfig(
+            epochs=self.controls.epochs.value(),
+            learning_rate=self.controls.learning_rate.value(),
+        )
+
+    def retrain(self) -> None:
+        """A fresh model at the current settings, trained from scratch."""
+        if not len(self.images.indices(Split.TRAIN)):
+            self.statusBar().showMessage("There are no training images: reload the demo (File menu).", 8000)
+            return
+        self.model_config = replace(self.model_config, latent_dim=self.controls.latent_dim())
+        w = self.worker_thread.worker
+        w.submit("rebuild", self.model_config, self.controls.device.currentData())
+        w.submit("train", self.train_config())
+
+    def _latent_dim_chosen(self, latent_dim: int) -> None:
+        if latent_dim != self.model_config.latent_dim or not self.trained:
+            self.retrain()
+
+    def _device_chosen(self, _device: str) -> None:
+        self.retrain()
+
+    def _pause_toggled(self, paused: bool) -> None:
+        w = self.worker_thread.worker
+        w.pause() if paused else w.resume()
+        self.statusBar().showMessage("Paused." if paused else "Training…", 3000)
+        self._update_titles()
+
+    def stop_training(self) -> None:
+        self.worker_thread.worker.stop_training()
+
+    def select(self, row: int) -> None:
+        if not 0 <= row < len(self.images):
+            return
+        if row != self.selected:
+            self.selected = row
+            self.gallery.select_row(row)
+            self.latent_view.select(row)
+            self.worker_thread.worker.submit("inspect", row)
+
+    # -- results from the worker (store; the timer draws) ----------------------------
+    def _on_ready(self, info: dict) -> None:
+        self.model_id = info["model_id"]
+        self.model_config = info["config"]
+        self.device_name = info["device"]
+        self.trained = False
+        self.stopped_early = False
+        self._last_step = None
+        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
+        self.loss_plot.clear_losses()
+        self.latent_view.set_axes(self.model_config.latent_dim)
+        self.controls.offer_cuda(info["cuda_available"])
+        self.device_status.setText(f"device: {self.device_name}")
+        self._update_titles()
+
+    def _current(self, result) -> bool:
+        return result is not None and result.model_id == self.model_id
+
+    def _on_snapshot(self, snap) -> None:
+        if self._current(snap):
+            self._pending["snapshot"] = snap
+
+    def _on_evaluated(self, evaluation) -> None:
+        if self._current(evaluation):
+            self._pending["evaluation"] = evaluation
+
+    def _on_inspected(self, inspection) -> None:
+        if self._current(inspection):
+            self._pending["inspection"] = inspection
+
+    def _on_training_started(self, model_id: int) -> None:
+        if model_id != self.model_id:
+            return
+        self.training = True
+        self.controls.set_running(True)
+        self.statusBar().showMessage("Training…")
+        self._update_titles()
+
+    def _on_training_finished(self, end: TrainingEnd) -> None:
+        if end.model_id != self.model_id:
+            return
+        self.training = False
+        self.trained = end.trained
+        self.stopped_early = end.reason == "stopped"
+        self.controls.set_running(False)
+        words = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed."}
+        self.statusBar().showMessage(words[end.reason], 8000)
+        self.controls.show_idle({"done": "trained", "stopped": "stopped early", "error": "failed"}[end.reason])
+        self._update_titles()
+        self._redraw_caption()
+
+    def _on_failed(self, what: str, tb: str) -> None:
+        last = tb.strip().splitlines()[-1] if tb.strip() else "unknown error"
+        self._show_problem("Something went wrong", f"Something went wrong while {what}:\n{last}", tb)
+
+    def _show_problem(self, title: str, text: str, details: str) -> None:
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Critical)
+        box.setWindowTitle(title)
+        box.setText(text)
+        box.setDetailedText(details)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.show()
+        self.last_message = box
+        self.statusBar().showMessage(text.splitlines()[0], 8000)
+
+    # -- drawing ------------------------------------------------------------------------
+    def _draw(self) -> None:
+        snap = self._pending["snapshot"]
+        evaluation = self._pending["evaluation"]
+        inspection = self._pending["inspection"]
+        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
+        if snap is not None:
+            self._last_step = snap.step
+            s = snap.step
+            self.loss_plot.set_losses(snap.losses)
+            self.controls.show_progress(s.epoch, s.epochs, s.fraction_done, s.images_per_second, s.seconds_left)
+            evaluation = evaluation or snap.evaluation
+            self._update_titles()
+        if evaluation is not None:
+            self.gallery.gallery.set_errors(evaluation.errors)
+            self.latent_view.set_points(evaluation.points, self.images.splits)
+            self.compare.set_heat_scale(evaluation.heat_scale)
+        if inspection is not None and inspection.index == self.selected:
+            self.compare.show_images(inspection.index, inspection.input, inspection.recon, inspection.difference)
+            self._inspection = inspection
+            self._redraw_caption()
+
+    def model_state_text(self) -> str:
+        k = self.model_config.latent_dim
+        if self.training:
+            s = self._last_step
+            where = f", epoch {s.epoch + 1} of {s.epochs}" if s is not None else ""
+            paused = " (paused)" if self.controls.pause_button.isChecked() else ""
+            return f"{k}-d code · <span style='color:#c26000'>model in training{where}{paused}</span>"
+        if self.trained:
+            return f"{k}-d code · trained"
+        if self.stopped_early:
+            return f"{k}-d code · <span style='color:#c26000'>training stopped early</span>"
+        return f"{k}-d code · <span style='color:#c26000'>untrained</span>"
+
+    def _redraw_caption(self) -> None:
+        ins = self._inspection
+        if ins is None or ins.index != self.selected or ins.index >= len(self.images):
+            return
+        row = ins.index
+        name = html.escape(os.path.basename(self.images.paths[row]) or self.images.paths[row])
+        split = Split(int(self.images.splits[row])).label
+        label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(self.images.labels[row]), "")
+        self.compare.set_caption(
+            f"<b>{name}</b> ({split}{label}) · reconstruction error (MSE) <b>{format_error(ins.error)}</b><br>"
+            f"Model: {self.model_state_text()} · difference colours fixed from training images "
+            f"(0 to {self.compare.heat_scale:.2f})"
+        )
+
+    def _update_titles(self) -> None:
+        k = self.model_config.latent_dim
+        how = "drawn directly" if k <= 2 else "projected with PCA"
+        self.latent_title.setText(f"<b>Latent space</b> · each point is one image's code ({how}) · "
+                                  f"{self.model_state_text()}")
+        n = len(self.images)
+        counts = {s: int((self.images.splits == s).sum()) for s in Split}
+        self.gallery_title.setText(f"<b>Images</b> ({n:,}) · select one to compare")
+        self.counts_label.setText(
+            f"{counts[Split.TRAIN]:,} train · {counts[Split.TEST]:,} test · {counts[Split.DROPPED]:,} dropped"
+        )
+
+    # -- shutdown -----------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._closing = True
+        self._draw_timer.stop()
+        for task in self._loads:
+            task.cancel()
+        loader.wait_all(5000)
+        self.worker_thread.shutdown()
+        event.accept()
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About aeviewer",
+            f"<b>aeviewer {__version__}</b><p>Watch an autoencoder squeeze pictures through a narrow code "
+            "and rebuild them. Drag images or folders onto the window to see how the model treats them.</p>",
+        )

@@ -1,0 +1,66 @@
+"""Render the real main window offscreen after training the demo, and save a PNG.
+
+    python scripts/screenshot.py --out shot.png [--train-seconds N] [PATH...]
+
+PATHs (images or folders) are dropped in as a user would, once the demo has loaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--out", required=True, help="PNG file to write")
+    p.add_argument("--train-seconds", type=float, default=20.0, help="seconds of training before the shot")
+    p.add_argument("--latent", type=int, default=16)
+    p.add_argument("--select", type=int, default=None, help="gallery row to show in the compare panel")
+    p.add_argument("--size", default="1400x860", help="window size, WxH")
+    p.add_argument("paths", nargs="*")
+    args = p.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+
+    from aeviewer.qt.app import create_window, parse_args
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    window = create_window(parse_args(["--latent", str(args.latent)]))
+    w, h = (int(v) for v in args.size.split("x"))
+    window.resize(w, h)
+    window.show()
+
+    def pump_until(cond, timeout: float) -> bool:
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            app.processEvents()
+            if cond():
+                return True
+            time.sleep(0.01)
+        return cond()
+
+    if not pump_until(lambda: len(window.images) > 0 and window.training, 120):
+        print("the demo did not start training", file=sys.stderr)
+    if args.paths:
+        window.open_paths(args.paths)
+    start = time.monotonic()
+    pump_until(lambda: time.monotonic() - start >= args.train_seconds, args.train_seconds + 1)
+    if args.paths:
+        pump_until(lambda: not window._loads, 60)
+    if args.select is not None:
+        window.select(args.select)
+    pump_until(lambda: False, 1.0)  # let the last results arrive and draw
+    window.grab().save(args.out)
+    print(f"saved {args.out}")
+    window.close()
+    app.processEvents()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
