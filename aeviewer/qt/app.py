@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 import traceback
 from collections.abc import Sequence
@@ -81,4 +82,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = create_window(args)
     window.resize(1400, 860)
     window.show()
+    gc.freeze()  # imports are done: keep full collections short (see qt.worker)
     return app.exec()

@@ -50,10 +50,14 @@ class ComparePanel(QWidget):
         layout.addWidget(self.caption)
         self.shown_index: int | None = None
         self.heat_scale = 1.0
+        self._shape: tuple[int, ...] = ()
 
     def set_heat_scale(self, top: float) -> None:
-        self.heat_scale = float(top)
-        self.colour_bar.setLevels(values=(0.0, self.heat_scale))
+        """Rounded to two significant digits, so the bar (and its axis) changes only when it matters."""
+        rounded = float(f"{top:.2g}")
+        if rounded != self.heat_scale:
+            self.heat_scale = rounded
+            self.colour_bar.setLevels(values=(0.0, self.heat_scale))
 
     def show_images(self, index: int, input_: np.ndarray, recon: np.ndarray, difference: np.ndarray) -> None:
         """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference."""
@@ -62,10 +66,13 @@ class ComparePanel(QWidget):
             if pixels.shape[-1] == 1:
                 pixels = pixels[..., 0]
             item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
-        self._items[2].setImage(np.ascontiguousarray(difference, np.float32), autoLevels=False)
-        self.colour_bar.setLevels(values=(0.0, self.heat_scale))
-        for box in self._boxes:
-            box.autoRange(padding=0.0)
+        self._items[2].setImage(
+            np.ascontiguousarray(difference, np.float32), levels=(0.0, self.heat_scale), autoLevels=False
+        )
+        if difference.shape != self._shape:
+            self._shape = difference.shape
+            for box in self._boxes:
+                box.autoRange(padding=0.0)
 
     def set_caption(self, html: str) -> None:
         self.caption.setText(html)

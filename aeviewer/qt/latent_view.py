@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from aeviewer.core.data import Split
 from aeviewer.qt.images import SPLIT_COLOURS
+from aeviewer.qt.plots import follow_range
 
 POINT_SIZE = 7
 
@@ -28,7 +29,6 @@ class LatentView(QWidget):
         super().__init__(parent)
         self.plot = pg.PlotWidget(background="w")
         self.plot.setMenuEnabled(False)
-        self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setLabel("bottom", "code axis 1")
         self.plot.setLabel("left", "code axis 2")
         self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt")
@@ -47,6 +47,12 @@ class LatentView(QWidget):
         self.plot.addItem(self._marker)
         self._points = np.zeros((0, 2), np.float32)
         self._selected: int | None = None
+        # The view follows the points (see follow_range) until the user pans or zooms;
+        # pyqtgraph's "A" button hands it back.
+        self._view = self.plot.getViewBox()
+        self._view.disableAutoRange()
+        self._follow = True
+        self._view.sigRangeChangedManually.connect(self._user_moved_view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -73,6 +79,18 @@ class LatentView(QWidget):
             item.setData(x=points[rows, 0], y=points[rows, 1], data=rows)
         self._points = points
         self._update_marker()
+        self._keep_in_view(points[known])
+
+    def _user_moved_view(self, *_args) -> None:
+        self._follow = False
+
+    def _keep_in_view(self, visible: np.ndarray) -> None:
+        if any(self._view.autoRangeEnabled()):  # the user pressed "A": follow again, cheaply
+            self._view.disableAutoRange()
+            self._follow = True
+            self._view.setRange(xRange=(0, 1), yRange=(0, 1))  # forces a fresh fit below
+        if self._follow and len(visible):
+            follow_range(self._view, visible.min(axis=0), visible.max(axis=0))
 
     def select(self, row: int | None) -> None:
         self._selected = row

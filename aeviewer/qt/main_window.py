@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.stopped_early = False
         self.selected: int | None = None
         self._loads: list[loader.LoadTask] = []
-        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
+        self._pending: dict[str, object] = {}
+        self._phase = 0
         self._last_step = None
         self._inspection = None
         self._closing = False
@@ -366,7 +367,7 @@ class MainWindow(QMainWindow):
         self.trained = False
         self.stopped_early = False
         self._last_step = None
-        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
+        self._pending = {}
         self.loss_plot.clear_losses()
         self.latent_view.set_axes(self.model_config.latent_dim)
         self.controls.offer_cuda(info["cuda_available"])
@@ -379,6 +380,7 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         if self._current(snap):
             self._pending["snapshot"] = snap
+            self._pending["evaluation"] = snap.evaluation
 
     def _on_evaluated(self, evaluation) -> None:
         if self._current(evaluation):
@@ -427,25 +429,33 @@ class MainWindow(QMainWindow):
 
     # -- drawing ------------------------------------------------------------------------
     def _draw(self) -> None:
-        snap = self._pending["snapshot"]
-        evaluation = self._pending["evaluation"]
-        inspection = self._pending["inspection"]
-        self._pending = {"snapshot": None, "evaluation": None, "inspection": None}
-        if snap is not None:
-            self._last_step = snap.step
-            s = snap.step
-            self.loss_plot.set_losses(snap.losses)
-            self.controls.show_progress(s.epoch, s.epochs, s.fraction_done, s.images_per_second, s.seconds_left)
-            evaluation = evaluation or snap.evaluation
-            self._update_titles()
-        if evaluation is not None:
-            self.gallery.gallery.set_errors(evaluation.errors)
-            self.latent_view.set_points(evaluation.points, self.images.splits)
-            self.compare.set_heat_scale(evaluation.heat_scale)
-        if inspection is not None and inspection.index == self.selected:
-            self.compare.show_images(inspection.index, inspection.input, inspection.recon, inspection.difference)
-            self._inspection = inspection
-            self._redraw_caption()
+        """Draw what is new, one group of views per tick.
+
+        Repainting every plot in the same tick makes one long event that delays
+        input; taking turns keeps each tick short, and each view still updates
+        ~10 times a second.
+        """
+        self._phase = (self._phase + 1) % 3
+        if self._phase == 0:
+            snap = self._pending.pop("snapshot", None)
+            if snap is not None:
+                s = snap.step
+                self._last_step = s
+                self.loss_plot.set_losses(snap.losses, s.epochs * s.batches_per_epoch)
+                self.controls.show_progress(s.epoch, s.epochs, s.fraction_done, s.images_per_second, s.seconds_left)
+                self._update_titles()
+        elif self._phase == 1:
+            evaluation = self._pending.pop("evaluation", None)
+            if evaluation is not None:
+                self.gallery.gallery.set_errors(evaluation.errors)
+                self.latent_view.set_points(evaluation.points, self.images.splits)
+                self.compare.set_heat_scale(evaluation.heat_scale)
+        else:
+            inspection = self._pending.pop("inspection", None)
+            if inspection is not None and inspection.index == self.selected:
+                self.compare.show_images(inspection.index, inspection.input, inspection.recon, inspection.difference)
+                self._inspection = inspection
+                self._redraw_caption()
 
     def model_state_text(self) -> str:
         k = self.model_config.latent_dim

@@ -13,6 +13,8 @@ ends the loop and waits for the thread, so the window can always close cleanly.
 
 from __future__ import annotations
 
+import gc
+import os
 import queue
 import traceback
 import weakref
@@ -25,6 +27,11 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 # Commands that end a training run (they need the model to themselves).
 _EXCLUSIVE = frozenset({"train", "rebuild", "set_images", "shutdown"})
 FOCUS_REFRESH_SECONDS = 0.2
+
+
+def default_torch_threads() -> int:
+    """Leave one core to the GUI: with every core busy in torch the window stutters."""
+    return max(1, (os.cpu_count() or 2) - 1)
 
 _live_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 
@@ -59,9 +66,10 @@ class TorchWorker(QObject):
     failed = Signal(str, str)  # what was being done, traceback text
     stopped = Signal()  # the loop has ended; the thread may quit
 
-    def __init__(self, model_config: Any = None, device: str = "auto") -> None:
+    def __init__(self, model_config: Any = None, device: str = "auto", torch_threads: int | None = None) -> None:
         super().__init__()
         self._initial = (model_config, device)
+        self.torch_threads = torch_threads or default_torch_threads()
         self._queue: queue.Queue[_Command] = queue.Queue()
         self._deferred: deque[_Command] = deque()
         self._control: Any = None
@@ -96,7 +104,11 @@ class TorchWorker(QObject):
     @Slot()
     def run(self) -> None:
         try:
+            import torch
+
             from aeviewer.core.engine import Engine  # torch loads here, off the GUI thread
+
+            torch.set_num_threads(self.torch_threads)
 
             config, device = self._initial
             try:
@@ -105,6 +117,9 @@ class TorchWorker(QObject):
                 self.failed.emit("choosing the device", traceback.format_exc())
                 self._engine = Engine(config, "cpu")
             self._announce()
+            # torch's import leaves ~a million long-lived objects; freezing them keeps
+            # full garbage collections (which hold the GIL) from stalling the GUI.
+            gc.freeze()
             while True:
                 cmd = self._deferred.popleft() if self._deferred else self._queue.get()
                 if cmd.name == "shutdown":
@@ -215,10 +230,10 @@ class TorchWorker(QObject):
 class WorkerThread:
     """Owns the QThread and the worker; start once, shut down once."""
 
-    def __init__(self, model_config: Any = None, device: str = "auto") -> None:
+    def __init__(self, model_config: Any = None, device: str = "auto", torch_threads: int | None = None) -> None:
         self.thread = QThread()
         self.thread.setObjectName("aeviewer-torch")
-        self.worker = TorchWorker(model_config, device)
+        self.worker = TorchWorker(model_config, device, torch_threads)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
         # Direct: quit() is thread-safe, and the GUI thread may be blocked in wait().
