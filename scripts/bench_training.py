@@ -127,13 +127,12 @@ def main() -> int:
     p.add_argument("--latency-seconds", type=float, default=15.0)
     args = p.parse_args()
 
-    from PySide6.QtWidgets import QApplication
-
     from aeviewer.core.demos import banana_imageset
+    from aeviewer.qt.app import prepare_app
 
     from aeviewer.qt.worker import default_torch_threads
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = prepare_app()
     torch.set_num_threads(default_torch_threads())  # the worker's setting, for a fair baseline
     dataset = banana_imageset()
     train = dataset.images[dataset.splits == 0]

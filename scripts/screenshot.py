@@ -25,11 +25,9 @@ def main() -> int:
     p.add_argument("paths", nargs="*")
     args = p.parse_args()
 
-    from PySide6.QtWidgets import QApplication
+    from aeviewer.qt.app import create_window, parse_args, prepare_app
 
-    from aeviewer.qt.app import create_window, parse_args
-
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = prepare_app()
     window = create_window(parse_args(["--latent", str(args.latent)]))
     w, h = (int(v) for v in args.size.split("x"))
     window.resize(w, h)
@@ -51,7 +49,7 @@ def main() -> int:
     start = time.monotonic()
     pump_until(lambda: time.monotonic() - start >= args.train_seconds, args.train_seconds + 1)
     if args.paths:
-        pump_until(lambda: not window._loads, 60)
+        pump_until(lambda: not window.loading, 60)
     if args.select is not None:
         window.select(args.select)
     pump_until(lambda: False, 1.0)  # let the last results arrive and draw

@@ -1,9 +1,11 @@
 """Latent codes to 2-D points that do not jump around between updates.
 
 Codes of size 1 and 2 are drawn as they are. Larger codes are projected on
-their first two principal components. PCA's axes have no inherent sign and
-swap order when two variances cross, which makes a live plot flip; so each new
-basis is matched to the previous one (order and sign) before it is used.
+the plane of their first two principal components. PCA's axes have no inherent
+sign, swap order when two variances cross, and spin freely within the plane
+when two variances are close, any of which makes a live plot jump. So each new
+pair of axes is rotated (or reflected) within its plane to best match the
+previous pair (orthogonal Procrustes) before it is used.
 """
 
 from __future__ import annotations
@@ -50,9 +52,6 @@ class StableProjection:
             # First fit: make the largest loading of each axis positive, a fixed convention.
             signs = np.sign(basis[np.arange(2), np.abs(basis).argmax(axis=1)])
             return basis * np.where(signs == 0, 1, signs)[:, None]
-        overlap = prev @ basis.T  # (2, 2): how much new axis j looks like old axis i
-        if abs(overlap[0, 1]) + abs(overlap[1, 0]) > abs(overlap[0, 0]) + abs(overlap[1, 1]):
-            basis = basis[::-1].copy()
-            overlap = overlap[:, ::-1]
-        signs = np.sign(np.diag(overlap))
-        return basis * np.where(signs == 0, 1, signs)[:, None]
+        # The 2x2 orthogonal map that brings the new axes closest to the old ones.
+        u, _, vt = np.linalg.svd(prev @ basis.T)
+        return ((u @ vt) @ basis).astype(np.float32)

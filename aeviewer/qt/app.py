@@ -33,14 +33,15 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def _install_excepthook() -> None:
     """An error in a GUI callback shows a message instead of killing the app."""
+    from PySide6.QtCore import QThread
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     def hook(exc_type, exc, tb) -> None:
         text = "".join(traceback.format_exception(exc_type, exc, tb))
         sys.stderr.write(text)
         app = QApplication.instance()
-        if app is None:
-            return
+        if app is None or QThread.currentThread() != app.thread():
+            return  # widgets belong to the GUI thread; the message above must do
         box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", f"{exc_type.__name__}: {exc}")
         box.setDetailedText(text)
         box.setModal(False)
@@ -66,8 +67,9 @@ def create_window(args: argparse.Namespace):
     return window
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def prepare_app():
+    """The QApplication with names, icon, error hook and GUI-thread garbage collection."""
+    from pyqtgraph.util.garbage_collector import GarbageCollector
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
@@ -79,6 +81,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     _install_excepthook()
+    # Python's collector runs in whichever thread happens to allocate; collecting a
+    # cycle that holds Qt objects from the torch thread destroys them on the wrong
+    # thread (Qt warns, or hangs). Collect on a GUI-thread timer instead.
+    app._aeviewer_gc = GarbageCollector(interval=1.0)  # type: ignore[attr-defined]
+    return app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    app = prepare_app()
     window = create_window(args)
     window.resize(1400, 860)
     window.show()

@@ -101,7 +101,7 @@ class GalleryView(QListView):
         self.setModel(self.gallery)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
-        self.setGridSize(QSize(THUMB + 44, THUMB + 24))
+        self.setGridSize(QSize(THUMB + 60, THUMB + 24))
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)

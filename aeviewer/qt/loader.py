@@ -1,57 +1,69 @@
 """Decoding files (and drawing the demo) off the GUI thread.
 
-A ``LoadTask`` runs on the global QThreadPool and reports through signals of a
-small QObject that lives in the GUI thread. It can be cancelled; the window
-waits for running tasks when it closes.
+A ``Loader`` lives in the GUI thread and runs jobs on a small pool of plain
+Python threads, reporting through its own signals, which Qt queues to the GUI
+thread. Plain threads (not QRunnables) keep Qt object lifetimes out of the
+picture: nothing Qt-owned is ever destroyed on a loader thread.
+
+Connect the signals to methods of a QObject, not lambdas: PySide runs a lambda
+in the emitting thread.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, Signal
 
 from aeviewer.core.data import LoadResult
 
-
-class LoadSignals(QObject):
-    progress = Signal(int, int)  # done, total
-    loaded = Signal(object)  # LoadResult
-    failed = Signal(str)  # traceback
+THREAD_PREFIX = "aeviewer-load"
+Job = Callable[[Callable[[int, int], None], Callable[[], bool]], LoadResult]
 
 
-class LoadTask(QRunnable):
-    """Runs ``job(progress, cancelled) -> LoadResult`` in the thread pool."""
+class Loader(QObject):
+    progress = Signal(int, int, int)  # job id, done, total
+    loaded = Signal(int, object)  # job id, LoadResult
+    failed = Signal(int, str)  # job id, traceback
 
-    def __init__(self, job: Callable[[Callable[[int, int], None], Callable[[], bool]], LoadResult]) -> None:
-        super().__init__()
-        self.setAutoDelete(False)  # the window holds it until it reports
-        self.signals = LoadSignals()
-        self._job = job
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix=THREAD_PREFIX)
+        self._ids = itertools.count(1)
         self._cancel = threading.Event()
+        self._running: dict[int, Future] = {}
 
-    def cancel(self) -> None:
-        self._cancel.set()
+    def start(self, job: Job) -> int:
+        """Run ``job(progress, cancelled) -> LoadResult`` in the background; returns its id."""
+        job_id = next(self._ids)
+        self._running[job_id] = self._pool.submit(self._run, job_id, job)
+        return job_id
 
-    @property
-    def cancelled(self) -> bool:
-        return self._cancel.is_set()
-
-    def run(self) -> None:
+    def _run(self, job_id: int, job: Job) -> None:
         try:
-            result = self._job(self.signals.progress.emit, self._cancel.is_set)
+            result = job(lambda done, total: self.progress.emit(job_id, done, total), self._cancel.is_set)
         except Exception:
-            self.signals.failed.emit(traceback.format_exc())
+            self.failed.emit(job_id, traceback.format_exc())
             return
         if not self._cancel.is_set():
-            self.signals.loaded.emit(result)
+            self.loaded.emit(job_id, result)
+
+    def forget(self, job_id: int) -> None:
+        self._running.pop(job_id, None)
+
+    @property
+    def busy(self) -> bool:
+        return any(not f.done() for f in self._running.values())
+
+    def shutdown(self) -> None:
+        """Cancel what is running (it stops between files) and wait for the threads."""
+        self._cancel.set()
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def start(task: LoadTask) -> None:
-    QThreadPool.globalInstance().start(task)
-
-
-def wait_all(timeout_ms: int = 5000) -> bool:
-    return QThreadPool.globalInstance().waitForDone(timeout_ms)
+def running_loader_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(THREAD_PREFIX) and t.is_alive()]

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 from aeviewer import __version__
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split, load_images
 from aeviewer.core.model import ModelConfig
-from aeviewer.qt import loader
 from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.controls import Controls
 from aeviewer.qt.gallery import GalleryView, format_error
 from aeviewer.qt.latent_view import LatentView
+from aeviewer.qt.loader import Loader
 from aeviewer.qt.plots import LossPlot
 from aeviewer.qt.worker import TrainingEnd, WorkerThread
 
@@ -68,7 +68,11 @@ class MainWindow(QMainWindow):
         self.trained = False
         self.stopped_early = False
         self.selected: int | None = None
-        self._loads: list[loader.LoadTask] = []
+        self.loader = Loader(self)
+        self.loader.progress.connect(self._load_progress)
+        self.loader.loaded.connect(self._load_done)
+        self.loader.failed.connect(self._load_failed)
+        self._loads: dict[int, object] = {}  # job id -> what to do with its result
         self._pending: dict[str, object] = {}
         self._phase = 0
         self._last_step = None
@@ -215,36 +219,36 @@ class MainWindow(QMainWindow):
         self._run_load(job, self._dropped_loaded, f"Loading {len(paths)} item(s)…")
 
     def _run_load(self, job, on_loaded, message: str) -> None:
-        task = loader.LoadTask(job)
-        task.signals.progress.connect(self._load_progress)
-        task.signals.loaded.connect(lambda result, t=task: self._load_done(t, result, on_loaded))
-        task.signals.failed.connect(lambda tb, t=task: self._load_failed(t, tb))
-        self._loads.append(task)
+        self._loads[self.loader.start(job)] = on_loaded
         self.load_bar.setRange(0, 0)
         self.load_bar.setVisible(True)
         self.statusBar().showMessage(message)
-        loader.start(task)
 
-    def _load_progress(self, done: int, total: int) -> None:
+    @property
+    def loading(self) -> bool:
+        return bool(self._loads)
+
+    def _load_progress(self, _job_id: int, done: int, total: int) -> None:
         self.load_bar.setRange(0, max(total, 1))
         self.load_bar.setValue(done)
 
-    def _load_finished(self, task: loader.LoadTask) -> None:
-        if task in self._loads:
-            self._loads.remove(task)
+    def _load_finished(self, job_id: int):
+        self.loader.forget(job_id)
+        on_loaded = self._loads.pop(job_id, None)
         self.load_bar.setVisible(bool(self._loads))
+        return on_loaded
 
-    def _load_done(self, task: loader.LoadTask, result: LoadResult, on_loaded) -> None:
-        self._load_finished(task)
-        if not self._closing:
+    def _load_done(self, job_id: int, result: LoadResult) -> None:
+        on_loaded = self._load_finished(job_id)
+        if on_loaded is not None and not self._closing:
             on_loaded(result)
 
-    def _load_failed(self, task: loader.LoadTask, tb: str) -> None:
-        self._load_finished(task)
+    def _load_failed(self, job_id: int, tb: str) -> None:
+        self._load_finished(job_id)
         self._show_problem("Loading failed", "The images could not be loaded.", tb)
 
     def _demo_loaded(self, result: LoadResult) -> None:
-        self._set_images(result.images)
+        self.set_images(result.images)
         self.statusBar().showMessage(
             f"Demo ready: {len(result.images.indices(Split.TRAIN))} ripe bananas to learn from, "
             f"{len(result.images.indices(Split.TEST))} held back (ripe and rotten).", 8000
@@ -252,7 +256,8 @@ class MainWindow(QMainWindow):
         if self.autostart:
             self.retrain()
 
-    def _set_images(self, images: ImageSet) -> None:
+    def set_images(self, images: ImageSet) -> None:
+        """Replace every image (the demo, or a test's own set) and show the first."""
         self.images = images
         self.selected = None
         self.compare.clear()
@@ -329,9 +334,11 @@ class MainWindow(QMainWindow):
         if not len(self.images.indices(Split.TRAIN)):
             self.statusBar().showMessage("There are no training images: reload the demo (File menu).", 8000)
             return
-        self.model_config = replace(self.model_config, latent_dim=self.controls.latent_dim())
+        # self.model_config changes when the worker reports the new model (_on_ready),
+        # so the views never claim a size the shown results do not have.
+        wanted = replace(self.model_config, latent_dim=self.controls.latent_dim())
         w = self.worker_thread.worker
-        w.submit("rebuild", self.model_config, self.controls.device.currentData())
+        w.submit("rebuild", wanted, self.controls.device.currentData())
         w.submit("train", self.train_config())
 
     def _latent_dim_chosen(self, latent_dim: int) -> None:
@@ -500,9 +507,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
         self._draw_timer.stop()
-        for task in self._loads:
-            task.cancel()
-        loader.wait_all(5000)
+        self.loader.shutdown()
         self.worker_thread.shutdown()
         event.accept()
 

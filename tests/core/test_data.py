@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aeviewer.core import data
+from aeviewer.core.data import ImageSet, Split, decode_image, expand_paths, load_images, to_working_size
+
+
+def test_folder_loads_recursively_at_working_size(image_folder):
+    result = load_images([image_folder], size=32, channels=3)
+    assert len(result.images) == 3
+    assert result.images.images.shape == (3, 32, 32, 3)
+    assert result.images.images.dtype == np.uint8
+    assert set(result.images.splits) == {Split.DROPPED}
+    assert result.failures == []
+    assert any(p.endswith("grey.bmp") for p in result.images.paths)
+
+
+def test_greyscale_and_colour_conversions(image_folder):
+    grey = decode_image(image_folder / "wide.png", 16, channels=1)
+    colour = decode_image(image_folder / "nested" / "grey.bmp", 16, channels=3)
+    assert grey.shape == (16, 16, 1)
+    assert colour.shape == (16, 16, 3)
+    assert np.array_equal(colour[..., 0], colour[..., 1])  # grey promoted to RGB
+
+
+def test_centre_crop_keeps_the_middle():
+    img = np.zeros((10, 30, 3), np.uint8)
+    img[:, 10:20] = 255  # the centre square is white, the sides black
+    out = to_working_size(img, 10)
+    assert out.shape == (10, 10, 3)
+    assert out.min() == 255
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("empty.png", "empty"),
+        ("text.png", "not an image"),
+        ("truncated.png", "truncated"),
+    ],
+)
+def test_bad_files_give_reasons(bad_files, name, reason):
+    with pytest.raises(ValueError, match=reason):
+        decode_image(bad_files / name, 32, 3)
+
+
+def test_too_large_is_refused_before_decoding(image_folder, monkeypatch):
+    monkeypatch.setattr(data, "MAX_PIXELS", 100)
+    with pytest.raises(ValueError, match="too large"):
+        decode_image(image_folder / "wide.png", 32, 3)
+
+
+def test_bad_files_become_failures_and_good_ones_still_load(bad_files, image_folder, tmp_path):
+    result = load_images(
+        [bad_files, image_folder / "wide.png", tmp_path / "missing.png"], size=16, channels=3
+    )
+    assert len(result.images) == 1
+    reasons = {f.path.rsplit("/", 1)[-1]: f.reason for f in result.failures}
+    assert set(reasons) == {"empty.png", "text.png", "truncated.png", "missing.png"}
+    assert "no such file" in reasons["missing.png"]
+
+
+def test_empty_folder_is_reported(tmp_path):
+    (tmp_path / "empty").mkdir()
+    files, failures = expand_paths([tmp_path / "empty"])
+    assert files == []
+    assert "no image files" in failures[0].reason
+
+
+def test_progress_and_cancel(image_folder):
+    seen = []
+    result = load_images([image_folder], 16, 3, progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (3, 3)
+    cancelled = load_images([image_folder], 16, 3, cancelled=lambda: True)
+    assert len(cancelled.images) == 0
+
+
+def test_imageset_validates_and_extends():
+    a = ImageSet(np.zeros((2, 8, 8, 3), np.uint8), ["a", "b"], [Split.TRAIN, Split.TEST])
+    assert list(a.labels) == [-1, -1]
+    new = a.extend(ImageSet(np.ones((1, 8, 8, 3), np.uint8), ["c"], [Split.DROPPED]))
+    assert list(new) == [2]
+    assert list(a.indices(Split.DROPPED)) == [2]
+    with pytest.raises(ValueError, match="does not match"):
+        a.extend(ImageSet(np.ones((1, 4, 4, 3), np.uint8), ["d"], [Split.DROPPED]))
+    with pytest.raises(ValueError, match="same length"):
+        ImageSet(np.zeros((2, 8, 8, 3), np.uint8), ["a"], [0, 0])
+    with pytest.raises(ValueError, match="uint8"):
+        ImageSet(np.zeros((2, 8, 8, 3), np.float32), ["a", "b"], [0, 0])
+
+
+def test_palette_and_alpha_images_decode(tmp_path):
+    rgba = Image.new("RGBA", (20, 20), (255, 0, 0, 128))
+    rgba.save(tmp_path / "alpha.png")
+    Image.new("P", (20, 20)).save(tmp_path / "palette.gif")
+    result = load_images([tmp_path], 8, 3)
+    assert len(result.images) == 2 and not result.failures

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from aeviewer.core.data import Split
+from aeviewer.core.engine import Budget, Engine, Pacer
+from aeviewer.core.model import ModelConfig
+from aeviewer.core.training import RunControl, TrainConfig
+
+SIZE = 16
+
+
+def _engine(latent: int = 3, n_train: int = 24, n_test: int = 6) -> Engine:
+    rng = np.random.default_rng(0)
+    engine = Engine(ModelConfig(image_size=SIZE, channels=3, latent_dim=latent), device="cpu")
+    images = rng.integers(0, 255, (n_train + n_test, SIZE, SIZE, 3), dtype=np.uint8)
+    engine.set_images(images, [Split.TRAIN] * n_train + [Split.TEST] * n_test)
+    return engine
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_pacer_and_budget_with_a_fake_clock():
+    clock = FakeClock()
+    pacer = Pacer(0.05, clock)
+    assert pacer.due() and not pacer.due()
+    clock.now = 0.06
+    assert pacer.due()
+    budget = Budget(0.1, clock)
+    assert budget.due()
+    budget.spent(0.2)  # a 0.2 s job at 10 % may run again 2 s later
+    clock.now = 2.0
+    assert not budget.due()
+    clock.now = 2.07
+    assert budget.due()
+
+
+def test_training_yields_throttled_snapshots_and_a_final_evaluation():
+    engine = _engine()
+    clock = FakeClock()
+    ticks = itertools.count()
+
+    def tick() -> float:  # every call advances 10 ms: 5 calls per snapshot interval
+        clock.now = next(ticks) * 0.01
+        return clock.now
+
+    out = list(engine.train(TrainConfig(epochs=4, batch_size=8), clock=tick))
+    snaps = [s for s in out if s is not None]
+    assert len(out) == 4 * 3 + 1
+    assert 1 < len(snaps) < len(out)
+    final = snaps[-1]
+    assert final.evaluation.final and not any(s.evaluation.final for s in snaps[:-1])
+    assert np.isfinite(final.evaluation.errors).all()
+    assert final.evaluation.points.shape == (30, 2)
+    assert len(final.losses) == 12 and final.step.images_seen == 96
+    assert engine.trained
+
+
+def test_live_snapshots_score_test_images_too():
+    engine = _engine()
+    snaps = [s for s in engine.train(TrainConfig(epochs=2, batch_size=8)) if s is not None]
+    first = snaps[0].evaluation
+    assert np.isfinite(first.errors[24:]).all()  # side images scored in the first step
+
+
+def test_stopping_leaves_a_consistent_but_untrained_model():
+    engine = _engine()
+    control = RunControl()
+    run = engine.train(TrainConfig(epochs=50, batch_size=8), control)
+    next(run)
+    control.stop()
+    rest = [s for s in run if s is not None]
+    assert len(rest) == 1 and rest[0].evaluation.final
+    assert not engine.trained
+
+
+def test_rebuild_changes_size_and_identity():
+    engine = _engine(latent=3)
+    old_id = engine.model_id
+    engine.set_latent_dim(7)
+    assert engine.model_id == old_id + 1
+    assert engine.model.config.latent_dim == 7
+    assert np.isnan(engine._errors).all()  # old scores belong to the old model
+    with pytest.raises(ValueError, match="image size"):
+        engine.rebuild(ModelConfig(image_size=32, latent_dim=7))
+
+
+def test_images_added_during_training_are_scored():
+    engine = _engine()
+    rng = np.random.default_rng(5)
+    run = engine.train(TrainConfig(epochs=3, batch_size=8))
+    next(run)
+    rows = engine.add_images(rng.integers(0, 255, (2, SIZE, SIZE, 3), dtype=np.uint8), [Split.DROPPED] * 2)
+    live = engine.refresh(rows, final=False)
+    assert np.isfinite(live.errors[list(rows)]).all() and not live.final
+    final = [s for s in run if s is not None][-1]
+    assert final.evaluation.errors.shape == (32,)
+    assert np.isfinite(final.evaluation.points).all()
+
+
+def test_inspect_returns_pictures_and_matching_error():
+    engine = _engine()
+    ev = engine.evaluate()
+    ins = engine.inspect(25)
+    assert ins.input.shape == ins.recon.shape == (SIZE, SIZE, 3)
+    assert ins.difference.shape == (SIZE, SIZE)
+    assert ins.error == pytest.approx(float(ev.errors[25]), rel=1e-4)
+    with pytest.raises(IndexError):
+        engine.inspect(999)
+
+
+def test_no_training_images_is_a_clear_error():
+    engine = _engine(n_train=0, n_test=4)
+    with pytest.raises(ValueError, match="no training images"):
+        next(engine.train(TrainConfig()))
+
+
+def test_wrong_image_shape_is_refused():
+    engine = _engine()
+    with pytest.raises(ValueError, match="uint8 of shape"):
+        engine.add_images(np.zeros((1, 8, 8, 3), np.uint8), [Split.DROPPED])
+    assert len(engine.images) == 30  # nothing half-added

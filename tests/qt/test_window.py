@@ -1,0 +1,204 @@
+"""The main window as a person uses it: train, select, drop files, move the slider, close."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from aeviewer.core.data import Split
+from aeviewer.core.model import ModelConfig
+from aeviewer.qt.main_window import MainWindow
+from aeviewer.qt.worker import running_threads
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=3)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)  # the worker is up
+    yield win
+    win.close()
+    assert not running_threads()
+
+
+def _train(qtbot, win, timeout=60_000):
+    win.controls.train_button.click()
+    qtbot.waitUntil(lambda: win.training, timeout=timeout)
+    qtbot.waitUntil(lambda: not win.training, timeout=timeout)
+    qtbot.wait(250)  # let the draw timer show the final results
+
+
+_KEEP_ALIVE = []  # the events refer to their QMimeData; it must outlive them
+
+
+def _drop(win, paths):
+    """What a file manager's drag does: enter the window, then drop on it."""
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    enter = QDragEnterEvent(QPoint(200, 200), *args)
+    QApplication.sendEvent(win, enter)
+    assert enter.isAccepted()
+    event = QDropEvent(QPointF(200, 200), *args)
+    QApplication.sendEvent(win, event)
+    _KEEP_ALIVE.append((mime, enter, event))
+    return event.isAccepted()
+
+
+def test_panels_show_data_after_a_short_training_run(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    assert window.gallery.model().rowCount() == len(fresh_demo)
+    _train(qtbot, window)
+    assert window.trained
+    errors = window.gallery.gallery._errors
+    assert np.isfinite(errors).all()
+    assert "train · " in window.gallery.model().index(0).data()
+    assert window.latent_view.point_count() == len(fresh_demo)
+    assert window.compare.shown_index == 0  # the first image is selected on load
+    assert "reconstruction error" in window.compare.caption.text()
+    assert "trained" in window.compare.caption.text()
+    assert window.loss_plot.curve.getData()[0] is not None
+    assert window.controls.progress.value() == 1000
+
+
+def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    qtbot.waitUntil(lambda: window.latent_view.point_count() == len(fresh_demo), timeout=30_000)
+    window.gallery.setCurrentIndex(window.gallery.model().index(5))
+    qtbot.waitUntil(lambda: window.compare.shown_index == 5, timeout=10_000)
+    assert window.latent_view._selected == 5
+    # a click on a scatter point selects that image in the gallery
+    item = window.latent_view._items[Split.TEST]
+    points = item.points()
+    item.sigClicked.emit(item, [points[0]], None)
+    row = int(points[0].data())
+    assert window.gallery.currentIndex().row() == row
+    qtbot.waitUntil(lambda: window.compare.shown_index == row, timeout=10_000)
+
+
+def test_dropping_files_adds_scored_images(qtbot, window, fresh_demo, image_folder):
+    window.set_images(fresh_demo)
+    n = len(fresh_demo)
+    assert _drop(window, [image_folder])
+    qtbot.waitUntil(lambda: len(window.images) == n + 3, timeout=30_000)
+    assert (window.images.splits == Split.DROPPED).sum() == 3
+    assert window.gallery.model().rowCount() == n + 3
+    qtbot.waitUntil(lambda: np.isfinite(window.gallery.gallery._errors[n:]).all(), timeout=30_000)
+    qtbot.waitUntil(lambda: window.compare.shown_index == n, timeout=10_000)  # first dropped one shown
+    qtbot.waitUntil(lambda: window.latent_view.point_count() == n + 3, timeout=10_000)
+    assert "dropped" in window.counts_label.text()
+
+
+def test_bad_files_are_listed_and_change_nothing(qtbot, window, fresh_demo, bad_files):
+    window.set_images(fresh_demo)
+    before = len(window.images)
+    _drop(window, sorted(bad_files.iterdir()))
+    qtbot.waitUntil(lambda: not window.loading, timeout=30_000)
+    box = window.last_message
+    assert isinstance(box, QMessageBox) and box.isVisible() and not box.isModal()
+    assert "3 files could not be used" in box.text()
+    for name in ("empty.png", "text.png", "truncated.png"):
+        assert name in box.informativeText()
+    assert len(window.images) == before
+    assert window.gallery.model().rowCount() == before
+    box.close()
+
+
+def test_file_open_loads_like_a_drop(qtbot, window, fresh_demo, image_folder):
+    window.set_images(fresh_demo)
+    n = len(window.images)
+    window.open_paths([str(image_folder / "wide.png")])
+    qtbot.waitUntil(lambda: len(window.images) == n + 1, timeout=30_000)
+
+
+def test_slider_retrains_at_the_new_size(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    window.controls.epochs.setValue(200)
+    window.controls.slider.setValue(3)
+    qtbot.waitUntil(lambda: window.model_config.latent_dim == 3 and window.training, timeout=30_000)
+    assert "3-d code" in window.latent_title.text() and "in training" in window.latent_title.text()
+    assert "<b>3</b> numbers" in window.controls.compression.text()
+    window.controls.slider.setValue(2)
+    qtbot.waitUntil(lambda: window.model_config.latent_dim == 2 and window.training, timeout=30_000)
+    assert "drawn directly" in window.latent_title.text()
+    window.controls.stop_button.click()
+    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    assert "stopped early" in window.latent_title.text()
+
+
+def test_pause_and_resume_buttons(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    window.controls.epochs.setValue(500)
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.training and window._last_step is not None, timeout=30_000)
+    window.controls.pause_button.click()
+    assert window.worker_thread.worker.paused
+    assert window.controls.pause_button.text() == "Resume"
+    qtbot.wait(300)
+    seen = window._last_step.images_seen
+    qtbot.wait(400)
+    assert window._last_step.images_seen == seen
+    window.controls.pause_button.click()
+    qtbot.waitUntil(lambda: window._last_step.images_seen > seen, timeout=10_000)
+    window.controls.stop_button.click()
+    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+
+
+def test_close_during_training_is_clean_and_quick(qtbot, fresh_demo):
+    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=1000)
+    qtbot.addWidget(win)
+    win.show()
+    win.set_images(fresh_demo)
+    win.controls.train_button.click()
+    qtbot.waitUntil(lambda: win.training, timeout=30_000)
+    t0 = time.monotonic()
+    assert win.close()
+    assert time.monotonic() - t0 < 5
+    assert not win.worker_thread.thread.isRunning()
+    assert not running_threads()
+
+
+def test_demo_loads_in_the_background_and_trains(qtbot):
+    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=True, epochs=1)
+    qtbot.addWidget(win)
+    win.show()
+    win.load_demo()
+    assert win.loading
+    qtbot.waitUntil(lambda: len(win.images) > 500, timeout=60_000)
+    qtbot.waitUntil(lambda: win.training, timeout=30_000)
+    assert (win.images.labels == 1).sum() > 0  # rotten bananas are among the test images
+    win.close()
+
+
+def test_a_worker_error_is_shown_and_the_window_stays_usable(qtbot, window):
+    # no images at all: Train says so instead of failing
+    window.retrain()
+    assert "no training images" in window.statusBar().currentMessage()
+    # an error inside the worker becomes a visible, non-blocking message
+    window.worker_thread.worker.submit("inspect", "not a row")
+    qtbot.waitUntil(lambda: getattr(window, "last_message", None) is not None, timeout=10_000)
+    assert "Something went wrong" in window.last_message.text()
+    assert window.controls.train_button.isEnabled()
+
+
+def test_drag_enter_accepts_only_local_files(window, tmp_path):
+    mime = QMimeData()
+    mime.setText("just text")
+    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(event)
+    assert not event.isAccepted()
+    Image.new("RGB", (8, 8)).save(tmp_path / "x.png")
+    mime.setUrls([QUrl.fromLocalFile(str(tmp_path / "x.png"))])
+    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime,
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dragEnterEvent(event)
+    assert event.isAccepted()
