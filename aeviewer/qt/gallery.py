@@ -17,6 +17,7 @@ from aeviewer.core.data import ImageSet, Split
 from aeviewer.qt.images import SPLIT_COLOURS, to_qimage
 
 THUMB = 64
+CELL = QSize(THUMB + 60, THUMB + 22)  # room for "dropped · 0.0123" under the thumbnail
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -80,6 +81,8 @@ class GalleryModel(QAbstractListModel):
                                      Qt.TransformationMode.SmoothTransformation)
                 self._pixmaps[row] = pix
             return pix
+        if role == Qt.ItemDataRole.SizeHintRole:
+            return CELL
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._brushes[split]
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -101,7 +104,7 @@ class GalleryView(QListView):
         self.setModel(self.gallery)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
-        self.setGridSize(QSize(THUMB + 60, THUMB + 24))
+        self.setGridSize(CELL + QSize(4, 4))
         self.setUniformItemSizes(True)
         self.setLayoutMode(QListView.LayoutMode.Batched)
         self.setBatchSize(200)
