@@ -78,6 +78,8 @@ class MainWindow(QMainWindow):
         self._last_step = None
         self._inspection = None
         self._closing = False
+        self._demo_pending = False
+        self._early_drops: list[LoadResult] = []
 
         self._build_views(device, epochs)
         self._build_menus()
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
 
             return LoadResult(banana_imageset(size=size), [])
 
+        self._demo_pending = True
         self._run_load(job, self._demo_loaded, "Drawing the banana demo…")
 
     def open_paths(self, paths: list[str]) -> None:
@@ -248,7 +251,11 @@ class MainWindow(QMainWindow):
         self._show_problem("Loading failed", "The images could not be loaded.", tb)
 
     def _demo_loaded(self, result: LoadResult) -> None:
+        self._demo_pending = False
         self.set_images(result.images)
+        early, self._early_drops = self._early_drops, []
+        for dropped in early:  # pictures that finished loading before the demo did
+            self._dropped_loaded(dropped)
         self.statusBar().showMessage(
             f"Demo ready: {len(result.images.indices(Split.TRAIN))} ripe bananas to learn from, "
             f"{len(result.images.indices(Split.TEST))} held back (ripe and rotten).", 8000
@@ -269,6 +276,9 @@ class MainWindow(QMainWindow):
             self.select(0)
 
     def _dropped_loaded(self, result: LoadResult) -> None:
+        if self._demo_pending:  # the demo would replace them: add them after it
+            self._early_drops.append(result)
+            return
         new = result.images
         if len(new):
             start = len(self.images)

@@ -202,3 +202,16 @@ def test_drag_enter_accepts_only_local_files(window, tmp_path):
                             Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dragEnterEvent(event)
     assert event.isAccepted()
+
+
+def test_paths_given_at_start_survive_the_demo_load(qtbot, image_folder):
+    """`aeviewer PATH...`: the pictures may finish loading before the demo does."""
+    from aeviewer.qt.app import create_window, parse_args
+
+    win = create_window(parse_args(["--no-train", "--device", "cpu", str(image_folder)]))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: not win.loading and len(win.images) > 0, timeout=60_000)
+    assert (win.images.splits == Split.DROPPED).sum() == 3
+    assert (win.images.splits == Split.TRAIN).sum() == 512
+    win.close()
