@@ -55,6 +55,7 @@ class ImageSet:
     paths: list[str]
     splits: np.ndarray
     labels: np.ndarray = field(default=None)  # type: ignore[assignment]
+    masks: dict[int, np.ndarray] = field(default_factory=dict)  # row -> (H, W) bool defect mask
 
     def __post_init__(self) -> None:
         n = len(self.images)
@@ -96,6 +97,7 @@ class ImageSet:
         self.paths = self.paths + list(other.paths)
         self.splits = np.concatenate([self.splits, other.splits])
         self.labels = np.concatenate([self.labels, other.labels])
+        self.masks.update({start + row: mask for row, mask in other.masks.items()})
         return range(start, len(self))
 
 

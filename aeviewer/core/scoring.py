@@ -1,13 +1,29 @@
 """How different a reconstruction is from its input: per pixel and per image.
 
-Arrays are float in [0, 1], shaped (N, H, W, C) or (H, W, C).
+Arrays are float in [0, 1], shaped (N, H, W, C) or (H, W, C). Three image
+scores are offered, because a small defect vanishes in a global mean:
+
+- ``mse``: mean squared error over all pixels;
+- ``ssim``: 1 - mean structural similarity (local means, contrast and structure
+  compared in 7x7 windows), which reacts to texture and edges more than to
+  overall brightness;
+- ``local``: the mean of the worst 1 % of (3x3-smoothed) pixel errors, so a
+  small bad patch counts as much as it looks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 HEAT_PERCENTILE = 99.5
+SSIM_WINDOW = 7
+SSIM_C1 = 0.01**2
+SSIM_C2 = 0.03**2
+LOCAL_SHARE = 0.01
+LOCAL_SMOOTH = 3
 
 
 def difference_map(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
@@ -19,6 +35,67 @@ def mse_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
     """Mean squared error per image (one number for (H, W, C), a vector for (N, H, W, C))."""
     diff = inputs.astype(np.float32) - recons.astype(np.float32)
     return np.mean(diff * diff, axis=(-3, -2, -1))
+
+
+def box_filter(x: np.ndarray, size: int) -> np.ndarray:
+    """Mean over size x size windows on the (H, W) axes of (..., H, W, C); edges reflect."""
+    pad = size // 2
+    widths = [(0, 0)] * (x.ndim - 3) + [(pad, size - 1 - pad), (pad, size - 1 - pad), (0, 0)]
+    c = np.pad(x.astype(np.float32), widths, mode="reflect")
+    # Running sums along H, then W: each window's sum is a difference of two of them.
+    c = np.cumsum(c, axis=-3)
+    c = np.concatenate([np.zeros_like(c[..., :1, :, :]), c], axis=-3)
+    c = c[..., size:, :, :] - c[..., :-size, :, :]
+    c = np.cumsum(c, axis=-2)
+    c = np.concatenate([np.zeros_like(c[..., :1, :]), c], axis=-2)
+    c = c[..., size:, :] - c[..., :-size, :]
+    return c / (size * size)
+
+
+def ssim_map(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
+    """Structural similarity per pixel, averaged over channels: (..., H, W), 1 = identical."""
+    x = inputs.astype(np.float32)
+    y = recons.astype(np.float32)
+    mx, my = box_filter(x, SSIM_WINDOW), box_filter(y, SSIM_WINDOW)
+    vx = box_filter(x * x, SSIM_WINDOW) - mx * mx
+    vy = box_filter(y * y, SSIM_WINDOW) - my * my
+    cov = box_filter(x * y, SSIM_WINDOW) - mx * my
+    s = ((2 * mx * my + SSIM_C1) * (2 * cov + SSIM_C2)) / ((mx**2 + my**2 + SSIM_C1) * (vx + vy + SSIM_C2))
+    return s.mean(axis=-1).astype(np.float32)
+
+
+def ssim_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
+    return (1.0 - ssim_map(inputs, recons).mean(axis=(-2, -1))).astype(np.float32)
+
+
+def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
+    """Mean of the worst LOCAL_SHARE of smoothed per-pixel squared errors."""
+    diff = inputs.astype(np.float32) - recons.astype(np.float32)
+    err = (diff * diff).mean(axis=-1, keepdims=True)
+    smooth = box_filter(err, LOCAL_SMOOTH)[..., 0]
+    flat = smooth.reshape(*smooth.shape[:-2], -1)
+    k = max(1, int(round(LOCAL_SHARE * flat.shape[-1])))
+    worst = np.partition(flat, flat.shape[-1] - k, axis=-1)[..., -k:]
+    return worst.mean(axis=-1).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ScoreKind:
+    key: str
+    label: str
+    explanation: str
+    function: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+SCORES: dict[str, ScoreKind] = {
+    s.key: s
+    for s in (
+        ScoreKind("mse", "Mean squared error", "average squared difference over every pixel", mse_score),
+        ScoreKind("ssim", "Structure (1 - SSIM)", "how much local structure and texture differ", ssim_score),
+        ScoreKind("local", "Worst patch", "mean error of the worst 1% of pixels: small defects count", local_score),
+    )
+}
+DEFAULT_SCORE = "mse"
 
 
 def heat_scale(train_difference_maps: np.ndarray) -> float:
