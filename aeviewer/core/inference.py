@@ -13,7 +13,7 @@ import torch
 
 from aeviewer.core.data import iter_batches
 from aeviewer.core.model import Autoencoder, to_tensor
-from aeviewer.core.scoring import difference_map, heat_scale, mse_score
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, difference_map, heat_scale, mse_score, pixel_error_map
 
 EVAL_BATCH = 256
 HEAT_SAMPLE_IMAGES = 256  # enough training maps for a steady percentile
@@ -97,3 +97,18 @@ def inspect(model: Autoencoder, images: np.ndarray, index: int, device: torch.de
         difference=difference_map(x[0], r[0]),
         error=float(mse_score(x[0], r[0])),
     )
+
+
+def anomaly_scores(model: Autoencoder, images: np.ndarray, device: torch.device, kind: str = DEFAULT_SCORE) -> np.ndarray:
+    """One anomaly score per image, of the kind named (see core.scoring.SCORES)."""
+    score = SCORES[kind].function
+    parts = [score(x, r) for x, r, _ in _forward(model, images, device)]
+    return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def anomaly_maps(model: Autoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:
+    """Where each image is unusual: 3x3-smoothed squared error per pixel, (N, H, W)."""
+    parts = [pixel_error_map(x, r) for x, r, _ in _forward(model, images, device)]
+    if not parts:
+        return np.zeros((0, model.config.image_size, model.config.image_size), np.float32)
+    return np.concatenate(parts)

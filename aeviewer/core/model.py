@@ -49,7 +49,11 @@ class ModelConfig:
 
 
 class Autoencoder(nn.Module):
-    """encode: image (B, C, H, W) in [0, 1] -> code (B, K); decode: code -> image."""
+    """encode: image (B, C, H, W) in [0, 1] -> code (B, K); decode: code -> image.
+
+    In eval mode the decoded image is clamped to [0, 1]; in train mode it is the
+    raw output, so the loss keeps its gradient at the edges of the range.
+    """
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -78,14 +82,17 @@ class Autoencoder(nn.Module):
             dec += [nn.ConvTranspose2d(prev, c, 4, stride=2, padding=1)]
         else:
             dec += [nn.Conv2d(prev, c, 3, padding=1)]
-        self.decoder = nn.Sequential(*dec, nn.Sigmoid())
+        # A linear output, not a sigmoid: on mostly dark images a sigmoid saturates
+        # at 0 early and the model collapses to a black picture. Eval mode clamps.
+        self.decoder = nn.Sequential(*dec)
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.encoder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = self.expand(z).view(-1, self.deep_channels, self.spatial, self.spatial)
-        return self.decoder(h)
+        out = self.decoder(h)
+        return out if self.training else out.clamp(0.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         z = self.encode(x)

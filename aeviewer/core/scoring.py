@@ -68,11 +68,16 @@ def ssim_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
     return (1.0 - ssim_map(inputs, recons).mean(axis=(-2, -1))).astype(np.float32)
 
 
-def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
-    """Mean of the worst LOCAL_SHARE of smoothed per-pixel squared errors."""
+def pixel_error_map(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
+    """Squared error per pixel, averaged over channels and smoothed 3x3: (..., H, W)."""
     diff = inputs.astype(np.float32) - recons.astype(np.float32)
     err = (diff * diff).mean(axis=-1, keepdims=True)
-    smooth = box_filter(err, LOCAL_SMOOTH)[..., 0]
+    return box_filter(err, LOCAL_SMOOTH)[..., 0]
+
+
+def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
+    """Mean of the worst LOCAL_SHARE of smoothed per-pixel squared errors."""
+    smooth = pixel_error_map(inputs, recons)
     flat = smooth.reshape(*smooth.shape[:-2], -1)
     k = max(1, int(round(LOCAL_SHARE * flat.shape[-1])))
     worst = np.partition(flat, flat.shape[-1] - k, axis=-1)[..., -k:]

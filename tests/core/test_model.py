@@ -8,7 +8,7 @@ from aeviewer.core.model import ModelConfig, build_model, resolve_device, to_ten
 
 @pytest.mark.parametrize("latent", [1, 2, 16, 128])
 def test_shapes_for_several_bottleneck_sizes(latent):
-    model = build_model(ModelConfig(image_size=64, channels=3, latent_dim=latent))
+    model = build_model(ModelConfig(image_size=64, channels=3, latent_dim=latent)).eval()
     x = torch.rand(3, 3, 64, 64)
     with torch.no_grad():
         recon, z = model(x)
@@ -24,6 +24,23 @@ def test_other_image_sizes_round_trip(size, channels):
     model = build_model(ModelConfig(image_size=size, channels=channels, latent_dim=4))
     recon, _ = model(torch.rand(2, channels, size, size))
     assert recon.shape == (2, channels, size, size)
+
+
+def test_training_on_dark_images_does_not_collapse_to_black():
+    """A sigmoid output used to saturate at 0 on mostly dark pictures."""
+    import numpy as np
+
+    from aeviewer.core.training import TrainConfig, train_steps
+
+    rng = np.random.default_rng(2)
+    images = np.zeros((32, 16, 16, 1), np.uint8)
+    for img in images:
+        y, x = rng.integers(0, 10, 2)
+        img[y : y + 6, x : x + 6] = 230
+    for seed in range(3):
+        model = build_model(ModelConfig(image_size=16, channels=1, latent_dim=4), seed=seed)
+        steps = list(train_steps(model, images, TrainConfig(epochs=20, batch_size=8, seed=seed), torch.device("cpu")))
+        assert steps[-1].loss < 0.5 * steps[0].loss
 
 
 def test_same_seed_same_weights():
