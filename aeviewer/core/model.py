@@ -91,7 +91,7 @@ class Autoencoder(nn.Module):
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = self.expand(z).view(-1, self.deep_channels, self.spatial, self.spatial)
-        out = self.decoder(h)
+        out = self.decoder(h) + 0.5  # start from mid-grey: as fast as a sigmoid, without its dead zone
         return out if self.training else out.clamp(0.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
