@@ -23,6 +23,7 @@ from aeviewer.core.data import Split
 from aeviewer.core.inference import Inspection, inspect, score_images
 from aeviewer.core.model import Autoencoder, ModelConfig, build_model, resolve_device
 from aeviewer.core.projection import StableProjection
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.core.training import RunControl, Step, TrainConfig, train_steps
 
 SNAPSHOTS_PER_SECOND = 20
@@ -35,6 +36,8 @@ class Evaluation:
 
     model_id: int
     errors: np.ndarray  # (N,) float32, mean squared error; NaN where not yet known
+    scores: np.ndarray  # (N,) float32, anomaly score of ``score_kind``; NaN where not yet known
+    score_kind: str
     points: np.ndarray  # (N, 2) float32; NaN where not yet known
     heat_scale: float  # top of the fixed difference colour scale
     final: bool  # False while training is in progress (the numbers are moving)
@@ -94,6 +97,7 @@ class Engine:
         self.splits = np.zeros(0, np.int8)
         self.model_id = 0
         self.trained = False
+        self.score_kind = DEFAULT_SCORE
         self.model: Autoencoder = self._new_model()
 
     # -- data -----------------------------------------------------------------
@@ -112,6 +116,7 @@ class Engine:
         k = self.model_config.latent_dim
         self._codes = np.concatenate([self._codes, np.full((len(images), k), np.nan, np.float32)])
         self._errors = np.concatenate([self._errors, np.full(len(images), np.nan, np.float32)])
+        self._scores = np.concatenate([self._scores, np.full(len(images), np.nan, np.float32)])
         return range(start, len(self.images))
 
     def _check_shape(self, images: np.ndarray) -> None:
@@ -154,6 +159,7 @@ class Engine:
         n, k = len(self.images), self.model_config.latent_dim
         self._codes = np.full((n, k), np.nan, np.float32)
         self._errors = np.full(n, np.nan, np.float32)
+        self._scores = np.full(n, np.nan, np.float32)
         self._heat_scale = 1.0
 
     # -- inference ------------------------------------------------------------
@@ -167,9 +173,10 @@ class Engine:
             return
         train = self.train_rows
         heat_local = np.flatnonzero(np.isin(rows, train))
-        scores = score_images(self.model, self.images[rows], self.device, heat_rows=heat_local)
+        scores = score_images(self.model, self.images[rows], self.device, heat_rows=heat_local, kind=self.score_kind)
         self._codes[rows] = scores.codes
         self._errors[rows] = scores.errors
+        self._scores[rows] = scores.scores
         if scores.heat_scale is not None:
             self._heat_scale = scores.heat_scale
 
@@ -184,7 +191,17 @@ class Engine:
         if len(known):
             fit = np.flatnonzero(np.isin(known, self.train_rows))
             points[known] = self._projection.fit_transform(self._codes[known], fit)
-        return Evaluation(self.model_id, self._errors.copy(), points, self._heat_scale, final)
+        return Evaluation(
+            self.model_id, self._errors.copy(), self._scores.copy(), self.score_kind, points, self._heat_scale, final
+        )
+
+    def set_score_kind(self, kind: str) -> Evaluation:
+        """Score every image the new way (a full pass)."""
+        if kind not in SCORES:
+            raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
+        self.score_kind = kind
+        self._scores[:] = np.nan
+        return self.evaluate() if self.trained or not np.isnan(self._errors).all() else self._evaluation(True)
 
     def inspect(self, index: int) -> Inspection:
         if not 0 <= index < len(self.images):
@@ -215,6 +232,8 @@ class Engine:
             losses.append(step.loss)
             self._codes[rows[step.rows]] = step.codes
             self._errors[rows[step.rows]] = step.errors
+            if self.score_kind == "mse":  # other kinds need the pictures: side evaluations refresh them
+                self._scores[rows[step.rows]] = step.errors
             side = np.flatnonzero(self.splits != Split.TRAIN)  # images may arrive mid-run
             if len(side) and budget.due():
                 t0 = clock()

@@ -25,6 +25,7 @@ class Scores:
 
     codes: np.ndarray  # (N, K) float32
     errors: np.ndarray  # (N,) float32, mean squared error
+    scores: np.ndarray  # (N,) float32, the anomaly score of the kind asked for
     heat_scale: float | None  # from the rows asked for, if any
 
 
@@ -63,25 +64,31 @@ def score_images(
     images: np.ndarray,
     device: torch.device,
     heat_rows: np.ndarray | None = None,
+    kind: str = DEFAULT_SCORE,
 ) -> Scores:
-    """Codes and errors for every image; the heat scale from ``heat_rows`` (training images)."""
+    """Codes, errors and ``kind`` scores for every image; the heat scale from ``heat_rows``."""
     heat = set((heat_rows if heat_rows is not None else [])[:HEAT_SAMPLE_IMAGES].tolist())
     errors: list[np.ndarray] = []
+    scores: list[np.ndarray] = []
     codes: list[np.ndarray] = []
     heat_maps: list[np.ndarray] = []
     offset = 0
+    score = SCORES[kind].function
     for x, r, z in _forward(model, images, device):
         errors.append(mse_score(x, r))
+        scores.append(errors[-1] if kind == "mse" else score(x, r))
         codes.append(z)
         local = [i for i in range(len(x)) if offset + i in heat]
         if local:
             heat_maps.append(difference_map(x[local], r[local]))
         offset += len(x)
     if not errors:
-        return Scores(np.zeros((0, model.config.latent_dim), np.float32), np.zeros(0, np.float32), None)
+        empty = np.zeros(0, np.float32)
+        return Scores(np.zeros((0, model.config.latent_dim), np.float32), empty, empty, None)
     return Scores(
         codes=np.concatenate(codes).astype(np.float32),
         errors=np.concatenate(errors).astype(np.float32),
+        scores=np.concatenate(scores).astype(np.float32),
         heat_scale=heat_scale(np.concatenate(heat_maps)) if heat_maps else None,
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 HEAT_COLOURS = "inferno"
 
@@ -41,15 +41,28 @@ class ComparePanel(QWidget):
         )
         self.colour_bar.setImageItem(self._items[2])
         self.view.ci.addItem(self.colour_bar, row=1, col=3)
+        self.per_image = QCheckBox("Scale the difference to this image")
+        self.per_image.setToolTip(
+            "Off (default): one colour scale for every image, fixed from the training images,\n"
+            "so normal images look calm and unusual ones light up.\n"
+            "On: the scale stretches to this image's own largest difference, to see its pattern."
+        )
+        self.per_image.toggled.connect(self._redraw_difference)
+        self.scale_note = QLabel()
         self.caption = QLabel("Select an image in the gallery or a point in the latent plot.")
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
+        options = QHBoxLayout()
+        options.addWidget(self.per_image)
+        options.addWidget(self.scale_note, 1)
+        layout.addLayout(options)
         layout.addWidget(self.caption)
         self.shown_index: int | None = None
         self.heat_scale = 1.0
+        self._difference: np.ndarray | None = None
         self._shape: tuple[int, ...] = ()
 
     def set_heat_scale(self, top: float) -> None:
@@ -57,7 +70,23 @@ class ComparePanel(QWidget):
         rounded = float(f"{top:.2g}")
         if rounded != self.heat_scale:
             self.heat_scale = rounded
-            self.colour_bar.setLevels(values=(0.0, self.heat_scale))
+            self._redraw_difference()
+
+    def difference_top(self) -> float:
+        """The top of the colour scale in use: fixed from training, or this image's own maximum."""
+        if self.per_image.isChecked() and self._difference is not None:
+            return max(float(self._difference.max()), 1e-3)
+        return self.heat_scale
+
+    def _redraw_difference(self) -> None:
+        top = self.difference_top()
+        self.colour_bar.setLevels(values=(0.0, top))
+        if self._difference is not None:
+            self._items[2].setImage(self._difference, levels=(0.0, top), autoLevels=False)
+        self.scale_note.setText(
+            f"colours: 0 to {top:.2g}, this image's own range" if self.per_image.isChecked()
+            else f"colours: 0 to {top:.2g}, fixed from the training images"
+        )
 
     def show_images(self, index: int, input_: np.ndarray, recon: np.ndarray, difference: np.ndarray) -> None:
         """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference."""
@@ -66,9 +95,8 @@ class ComparePanel(QWidget):
             if pixels.shape[-1] == 1:
                 pixels = pixels[..., 0]
             item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
-        self._items[2].setImage(
-            np.ascontiguousarray(difference, np.float32), levels=(0.0, self.heat_scale), autoLevels=False
-        )
+        self._difference = np.ascontiguousarray(difference, np.float32)
+        self._redraw_difference()
         if difference.shape != self._shape:
             self._shape = difference.shape
             for box in self._boxes:
@@ -79,6 +107,7 @@ class ComparePanel(QWidget):
 
     def clear(self) -> None:
         self.shown_index = None
+        self._difference = None
         for item in self._items:
             item.clear()
         self.set_caption("Select an image in the gallery or a point in the latent plot.")

@@ -9,14 +9,25 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QPixmap
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.qt.images import SPLIT_COLOURS, to_qimage
 
 THUMB = 64
+SCORE_ROLE = Qt.ItemDataRole.UserRole + 1  # for sorting: the anomaly score (NaN sorts last)
+ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # for sorting: the order images were loaded in
+FLAG_COLOUR = QColor(220, 30, 30)
 CELL = QSize(THUMB + 60, THUMB + 22)  # room for "dropped · 0.0123" under the thumbnail
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -29,15 +40,19 @@ class GalleryModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._images = ImageSet.empty(THUMB, 3)
-        self._errors = np.zeros(0, np.float32)
+        self._errors = np.zeros(0, np.float32)  # the anomaly score shown, of the kind chosen
+        self._flags = np.zeros(0, bool)
         self._pixmaps: dict[int, QPixmap] = {}
         self._brushes = {s: QBrush(c) for s, c in SPLIT_COLOURS.items()}
+        self._flag_brush = QBrush(FLAG_COLOUR)
+        self.score_name = "reconstruction error (MSE)"
 
     # -- contents -------------------------------------------------------------
     def set_images(self, images: ImageSet) -> None:
         self.beginResetModel()
         self._images = images
         self._errors = np.full(len(images), np.nan, np.float32)
+        self._flags = np.zeros(len(images), bool)
         self._pixmaps.clear()
         self.endResetModel()
 
@@ -49,14 +64,24 @@ class GalleryModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), start, end)
         self._images = images
         self._errors = np.concatenate([self._errors, np.full(end - start + 1, np.nan, np.float32)])
+        self._flags = np.concatenate([self._flags, np.zeros(end - start + 1, bool)])
         self.endInsertRows()
 
-    def set_errors(self, errors: np.ndarray) -> None:
+    def set_errors(self, errors: np.ndarray, flags: np.ndarray | None = None) -> None:
+        """Scores to show (and sort by), and which images are flagged as unusual."""
         n = min(len(errors), len(self._errors))
         if n == 0:
             return
         self._errors[:n] = errors[:n]
-        self.dataChanged.emit(self.index(0), self.index(n - 1), [Qt.ItemDataRole.DisplayRole])
+        if flags is not None:
+            self._flags[:n] = flags[:n]
+        self.dataChanged.emit(self.index(0), self.index(n - 1))
+
+    def set_flags(self, flags: np.ndarray) -> None:
+        self.set_errors(self._errors.copy(), flags)
+
+    def flagged(self, row: int) -> bool:
+        return bool(self._flags[row])
 
     def error(self, row: int) -> float:
         return float(self._errors[row])
@@ -71,7 +96,13 @@ class GalleryModel(QAbstractListModel):
         row = index.row()
         split = Split(int(self._images.splits[row]))
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{split.label} · {format_error(self._errors[row])}"
+            mark = "⚑ " if self._flags[row] else ""
+            return f"{mark}{split.label} · {format_error(self._errors[row])}"
+        if role == SCORE_ROLE:
+            e = float(self._errors[row])
+            return -math.inf if math.isnan(e) else e
+        if role == ROW_ROLE:
+            return row
         if role == Qt.ItemDataRole.DecorationRole:
             pix = self._pixmaps.get(row)
             if pix is None:
@@ -84,11 +115,12 @@ class GalleryModel(QAbstractListModel):
         if role == Qt.ItemDataRole.SizeHintRole:
             return CELL
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._brushes[split]
+            return self._flag_brush if self._flags[row] else self._brushes[split]
         if role == Qt.ItemDataRole.ToolTipRole:
+            flag = "\nflagged: scores above the threshold" if self._flags[row] else ""
             return (
                 f"{self._images.paths[row]}\n{split.label} image\n"
-                f"reconstruction error (MSE): {format_error(self._errors[row])}"
+                f"{self.score_name}: {format_error(self._errors[row])}{flag}"
             )
         return None
 
@@ -96,12 +128,16 @@ class GalleryModel(QAbstractListModel):
 class GalleryView(QListView):
     """Grid of thumbnails; emits ``image_selected(row)`` when the user picks one."""
 
-    image_selected = Signal(int)
+    image_selected = Signal(int)  # a row of the gallery model (the order images were loaded in)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.gallery = GalleryModel(self)
-        self.setModel(self.gallery)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.gallery)
+        self.proxy.setDynamicSortFilter(True)  # re-sorts live as scores change
+        self.setModel(self.proxy)
+        self.sort_by_score(False)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setIconSize(QSize(THUMB, THUMB))
         self.setGridSize(CELL + QSize(4, 4))
@@ -115,14 +151,31 @@ class GalleryView(QListView):
         self.setSpacing(2)
         self.selectionModel().currentChanged.connect(self._current_changed)
 
+    def sort_by_score(self, most_anomalous_first: bool) -> None:
+        if most_anomalous_first:
+            self.proxy.setSortRole(SCORE_ROLE)
+            self.proxy.sort(0, Qt.SortOrder.DescendingOrder)
+        else:
+            self.proxy.setSortRole(ROW_ROLE)
+            self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
+        if self.currentIndex().isValid():
+            self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def row_at(self, position: int) -> int:
+        """The image row shown at ``position`` in the current order."""
+        return self.proxy.mapToSource(self.proxy.index(position, 0)).row()
+
+    def current_row(self) -> int:
+        return self.proxy.mapToSource(self.currentIndex()).row() if self.currentIndex().isValid() else -1
+
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
-            self.image_selected.emit(current.row())
+            self.image_selected.emit(self.proxy.mapToSource(current).row())
 
     def select_row(self, row: int) -> None:
-        """Highlight ``row`` without a feedback loop (no signal when it is already current)."""
-        if self.currentIndex().row() == row:
+        """Highlight image ``row`` without a feedback loop (no signal when it is already current)."""
+        if self.current_row() == row:
             return
-        index = self.gallery.index(row)
+        index = self.proxy.mapFromSource(self.gallery.index(row))
         self.setCurrentIndex(index)
         self.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)

@@ -45,6 +45,14 @@ class LatentView(QWidget):
         )
         self._marker.setZValue(10)
         self.plot.addItem(self._marker)
+        # Flagged images (score above the threshold) get a red ring.
+        self._flag_item = pg.ScatterPlotItem(
+            size=POINT_SIZE + 6, pen=pg.mkPen((220, 30, 30), width=1.6), brush=None, pxMode=True,
+            name="flagged",
+        )
+        self._flag_item.setZValue(5)
+        self.plot.addItem(self._flag_item)
+        self._flags = np.zeros(0, bool)
         self._points = np.zeros((0, 2), np.float32)
         self._selected: int | None = None
         # The view follows the points (see follow_range) until the user pans or zooms;
@@ -79,7 +87,20 @@ class LatentView(QWidget):
             item.setData(x=points[rows, 0], y=points[rows, 1], data=rows)
         self._points = points
         self._update_marker()
+        self._update_flags()
         self._keep_in_view(points[known])
+
+    def set_flags(self, flags: np.ndarray) -> None:
+        self._flags = np.asarray(flags, bool)
+        self._update_flags()
+
+    def _update_flags(self) -> None:
+        n = min(len(self._flags), len(self._points))
+        rows = np.flatnonzero(self._flags[:n] & ~np.isnan(self._points[:n]).any(axis=1))
+        self._flag_item.setData(x=self._points[rows, 0], y=self._points[rows, 1])
+
+    def flagged_count(self) -> int:
+        return len(self._flag_item.data)
 
     def _user_moved_view(self, *_args) -> None:
         self._follow = False

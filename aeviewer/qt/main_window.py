@@ -16,19 +16,25 @@ import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QComboBox,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from aeviewer import __version__
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split, load_images
+from aeviewer.core.layouts import detect_layout, load_layout
+from aeviewer.core.scoring import SCORES
 from aeviewer.core.model import ModelConfig
+from aeviewer.qt.anomaly_panel import AnomalyPanel
 from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.controls import Controls
 from aeviewer.qt.gallery import GalleryView, format_error
@@ -77,6 +83,8 @@ class MainWindow(QMainWindow):
         self._phase = 0
         self._last_step = None
         self._inspection = None
+        self._evaluation = None
+        self._dataset_description = ""
         self._closing = False
         self._demo_pending = False
         self._early_drops: list[LoadResult] = []
@@ -122,6 +130,17 @@ class MainWindow(QMainWindow):
         self.controls.stop_requested.connect(self.stop_training)
         self.controls.device_chosen.connect(self._device_chosen)
         self.loss_plot = LossPlot()
+        self.anomalies = AnomalyPanel()
+        self.anomalies.score_kind_chosen.connect(self._score_kind_chosen)
+        self.anomalies.threshold_changed.connect(self._apply_flags)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.loss_plot, "Loss")
+        self.tabs.addTab(self.anomalies, "Anomalies")
+        self.sort_order = QComboBox()
+        self.sort_order.addItem("in the order loaded")
+        self.sort_order.addItem("most anomalous first")
+        self.sort_order.setToolTip("Most anomalous first re-sorts live as the scores change.")
+        self.sort_order.currentIndexChanged.connect(lambda i: self.gallery.sort_by_score(i == 1))
 
         self.latent_title = QLabel()
         self.latent_title.setTextFormat(Qt.TextFormat.RichText)
@@ -146,7 +165,7 @@ class MainWindow(QMainWindow):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(4, 4, 4, 4)
         rv.addWidget(self.controls)
-        rv.addWidget(self.loss_plot, 1)
+        rv.addWidget(self.tabs, 1)
         right.setMinimumWidth(290)
         right.setMaximumWidth(380)
 
@@ -155,6 +174,10 @@ class MainWindow(QMainWindow):
         gv.setContentsMargins(4, 4, 4, 4)
         self.gallery_title = QLabel("<b>Images</b>")
         gv.addWidget(self.gallery_title)
+        order = QHBoxLayout()
+        order.addWidget(QLabel("Show"))
+        order.addWidget(self.sort_order, 1)
+        gv.addLayout(order)
         gv.addWidget(self.gallery, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -181,6 +204,10 @@ class MainWindow(QMainWindow):
         open_files = QAction("&Open images…", self)
         open_files.setShortcut(QKeySequence.StandardKey.Open)
         open_files.triggered.connect(self._open_files_dialog)
+        open_dataset = QAction("Open a &dataset folder…", self)
+        open_dataset.setToolTip("MVTec AD, or normal/anomaly subfolders, or a flat folder: "
+                                "replaces the images and trains on the normal training part")
+        open_dataset.triggered.connect(self._open_dataset_dialog)
         open_folder = QAction("Open &folder…", self)
         open_folder.triggered.connect(self._open_folder_dialog)
         demo = QAction("Reload the &demo", self)
@@ -188,7 +215,7 @@ class MainWindow(QMainWindow):
         quit_ = QAction("&Quit", self)
         quit_.setShortcut(QKeySequence.StandardKey.Quit)
         quit_.triggered.connect(self.close)
-        for a in (open_files, open_folder, demo):
+        for a in (open_files, open_folder, open_dataset, demo):
             file_menu.addAction(a)
         file_menu.addSeparator()
         file_menu.addAction(quit_)
@@ -464,8 +491,12 @@ class MainWindow(QMainWindow):
         elif self._phase == 1:
             evaluation = self._pending.pop("evaluation", None)
             if evaluation is not None:
-                self.gallery.gallery.set_errors(evaluation.errors)
+                self._evaluation = evaluation
+                self.anomalies.set_scores(evaluation.scores, self.images.splits, self.images.labels)
+                flags = self.anomalies.flags()
+                self.gallery.gallery.set_errors(evaluation.scores, flags)
                 self.latent_view.set_points(evaluation.points, self.images.splits)
+                self.latent_view.set_flags(flags)
                 self.compare.set_heat_scale(evaluation.heat_scale)
         else:
             inspection = self._pending.pop("inspection", None)
@@ -496,10 +527,61 @@ class MainWindow(QMainWindow):
         split = Split(int(self.images.splits[row])).label
         label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(self.images.labels[row]), "")
         self.compare.set_caption(
-            f"<b>{name}</b> ({split}{label}) · reconstruction error (MSE) <b>{format_error(ins.error)}</b><br>"
-            f"Model: {self.model_state_text()} · difference colours fixed from training images "
-            f"(0 to {self.compare.heat_scale:.2f})"
+            f"<b>{name}</b> ({split}{label}) · reconstruction error (MSE) <b>{format_error(ins.error)}</b>"
+            f"{self._score_text(row)}<br>Model: {self.model_state_text()}"
         )
+
+    def _score_text(self, row: int) -> str:
+        ev = self._evaluation
+        if ev is None or row >= len(ev.scores):
+            return ""
+        flagged = row < len(self.anomalies.flags()) and self.anomalies.flags()[row]
+        flag = " · <b style='color:#dc1e1e'>⚑ flagged as unusual</b>" if flagged else ""
+        if ev.score_kind == "mse":
+            return flag
+        return f" · {SCORES[ev.score_kind].label.lower()} {format_error(float(ev.scores[row]))}{flag}"
+
+    def _apply_flags(self, _threshold: float = 0.0) -> None:
+        flags = self.anomalies.flags()
+        self.gallery.gallery.set_flags(flags)
+        self.latent_view.set_flags(flags)
+        self._redraw_caption()
+
+    def _score_kind_chosen(self, kind: str) -> None:
+        self.gallery.gallery.score_name = SCORES[kind].label.lower()
+        self.worker_thread.worker.submit("set_score_kind", kind)
+
+    def _open_dataset_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder (MVTec, normal/anomaly, or flat)")
+        if folder:
+            self.open_dataset(folder)
+
+    def open_dataset(self, folder: str) -> None:
+        """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
+        c = self.model_config
+        try:
+            layout = detect_layout(folder)
+        except ValueError as exc:
+            self._show_problem("Not a dataset folder", f"{folder} could not be opened as a dataset:\n{exc}", "")
+            return
+
+        def job(progress, cancelled) -> LoadResult:
+            return load_layout(layout, c.image_size, c.channels, progress, cancelled)
+
+        self._dataset_description = layout.describe()
+        self._run_load(job, self._dataset_loaded, f"Loading {layout.describe()}…")
+
+    def _dataset_loaded(self, result: LoadResult) -> None:
+        if not len(result.images.indices(Split.TRAIN)):
+            self._report_failures(result.failures, loaded=len(result.images))
+            self._show_problem("No training images", "None of the dataset's training images could be read; "
+                               "nothing was changed.", "")
+            return
+        self.set_images(result.images)
+        self.statusBar().showMessage(f"Opened {self._dataset_description}.", 8000)
+        if result.failures:
+            self._report_failures(result.failures, loaded=len(result.images))
+        self.retrain()
 
     def _update_titles(self) -> None:
         k = self.model_config.latent_dim

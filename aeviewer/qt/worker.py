@@ -172,6 +172,9 @@ class TorchWorker(QObject):
         rows = self._engine.add_images(images, splits)
         self.evaluated.emit(self._engine.refresh(rows, final=self._control is None))
 
+    def _do_set_score_kind(self, kind: str) -> None:
+        self.evaluated.emit(self._engine.set_score_kind(kind))
+
     def _do_inspect(self, index: int) -> None:
         self._focus = index
         if 0 <= index < len(self._engine.images):

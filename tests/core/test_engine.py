@@ -129,3 +129,14 @@ def test_wrong_image_shape_is_refused():
     with pytest.raises(ValueError, match="uint8 of shape"):
         engine.add_images(np.zeros((1, 8, 8, 3), np.uint8), [Split.DROPPED])
     assert len(engine.images) == 30  # nothing half-added
+
+
+def test_score_kind_changes_every_score_and_is_reported():
+    engine = _engine()
+    mse = engine.evaluate()
+    assert mse.score_kind == "mse" and np.allclose(mse.scores, mse.errors)
+    local = engine.set_score_kind("local")
+    assert local.score_kind == "local" and np.isfinite(local.scores).all()
+    assert not np.allclose(local.scores, local.errors)
+    with pytest.raises(ValueError, match="unknown score"):
+        engine.set_score_kind("psychic")

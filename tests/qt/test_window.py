@@ -60,7 +60,7 @@ def test_panels_show_data_after_a_short_training_run(qtbot, window, fresh_demo):
     assert window.trained
     errors = window.gallery.gallery._errors
     assert np.isfinite(errors).all()
-    assert "train · " in window.gallery.model().index(0).data()
+    assert "train · " in window.gallery.model().index(0, 0).data()
     assert window.latent_view.point_count() == len(fresh_demo)
     assert window.compare.shown_index == 0  # the first image is selected on load
     assert "reconstruction error" in window.compare.caption.text()
@@ -72,7 +72,7 @@ def test_panels_show_data_after_a_short_training_run(qtbot, window, fresh_demo):
 def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
     window.set_images(fresh_demo)
     qtbot.waitUntil(lambda: window.latent_view.point_count() == len(fresh_demo), timeout=30_000)
-    window.gallery.setCurrentIndex(window.gallery.model().index(5))
+    window.gallery.setCurrentIndex(window.gallery.model().index(5, 0))
     qtbot.waitUntil(lambda: window.compare.shown_index == 5, timeout=10_000)
     assert window.latent_view._selected == 5
     # a click on a scatter point selects that image in the gallery
@@ -80,7 +80,7 @@ def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
     points = item.points()
     item.sigClicked.emit(item, [points[0]], None)
     row = int(points[0].data())
-    assert window.gallery.currentIndex().row() == row
+    assert window.gallery.current_row() == row
     qtbot.waitUntil(lambda: window.compare.shown_index == row, timeout=10_000)
 
 
@@ -215,3 +215,69 @@ def test_paths_given_at_start_survive_the_demo_load(qtbot, image_folder):
     assert (win.images.splits == Split.DROPPED).sum() == 3
     assert (win.images.splits == Split.TRAIN).sum() == 512
     win.close()
+
+
+def test_threshold_flags_sorting_and_metrics(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    _train(qtbot, window)
+    panel = window.anomalies
+    scores = window._evaluation.scores
+    train = window.images.splits == Split.TRAIN
+    assert panel.threshold == pytest.approx(np.percentile(scores[train], 99))
+    assert "AUROC" in panel.summary.text()  # the demo's test images are labelled
+    assert not panel.roc.isHidden()
+    # drag the threshold below every score: everything is flagged, in gallery and scatter
+    panel.line.setValue(float(np.nanmin(scores)) - 1.0)
+    assert panel.user_threshold
+    qtbot.waitUntil(lambda: window.latent_view.flagged_count() == len(fresh_demo), timeout=5_000)
+    assert window.gallery.gallery.flagged(0)
+    assert "recall 1.00" in panel.summary.text()
+    panel.reset_threshold()
+    assert not panel.user_threshold
+    assert window.latent_view.flagged_count() < len(fresh_demo)
+    # most anomalous first puts the highest score at the top
+    window.sort_order.setCurrentIndex(1)
+    top = window.gallery.row_at(0)
+    assert scores[top] == pytest.approx(np.nanmax(scores))
+
+
+def test_switching_the_score_rescores_every_image(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    _train(qtbot, window)
+    window.anomalies.kind.setCurrentIndex(window.anomalies.kind.findData("local"))
+    qtbot.waitUntil(lambda: window._evaluation.score_kind == "local", timeout=20_000)
+    ev = window._evaluation
+    assert np.isfinite(ev.scores).all() and not np.allclose(ev.scores, ev.errors)
+
+
+def test_per_image_heat_scale_toggle(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    qtbot.waitUntil(lambda: window.compare.shown_index == 0, timeout=20_000)
+    fixed = window.compare.difference_top()
+    assert "fixed from the training images" in window.compare.scale_note.text()
+    window.compare.per_image.setChecked(True)
+    assert "own range" in window.compare.scale_note.text()
+    assert window.compare.difference_top() == pytest.approx(float(window.compare._difference.max()), rel=1e-3)
+    window.compare.per_image.setChecked(False)
+    assert window.compare.difference_top() == fixed
+
+
+def test_opening_a_dataset_folder_trains_on_its_normal_part(qtbot, window, tmp_path, rng):
+    for i in range(12):
+        (tmp_path / "data" / "good").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(tmp_path / "data" / "good" / f"{i}.png")
+    (tmp_path / "data" / "bad").mkdir()
+    for i in range(3):
+        Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(tmp_path / "data" / "bad" / f"{i}.png")
+    window.open_dataset(str(tmp_path / "data"))
+    qtbot.waitUntil(lambda: len(window.images) == 15, timeout=30_000)
+    assert (window.images.splits == Split.TRAIN).sum() == 10  # 20 % of the normal images held back
+    assert (window.images.labels == 1).sum() == 3
+    qtbot.waitUntil(lambda: window.training or window.trained, timeout=30_000)
+    window.stop_training()
+    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    # a folder that is not a dataset changes nothing
+    (tmp_path / "empty").mkdir()
+    window.open_dataset(str(tmp_path / "empty"))
+    assert "could not be opened" in window.last_message.text()
+    assert len(window.images) == 15
