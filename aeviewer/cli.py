@@ -51,7 +51,9 @@ class ProgressBar:
             )
             if done:
                 self.stream.write("\n")
-        elif step.epoch != self._epoch or done:
+        elif done:
+            self.stream.write(f"done: {step.epochs} epochs, loss {step.loss:.5f}\n")
+        elif step.epoch != self._epoch:
             self._epoch = step.epoch
             self.stream.write(f"epoch {step.epoch + 1}/{step.epochs} loss {step.loss:.5f}\n")
         self.stream.flush()
@@ -199,7 +201,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def evaluation_numbers(model, session, images, device) -> dict:
     """Image AUROC (and pixel AUROC when masks exist) on the TEST images: what the window shows too."""
     from aeviewer.core.data import Split
-    from aeviewer.core.inference import anomaly_maps, anomaly_scores
+    from aeviewer.core.inference import anomaly_scores, pixel_auroc
     from aeviewer.core.metrics import auroc, counts_at
 
     test = images.indices(Split.TEST)
@@ -221,12 +223,9 @@ def evaluation_numbers(model, session, images, device) -> dict:
         "true_negative": c.true_negative,
         "false_negative": c.false_negative,
     }
-    # Pixel level: anomalous images with a mask, and every normal test image (all-normal pixels).
-    rows = [int(r) for r in test if int(r) in images.masks or images.labels[r] == 0]
-    if any(int(r) in images.masks for r in test):
-        maps = anomaly_maps(model, images.images[rows], device)
-        truth = np.stack([images.masks.get(r, np.zeros(maps.shape[1:], bool)) for r in rows])
-        out["pixel_auroc"] = auroc(maps.ravel(), truth.ravel().astype(np.int8))
+    pixel = pixel_auroc(model, images.images, images.labels, images.masks, test, device)
+    if pixel is not None:
+        out["pixel_auroc"] = pixel
     return out
 
 

@@ -24,6 +24,7 @@ def main() -> int:
     p.add_argument("--size", default="1400x860", help="window size, WxH")
     p.add_argument("--tab", choices=["loss", "anomalies"], default="loss", help="which tab to show on the right")
     p.add_argument("--most-anomalous-first", action="store_true", help="sort the gallery by score")
+    p.add_argument("--dataset", help="open this dataset folder (MVTec, normal/anomaly, flat) after the demo")
     p.add_argument("paths", nargs="*")
     args = p.parse_args()
 
@@ -48,6 +49,9 @@ def main() -> int:
         print("the demo did not start training", file=sys.stderr)
     if args.paths:
         window.open_paths(args.paths)
+    if args.dataset:
+        window.open_dataset(args.dataset)
+        pump_until(lambda: not window.loading and window.training, 120)
     start = time.monotonic()
     pump_until(lambda: time.monotonic() - start >= args.train_seconds, args.train_seconds + 1)
     if args.paths:

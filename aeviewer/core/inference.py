@@ -119,3 +119,23 @@ def anomaly_maps(model: Autoencoder, images: np.ndarray, device: torch.device) -
     if not parts:
         return np.zeros((0, model.config.image_size, model.config.image_size), np.float32)
     return np.concatenate(parts)
+
+
+def pixel_auroc(
+    model: Autoencoder,
+    images: np.ndarray,
+    labels: np.ndarray,
+    masks: dict[int, np.ndarray],
+    rows: np.ndarray,
+    device: torch.device,
+) -> float | None:
+    """Pixel-level AUROC over ``rows``: anomalous images that have a defect mask, and normal
+    images (every pixel normal). None when no row has a mask."""
+    from aeviewer.core.metrics import auroc
+
+    use = [int(r) for r in rows if int(r) in masks or labels[r] == 0]
+    if not any(r in masks for r in use):
+        return None
+    maps = anomaly_maps(model, images[use], device)
+    truth = np.stack([masks.get(r, np.zeros(maps.shape[1:], bool)) for r in use])
+    return auroc(maps.ravel(), truth.ravel().astype(np.int8))

@@ -26,6 +26,10 @@ BINS = 40
 DEFAULT_PERCENTILE = 99.0
 
 
+def _share(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
+
+
 class AnomalyPanel(QWidget):
     score_kind_chosen = Signal(str)
     threshold_changed = Signal(float)
@@ -92,6 +96,7 @@ class AnomalyPanel(QWidget):
         self._splits = np.zeros(0, np.int8)
         self._labels = np.zeros(0, np.int8)
         self._moving = False
+        self.pixel_auroc: float | None = None
         self._show_summary()
 
     def _histogram_curve(self, name: str, colour) -> pg.PlotCurveItem:
@@ -105,6 +110,8 @@ class AnomalyPanel(QWidget):
     # -- data -------------------------------------------------------------------
     def set_scores(self, scores: np.ndarray, splits: np.ndarray, labels: np.ndarray) -> None:
         n = min(len(scores), len(splits), len(labels))
+        if n != len(self._scores):  # new images: a pixel AUROC measured before no longer applies
+            self.pixel_auroc = None
         self._scores, self._splits, self._labels = scores[:n], splits[:n], labels[:n]
         known = np.isfinite(self._scores)
         train = known & (self._splits == Split.TRAIN)
@@ -122,7 +129,12 @@ class AnomalyPanel(QWidget):
             self._moving = True
             self.line.setValue(self.threshold)
             self._moving = False
+        self.pixel_auroc: float | None = None
         self._show_summary()
+
+    def set_pixel_auroc(self, value: float | None) -> None:
+        self.pixel_auroc = value
+        self._show_summary(roc=False)
 
     def flags(self) -> np.ndarray:
         """True for every image scoring above the threshold."""
@@ -157,10 +169,12 @@ class AnomalyPanel(QWidget):
             scores = self._scores[rows]
             c = counts_at(scores, labels, self.threshold)
             lines.append(
-                f"Labelled test images: AUROC <b>{auroc(scores, labels):.3f}</b> · precision {c.precision:.2f}"
-                f" · recall {c.recall:.2f}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
+                f"Labelled test images: AUROC <b>{auroc(scores, labels):.3f}</b> · precision {_share(c.precision)}"
+                f" · recall {_share(c.recall)}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
                 f" · passed: {c.true_negative} normal, {c.false_negative} anomalous"
             )
+            if self.pixel_auroc is not None:
+                lines.append(f"Defect masks: pixel AUROC <b>{self.pixel_auroc:.3f}</b> (where in the image)")
             if roc:
                 fpr, tpr, _ = roc_curve(scores, labels)
                 self._roc_curve.setData(fpr, tpr)

@@ -40,6 +40,9 @@ class ComparePanel(QWidget):
             label="|input − reconstruction|",
         )
         self.colour_bar.setImageItem(self._items[2])
+        # The true defect, when the data has a mask: its outline over the heatmap.
+        self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
+        self.mask_outline.setParentItem(self._items[2])
         self.view.ci.addItem(self.colour_bar, row=1, col=3)
         self.per_image = QCheckBox("Scale the difference to this image")
         self.per_image.setToolTip(
@@ -101,6 +104,16 @@ class ComparePanel(QWidget):
             self._shape = difference.shape
             for box in self._boxes:
                 box.autoRange(padding=0.0)
+
+    def show_mask(self, mask: np.ndarray | None) -> None:
+        """Outline a ground-truth defect mask (H, W) on the difference image, or clear it."""
+        if mask is None:
+            self.mask_outline.setData(None)
+            self.mask_outline.setVisible(False)
+        else:
+            # pyqtgraph's isocurve takes (x, y) order; the image is row-major.
+            self.mask_outline.setData(np.ascontiguousarray(mask.astype(np.float32).T))
+            self.mask_outline.setVisible(True)
 
     def set_caption(self, html: str) -> None:
         self.caption.setText(html)

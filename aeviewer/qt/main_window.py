@@ -101,6 +101,7 @@ class MainWindow(QMainWindow):
         w.training_started.connect(self._on_training_started)
         w.training_finished.connect(self._on_training_finished)
         w.failed.connect(self._on_failed)
+        w.pixels_measured.connect(self._on_pixels_measured)
         self.worker_thread.start()
 
         self._draw_timer = QTimer(self)
@@ -452,8 +453,15 @@ class MainWindow(QMainWindow):
         words = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed."}
         self.statusBar().showMessage(words[end.reason], 8000)
         self.controls.show_idle({"done": "trained", "stopped": "stopped early", "error": "failed"}[end.reason])
+        if end.reason == "done" and self.images.masks:
+            test = self.images.indices(Split.TEST)
+            self.worker_thread.worker.submit("measure_pixels", self.images.labels.copy(), dict(self.images.masks), test)
         self._update_titles()
         self._redraw_caption()
+
+    def _on_pixels_measured(self, model_id: int, value: float) -> None:
+        if model_id == self.model_id:
+            self.anomalies.set_pixel_auroc(value)
 
     def _on_failed(self, what: str, tb: str) -> None:
         last = tb.strip().splitlines()[-1] if tb.strip() else "unknown error"
@@ -502,6 +510,7 @@ class MainWindow(QMainWindow):
             inspection = self._pending.pop("inspection", None)
             if inspection is not None and inspection.index == self.selected:
                 self.compare.show_images(inspection.index, inspection.input, inspection.recon, inspection.difference)
+                self.compare.show_mask(self.images.masks.get(inspection.index))
                 self._inspection = inspection
                 self._redraw_caption()
 

@@ -63,6 +63,7 @@ class TorchWorker(QObject):
     inspected = Signal(object)  # core.inference.Inspection
     training_started = Signal(int)  # model_id
     training_finished = Signal(object)  # TrainingEnd
+    pixels_measured = Signal(int, float)  # model id, pixel-level AUROC
     failed = Signal(str, str)  # what was being done, traceback text
     stopped = Signal()  # the loop has ended; the thread may quit
 
@@ -171,6 +172,14 @@ class TorchWorker(QObject):
     def _do_add_images(self, images: Any, splits: Any) -> None:
         rows = self._engine.add_images(images, splits)
         self.evaluated.emit(self._engine.refresh(rows, final=self._control is None))
+
+    def _do_measure_pixels(self, labels: Any, masks: Any, rows: Any) -> None:
+        from aeviewer.core.inference import pixel_auroc
+
+        e = self._engine
+        value = pixel_auroc(e.model, e.images, labels, masks, rows, e.device)
+        if value is not None:
+            self.pixels_measured.emit(e.model_id, value)
 
     def _do_set_score_kind(self, kind: str) -> None:
         self.evaluated.emit(self._engine.set_score_kind(kind))
