@@ -84,7 +84,6 @@ class MainWindow(QMainWindow):
         self._last_step = None
         self._inspection = None
         self._evaluation = None
-        self._dataset_description = ""
         self._closing = False
         self._demo_pending = False
         self._early_drops: list[LoadResult] = []
@@ -239,15 +238,50 @@ class MainWindow(QMainWindow):
         self._run_load(job, self._demo_loaded, "Drawing the banana demo…")
 
     def open_paths(self, paths: list[str]) -> None:
-        """Load image files and folders as 'dropped' images, in the background."""
+        """Load image files and folders in the background.
+
+        A single folder laid out as a labelled dataset (MVTec, normal/anomaly
+        subfolders) replaces the images and trains on its normal part; anything
+        else is added as 'dropped' images and scored by the current model.
+        """
         if not paths:
             return
         c = self.model_config
+        single_folder = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
 
-        def job(progress, cancelled) -> LoadResult:
-            return load_images(paths, c.image_size, c.channels, Split.DROPPED, progress, cancelled)
+        def job(progress, cancelled):
+            if single_folder is not None:
+                try:
+                    layout = detect_layout(single_folder)
+                except ValueError:
+                    layout = None
+                if layout is not None and layout.kind != "flat":
+                    return "dataset", layout.describe(), load_layout(layout, c.image_size, c.channels, progress, cancelled)
+            return "dropped", "", load_images(paths, c.image_size, c.channels, Split.DROPPED, progress, cancelled)
 
-        self._run_load(job, self._dropped_loaded, f"Loading {len(paths)} item(s)…")
+        self._run_load(job, self._paths_loaded, f"Loading {len(paths)} item(s)…")
+
+    def open_dataset(self, folder: str) -> None:
+        """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
+        c = self.model_config
+
+        def job(progress, cancelled):
+            try:
+                layout = detect_layout(folder)
+            except ValueError as exc:
+                return "refused", str(exc), None
+            return "dataset", layout.describe(), load_layout(layout, c.image_size, c.channels, progress, cancelled)
+
+        self._run_load(job, self._paths_loaded, f"Loading the dataset in {folder}…")
+
+    def _paths_loaded(self, payload) -> None:
+        kind, description, result = payload
+        if kind == "refused":
+            self._show_problem("Not a dataset folder", f"The folder could not be opened as a dataset:\n{description}", "")
+        elif kind == "dataset":
+            self._dataset_loaded(result, description)
+        else:
+            self._dropped_loaded(result)
 
     def _run_load(self, job, on_loaded, message: str) -> None:
         self._loads[self.loader.start(job)] = on_loaded
@@ -565,29 +599,14 @@ class MainWindow(QMainWindow):
         if folder:
             self.open_dataset(folder)
 
-    def open_dataset(self, folder: str) -> None:
-        """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
-        c = self.model_config
-        try:
-            layout = detect_layout(folder)
-        except ValueError as exc:
-            self._show_problem("Not a dataset folder", f"{folder} could not be opened as a dataset:\n{exc}", "")
-            return
-
-        def job(progress, cancelled) -> LoadResult:
-            return load_layout(layout, c.image_size, c.channels, progress, cancelled)
-
-        self._dataset_description = layout.describe()
-        self._run_load(job, self._dataset_loaded, f"Loading {layout.describe()}…")
-
-    def _dataset_loaded(self, result: LoadResult) -> None:
+    def _dataset_loaded(self, result: LoadResult, description: str) -> None:
         if not len(result.images.indices(Split.TRAIN)):
             self._report_failures(result.failures, loaded=len(result.images))
             self._show_problem("No training images", "None of the dataset's training images could be read; "
                                "nothing was changed.", "")
             return
         self.set_images(result.images)
-        self.statusBar().showMessage(f"Opened {self._dataset_description}.", 8000)
+        self.statusBar().showMessage(f"Opened a {description}.", 8000)
         if result.failures:
             self._report_failures(result.failures, loaded=len(result.images))
         self.retrain()

@@ -279,5 +279,22 @@ def test_opening_a_dataset_folder_trains_on_its_normal_part(qtbot, window, tmp_p
     # a folder that is not a dataset changes nothing
     (tmp_path / "empty").mkdir()
     window.open_dataset(str(tmp_path / "empty"))
+    qtbot.waitUntil(lambda: not window.loading, timeout=10_000)
     assert "could not be opened" in window.last_message.text()
     assert len(window.images) == 15
+
+
+def test_dropping_a_labelled_folder_opens_it_as_a_dataset(qtbot, window, fresh_demo, tmp_path, rng):
+    window.set_images(fresh_demo)
+    for i in range(10):
+        (tmp_path / "d" / "normal").mkdir(parents=True, exist_ok=True)
+        Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "d" / "normal" / f"{i}.png")
+    (tmp_path / "d" / "anomaly").mkdir()
+    Image.fromarray(np.zeros((32, 32, 3), np.uint8)).save(tmp_path / "d" / "anomaly" / "x.png")
+    assert _drop(window, [tmp_path / "d"])
+    qtbot.waitUntil(lambda: len(window.images) == 11, timeout=30_000)
+    assert (window.images.splits == Split.DROPPED).sum() == 0
+    assert (window.images.labels == 1).sum() == 1
+    qtbot.waitUntil(lambda: window.training or window.trained, timeout=30_000)
+    window.stop_training()
+    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
