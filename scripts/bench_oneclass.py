@@ -27,6 +27,7 @@ from PIL import Image
 
 from aeviewer.cli import main as cli
 from aeviewer.core.metrics import auroc
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 DCAE = 89.7
@@ -53,7 +54,7 @@ def main() -> int:
     p.add_argument("--data", type=Path, default=DEFAULT_DATA)
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--latent", type=int, default=16)
-    p.add_argument("--score", default="mse")
+    p.add_argument("--score", default=DEFAULT_SCORE, choices=sorted(SCORES))
     p.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
     args = p.parse_args()
 

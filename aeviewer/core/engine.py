@@ -227,13 +227,13 @@ class Engine:
         losses: list[float] = []
         last: Step | None = None
         self.trained = False
-        for step in train_steps(self.model, self.images[rows], config, self.device, control):
+        for step in train_steps(self.model, self.images[rows], config, self.device, control, self.score_kind):
             last = step
             losses.append(step.loss)
             self._codes[rows[step.rows]] = step.codes
             self._errors[rows[step.rows]] = step.errors
-            if self.score_kind == "mse":  # other kinds need the pictures: side evaluations refresh them
-                self._scores[rows[step.rows]] = step.errors
+            if step.scores is not None:  # else (ssim) side evaluations refresh the scores
+                self._scores[rows[step.rows]] = step.scores
             side = np.flatnonzero(self.splits != Split.TRAIN)  # images may arrive mid-run
             if len(side) and budget.due():
                 t0 = clock()

@@ -19,6 +19,7 @@ from safetensors import safe_open
 
 from aeviewer import __version__
 from aeviewer.core.model import Autoencoder, ModelConfig, build_model
+from aeviewer.core.scoring import DEFAULT_SCORE
 
 FORMAT = "aeviewer-session/1"
 SUFFIX = ".aesession"
@@ -27,7 +28,7 @@ SUFFIX = ".aesession"
 @dataclass
 class Session:
     model_config: ModelConfig
-    score: str = "mse"
+    score: str = DEFAULT_SCORE
     threshold: float = float("inf")
     heat_scale: float = 1.0
     train_scores: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float32))

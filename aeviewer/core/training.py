@@ -15,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.scoring import LOCAL_SHARE, LOCAL_SMOOTH
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class Step:
     rows: np.ndarray  # which training images this batch held
     codes: np.ndarray  # their codes (B, K), a by-product of the forward pass
     errors: np.ndarray  # their mean squared errors (B,)
+    scores: np.ndarray | None = None  # their anomaly scores of the kind asked for, when cheap here
 
     @property
     def fraction_done(self) -> float:
@@ -97,16 +100,36 @@ class Step:
         return (self.images_total - self.images_seen) / rate if rate > 0 else float("inf")
 
 
+def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch.Tensor | None:
+    """Anomaly scores of a batch (B, C, H, W) on the device, for the kinds that are cheap here.
+
+    Same numbers as core.scoring's numpy versions (a test checks); None for others.
+    """
+    err = ((recons.clamp(0, 1) - inputs) ** 2).mean(dim=1, keepdim=True)  # (B, 1, H, W)
+    if kind == "mse":
+        return err.mean(dim=(1, 2, 3))
+    if kind == "local":
+        pad = LOCAL_SMOOTH // 2
+        smooth = F.avg_pool2d(F.pad(err, (pad, pad, pad, pad), mode="reflect"), LOCAL_SMOOTH, stride=1)
+        flat = smooth.flatten(1)
+        k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
+        return flat.topk(k, dim=1).values.mean(dim=1)
+    return None
+
+
 def train_steps(
     model: Autoencoder,
     images: np.ndarray,
     config: TrainConfig,
     device: torch.device,
     control: RunControl | None = None,
+    score_kind: str | None = None,
 ) -> Iterator[Step]:
     """Train ``model`` on uint8 ``images`` (N, H, W, C); yield after every batch.
 
     The data moves to ``device`` once. Shuffling is seeded by ``config.seed``.
+    With ``score_kind``, each step also carries its images' anomaly scores where
+    they come cheaply from the batch (see batch_scores).
     """
     n = len(images)
     if n == 0:
@@ -135,6 +158,10 @@ def train_steps(
                 loss.backward()
                 optimiser.step()
                 loss_value = float(loss.detach())  # syncs with the device
+                scores = None
+                if score_kind is not None:
+                    with torch.no_grad():
+                        scores = batch_scores(x, recon.detach(), score_kind)
                 compute += time.perf_counter() - t0
                 seen += len(x)
                 yield Step(
@@ -142,6 +169,7 @@ def train_steps(
                     rows=rows.cpu().numpy(),
                     codes=z.detach().cpu().numpy(),
                     errors=per_image.detach().cpu().numpy(),
+                    scores=None if scores is None else scores.cpu().numpy(),
                 )
     finally:
         model.eval()

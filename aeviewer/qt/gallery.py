@@ -22,6 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.qt.images import SPLIT_COLOURS, to_qimage
 
 THUMB = 64
@@ -45,7 +46,7 @@ class GalleryModel(QAbstractListModel):
         self._pixmaps: dict[int, QPixmap] = {}
         self._brushes = {s: QBrush(c) for s, c in SPLIT_COLOURS.items()}
         self._flag_brush = QBrush(FLAG_COLOUR)
-        self.score_name = "reconstruction error (MSE)"
+        self.score_name = SCORES[DEFAULT_SCORE].label.lower()
 
     # -- contents -------------------------------------------------------------
     def set_images(self, images: ImageSet) -> None:

@@ -133,7 +133,8 @@ def test_wrong_image_shape_is_refused():
 
 def test_score_kind_changes_every_score_and_is_reported():
     engine = _engine()
-    mse = engine.evaluate()
+    assert engine.evaluate().score_kind == "local"  # the default
+    mse = engine.set_score_kind("mse")
     assert mse.score_kind == "mse" and np.allclose(mse.scores, mse.errors)
     local = engine.set_score_kind("local")
     assert local.score_kind == "local" and np.isfinite(local.scores).all()

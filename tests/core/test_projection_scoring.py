@@ -64,3 +64,17 @@ def test_heat_scale_is_a_high_percentile_of_training_differences():
     assert heat_scale(maps) == pytest.approx(0.995, abs=1e-3)
     assert heat_scale(np.zeros(10, np.float32)) > 0  # never a zero-width scale
     assert heat_scale(np.zeros(0, np.float32)) == 1.0
+
+
+def test_batch_scores_on_the_device_match_the_numpy_scores(rng):
+    import torch
+
+    from aeviewer.core.scoring import local_score
+    from aeviewer.core.training import batch_scores
+
+    x = rng.random((3, 12, 10, 3)).astype(np.float32)
+    r = np.clip(x + rng.normal(0, 0.1, x.shape), 0, 1).astype(np.float32)
+    tx, tr = (torch.from_numpy(a).permute(0, 3, 1, 2) for a in (x, r))
+    assert np.allclose(batch_scores(tx, tr, "mse").numpy(), mse_score(x, r), rtol=1e-5)
+    assert np.allclose(batch_scores(tx, tr, "local").numpy(), local_score(x, r), rtol=1e-5)
+    assert batch_scores(tx, tr, "ssim") is None

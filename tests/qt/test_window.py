@@ -244,8 +244,8 @@ def test_threshold_flags_sorting_and_metrics(qtbot, window, fresh_demo):
 def test_switching_the_score_rescores_every_image(qtbot, window, fresh_demo):
     window.set_images(fresh_demo)
     _train(qtbot, window)
-    window.anomalies.kind.setCurrentIndex(window.anomalies.kind.findData("local"))
-    qtbot.waitUntil(lambda: window._evaluation.score_kind == "local", timeout=20_000)
+    window.anomalies.kind.setCurrentIndex(window.anomalies.kind.findData("ssim"))
+    qtbot.waitUntil(lambda: window._evaluation.score_kind == "ssim", timeout=20_000)
     ev = window._evaluation
     assert np.isfinite(ev.scores).all() and not np.allclose(ev.scores, ev.errors)
 
