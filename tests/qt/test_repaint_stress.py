@@ -4,7 +4,8 @@ Its QPainter.setPen/setBrush drop a reference they do not own; after a few
 thousand repaints Python dies with "Fatal Python error: none_dealloc". The
 dependency spec excludes that release; this test repaints the app's own live
 plots thousands of times, in a child process so an abort is reported as a
-failure instead of killing the test run.
+failure instead of killing the test run. (Checked: under PySide6 6.12.0 on
+Python 3.11 it fails, with a bool_dealloc abort within the 3000 repaints.)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ SCRIPT = textwrap.dedent(
 def test_thousands_of_live_plot_repaints_do_not_abort():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True, env=env, timeout=600)
-    assert "none_dealloc" not in proc.stderr
+    # 6.12.0 dies with "Fatal Python error: none_dealloc" (or bool_dealloc) here
+    assert "Fatal Python error" not in proc.stderr, proc.stderr[-2000:]
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert f"repainted {REPAINTS}" in proc.stdout
