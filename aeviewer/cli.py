@@ -135,7 +135,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _score_inputs(paths: Sequence[str], size: int, channels: int):
     """Images under PATHs; a folder in a labelled layout keeps its labels."""
-    from aeviewer.core.data import ImageSet, Split, load_images
+    from aeviewer.core.data import Failure, ImageSet, Split, load_images
     from aeviewer.core.layouts import detect_layout, load_layout
 
     merged = ImageSet.empty(size, channels)
@@ -146,7 +146,7 @@ def _score_inputs(paths: Sequence[str], size: int, channels: int):
             try:
                 layout = detect_layout(p)
             except ValueError as exc:
-                failures.append(_failure(p, str(exc)))
+                failures.append(Failure(p, str(exc)))
                 continue
             if layout.kind != "flat":
                 result = load_layout(layout, size, channels)
@@ -159,12 +159,6 @@ def _score_inputs(paths: Sequence[str], size: int, channels: int):
         merged.extend(result.images)
         failures += result.failures
     return merged, failures
-
-
-def _failure(path: str, reason: str):
-    from aeviewer.core.data import Failure
-
-    return Failure(path, reason)
 
 
 def cmd_score(args: argparse.Namespace) -> int:

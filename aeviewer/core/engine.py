@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -142,9 +142,6 @@ class Engine:
         if device is not None:
             self.device = resolve_device(device)
         self.model = self._new_model()
-
-    def set_latent_dim(self, latent_dim: int) -> None:
-        self.rebuild(replace(self.model_config, latent_dim=latent_dim))
 
     def _new_model(self) -> Autoencoder:
         self.model_id += 1

@@ -41,7 +41,7 @@ class AnomalyPanel(QWidget):
             self.kind.addItem(s.label, key)
             self.kind.setItemData(self.kind.count() - 1, s.explanation, Qt.ItemDataRole.ToolTipRole)
         self.kind.setCurrentIndex(self.kind.findData(DEFAULT_SCORE))
-        self.kind.currentIndexChanged.connect(lambda _i: self.score_kind_chosen.emit(self.kind.currentData()))
+        self.kind.currentIndexChanged.connect(self._kind_changed)
         self.reset = QPushButton("Reset")
         self.reset.setToolTip("Put the threshold back at the 99th percentile of the training scores.")
         self.reset.clicked.connect(self.reset_threshold)
@@ -131,6 +131,15 @@ class AnomalyPanel(QWidget):
             self._moving = False
         self.pixel_auroc: float | None = None
         self._show_summary()
+
+    def _kind_changed(self, _index: int) -> None:
+        self.user_threshold = False  # a threshold in the old score's units means nothing now
+        self.score_kind_chosen.emit(self.kind.currentData())
+
+    def new_model(self) -> None:
+        """Scores of a new model live on a new scale: back to the default threshold."""
+        self.user_threshold = False
+        self.pixel_auroc = None
 
     def set_pixel_auroc(self, value: float | None) -> None:
         self.pixel_auroc = value

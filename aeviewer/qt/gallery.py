@@ -84,9 +84,6 @@ class GalleryModel(QAbstractListModel):
     def flagged(self, row: int) -> bool:
         return bool(self._flags[row])
 
-    def error(self, row: int) -> float:
-        return float(self._errors[row])
-
     # -- Qt model API -----------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._images)

@@ -55,10 +55,6 @@ class Loader(QObject):
     def forget(self, job_id: int) -> None:
         self._running.pop(job_id, None)
 
-    @property
-    def busy(self) -> bool:
-        return any(not f.done() for f in self._running.values())
-
     def shutdown(self) -> None:
         """Cancel what is running (it stops between files) and wait for the threads."""
         self._cancel.set()

@@ -448,6 +448,7 @@ class MainWindow(QMainWindow):
         self._last_step = None
         self._pending = {}
         self.loss_plot.clear_losses()
+        self.anomalies.new_model()
         self.latent_view.set_axes(self.model_config.latent_dim)
         self.controls.offer_cuda(info["cuda_available"])
         self.device_status.setText(f"device: {self.device_name}")

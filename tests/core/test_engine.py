@@ -86,7 +86,7 @@ def test_stopping_leaves_a_consistent_but_untrained_model():
 def test_rebuild_changes_size_and_identity():
     engine = _engine(latent=3)
     old_id = engine.model_id
-    engine.set_latent_dim(7)
+    engine.rebuild(ModelConfig(image_size=SIZE, channels=3, latent_dim=7))
     assert engine.model_id == old_id + 1
     assert engine.model.config.latent_dim == 7
     assert np.isnan(engine._errors).all()  # old scores belong to the old model
