@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from aeviewer.core.model import Autoencoder, to_tensor
-from aeviewer.core.scoring import LOCAL_SHARE, LOCAL_SMOOTH
+from aeviewer.core.scoring import LOCAL_SHARE, patch_window
 
 
 @dataclass(frozen=True)
@@ -105,13 +105,14 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
 
     Same numbers as core.scoring's numpy versions (a test checks); None for others.
     """
-    err = ((recons.clamp(0, 1) - inputs) ** 2).mean(dim=1, keepdim=True)  # (B, 1, H, W)
+    diff = inputs - recons.clamp(0, 1)
     if kind == "mse":
-        return err.mean(dim=(1, 2, 3))
+        return (diff**2).mean(dim=(1, 2, 3))
     if kind == "local":
-        pad = LOCAL_SMOOTH // 2
-        smooth = F.avg_pool2d(F.pad(err, (pad, pad, pad, pad), mode="reflect"), LOCAL_SMOOTH, stride=1)
-        flat = smooth.flatten(1)
+        k = patch_window(inputs.shape[-2])
+        pad = k // 2
+        local_mean = F.avg_pool2d(F.pad(diff, (pad, pad, pad, pad), mode="reflect"), k, stride=1)
+        flat = (local_mean**2).mean(dim=1).flatten(1)
         k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
         return flat.topk(k, dim=1).values.mean(dim=1)
     return None

@@ -36,15 +36,18 @@ def test_counts_precision_recall_and_default_threshold():
 
 
 def test_scores_on_crafted_images():
+    rng = np.random.default_rng(0)
     clean = np.full((1, 32, 32, 3), 0.5, np.float32)
-    spot = clean.copy()
-    spot[0, 10:13, 10:13] = 1.0  # a small defect: 9 of 1024 pixels
-    noise = clean + np.random.default_rng(0).normal(0, 0.02, clean.shape).astype(np.float32)
+    patch = clean.copy()
+    patch[0, 10:16, 10:16] = 0.9  # a local change of colour: 36 of 1024 pixels
+    grain = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1).astype(np.float32)  # fine detail only
     assert mse_score(clean, clean)[0] == 0 and ssim_score(clean, clean)[0] == pytest.approx(0, abs=1e-6)
-    # the spot is a small share of the mean, but dominates the worst-patch score
-    assert local_score(clean, spot)[0] > 10 * local_score(clean, noise)[0]
-    assert local_score(clean, spot)[0] > 10 * mse_score(clean, spot)[0]
-    assert ssim_score(clean, spot)[0] > 0
+    # the patch is a small share of the mean, but dominates the worst-patch score
+    assert local_score(clean, patch)[0] > 5 * mse_score(clean, patch)[0]
+    # grain has the larger mean error, yet averages out within each patch
+    assert mse_score(clean, grain)[0] > mse_score(clean, patch)[0]
+    assert local_score(clean, patch)[0] > 10 * local_score(clean, grain)[0]
+    assert ssim_score(clean, patch)[0] > 0
 
 
 def _png(path, value=128, size=(12, 12)):
