@@ -24,10 +24,11 @@ from aeviewer.core.inference import Inspection, inspect, score_images
 from aeviewer.core.model import Autoencoder, ModelConfig, build_model, resolve_device
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
-from aeviewer.core.training import RunControl, Step, TrainConfig, train_steps
+from aeviewer.core.training import RunControl, Step, TrainConfig, batch_scores, train_steps
 
 SNAPSHOTS_PER_SECOND = 20
-SIDE_EVAL_BUDGET = 0.04  # fraction of training time spent scoring non-training images
+SIDE_EVAL_BUDGET = 0.03  # fraction of training time spent scoring non-training images
+BATCH_SCORE_BUDGET = 0.02  # ... and scoring training batches with a score other than MSE
 
 
 @dataclass(frozen=True)
@@ -206,6 +207,23 @@ class Engine:
         return inspect(self.model, self.images, index, self.device, self.model_id)
 
     # -- training -------------------------------------------------------------
+    def _live_scorer(self, clock: Callable[[], float]):
+        """Scores of training batches for the live histogram, on a time budget (MSE is free)."""
+        if self.score_kind == "mse":
+            return None
+        budget = Budget(BATCH_SCORE_BUDGET, clock)
+        kind = self.score_kind
+
+        def scorer(inputs, recons):
+            if not budget.due():
+                return None
+            t0 = clock()
+            scores = batch_scores(inputs, recons, kind)
+            budget.spent(clock() - t0)
+            return scores
+
+        return scorer
+
     def train(
         self,
         config: TrainConfig,
@@ -224,17 +242,20 @@ class Engine:
         losses: list[float] = []
         last: Step | None = None
         self.trained = False
-        for step in train_steps(self.model, self.images[rows], config, self.device, control, self.score_kind):
+        scorer = self._live_scorer(clock)
+        for step in train_steps(self.model, self.images[rows], config, self.device, control, scorer):
             last = step
             losses.append(step.loss)
             self._codes[rows[step.rows]] = step.codes
             self._errors[rows[step.rows]] = step.errors
-            if step.scores is not None:  # else (ssim) side evaluations refresh the scores
+            if self.score_kind == "mse":
+                self._scores[rows[step.rows]] = step.errors
+            elif step.scores is not None:  # else side evaluations refresh them
                 self._scores[rows[step.rows]] = step.scores
             side = np.flatnonzero(self.splits != Split.TRAIN)  # images may arrive mid-run
             if len(side) and budget.due():
                 t0 = clock()
-                self._score_rows(np.concatenate([side, rows[:64]]))  # a few train rows fix the heat scale
+                self._score_rows(np.concatenate([side, rows[:32]]))  # a few train rows fix the heat scale
                 budget.spent(clock() - t0)
             if pacer.due():
                 yield Snapshot(self.model_id, step, np.array(losses, np.float32), self._evaluation(final=False))

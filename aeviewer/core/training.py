@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -100,6 +100,16 @@ class Step:
         return (self.images_total - self.images_seen) / rate if rate > 0 else float("inf")
 
 
+def _box_mean(t: torch.Tensor, k: int) -> torch.Tensor:
+    """k x k box mean of (B, C, H, W) with reflected edges, from running sums (cheap for any k)."""
+    pad = k // 2
+    c = F.pad(t, (pad, pad, pad, pad), mode="reflect")
+    c = torch.cat([torch.zeros_like(c[:, :, :1]), c.cumsum(2)], 2)
+    c = c[:, :, k:] - c[:, :, :-k]
+    c = torch.cat([torch.zeros_like(c[:, :, :, :1]), c.cumsum(3)], 3)
+    return (c[:, :, :, k:] - c[:, :, :, :-k]) / (k * k)
+
+
 def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch.Tensor | None:
     """Anomaly scores of a batch (B, C, H, W) on the device, for the kinds that are cheap here.
 
@@ -109,9 +119,7 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
     if kind == "mse":
         return (diff**2).mean(dim=(1, 2, 3))
     if kind == "local":
-        k = patch_window(inputs.shape[-2])
-        pad = k // 2
-        local_mean = F.avg_pool2d(F.pad(diff, (pad, pad, pad, pad), mode="reflect"), k, stride=1)
+        local_mean = _box_mean(diff, patch_window(inputs.shape[-2]))
         flat = (local_mean**2).mean(dim=1).flatten(1)
         k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
         return flat.topk(k, dim=1).values.mean(dim=1)
@@ -124,13 +132,13 @@ def train_steps(
     config: TrainConfig,
     device: torch.device,
     control: RunControl | None = None,
-    score_kind: str | None = None,
+    batch_scorer: Callable[[torch.Tensor, torch.Tensor], torch.Tensor | None] | None = None,
 ) -> Iterator[Step]:
     """Train ``model`` on uint8 ``images`` (N, H, W, C); yield after every batch.
 
     The data moves to ``device`` once. Shuffling is seeded by ``config.seed``.
-    With ``score_kind``, each step also carries its images' anomaly scores where
-    they come cheaply from the batch (see batch_scores).
+    ``batch_scorer(inputs, recons)`` may add anomaly scores to a step (see
+    batch_scores); it decides itself when that is worth the time.
     """
     n = len(images)
     if n == 0:
@@ -159,11 +167,11 @@ def train_steps(
                 loss.backward()
                 optimiser.step()
                 loss_value = float(loss.detach())  # syncs with the device
-                scores = None
-                if score_kind is not None:
-                    with torch.no_grad():
-                        scores = batch_scores(x, recon.detach(), score_kind)
                 compute += time.perf_counter() - t0
+                scores = None
+                if batch_scorer is not None:
+                    with torch.no_grad():
+                        scores = batch_scorer(x, recon.detach())
                 seen += len(x)
                 yield Step(
                     epoch, config.epochs, b, batches, loss_value, seen, total, compute,

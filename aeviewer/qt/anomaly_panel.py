@@ -117,6 +117,23 @@ class AnomalyPanel(QWidget):
         train = known & (self._splits == Split.TRAIN)
         if not self.user_threshold:
             self.threshold = default_threshold(self._scores[train], DEFAULT_PERCENTILE)
+        if self.isVisible():
+            self._draw_histogram()
+        if math.isfinite(self.threshold):
+            self._moving = True
+            self.line.setValue(self.threshold)
+            self._moving = False
+        self._show_summary(roc=self.isVisible())
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        """Hidden (another tab), the panel keeps its numbers but skips drawing them."""
+        super().showEvent(event)
+        self._draw_histogram()
+        self._show_summary()
+
+    def _draw_histogram(self) -> None:
+        known = np.isfinite(self._scores)
+        train = known & (self._splits == Split.TRAIN)
         if known.any():
             lo, hi = float(np.min(self._scores[known])), float(np.percentile(self._scores[known], 99.5))
             top = max(hi, self.threshold if math.isfinite(self.threshold) else hi)

@@ -133,7 +133,6 @@ class GalleryView(QListView):
         self.gallery = GalleryModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.gallery)
-        self.proxy.setDynamicSortFilter(True)  # re-sorts live as scores change
         self.setModel(self.proxy)
         self.sort_by_score(False)
         self.setViewMode(QListView.ViewMode.IconMode)
@@ -150,6 +149,8 @@ class GalleryView(QListView):
         self.selectionModel().currentChanged.connect(self._current_changed)
 
     def sort_by_score(self, most_anomalous_first: bool) -> None:
+        # Re-sorting live as scores change costs work on every update: only when asked for.
+        self.proxy.setDynamicSortFilter(most_anomalous_first)
         if most_anomalous_first:
             self.proxy.setSortRole(SCORE_ROLE)
             self.proxy.sort(0, Qt.SortOrder.DescendingOrder)
