@@ -21,6 +21,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         prog="aeviewer",
         description="Watch an autoencoder learn. Opens on the built-in banana demo; "
         "PATHs (images or folders) are loaded next to it.",
+        epilog="Headless commands: aeviewer train|score|evaluate ... (each has --help).",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="image files or folders to open")
     p.add_argument("--latent", type=int, default=16, metavar="K", help="bottleneck size (default 16)")
@@ -53,10 +54,11 @@ def _install_excepthook() -> None:
 
 def create_window(args: argparse.Namespace):
     from aeviewer.core.model import ModelConfig
+    from aeviewer.qt.controls import MAX_LATENT
     from aeviewer.qt.main_window import MainWindow
 
     window = MainWindow(
-        ModelConfig(latent_dim=max(1, args.latent)),
+        ModelConfig(latent_dim=min(max(1, args.latent), MAX_LATENT)),
         device=args.device,
         autostart=not args.no_train,
         epochs=args.epochs,
