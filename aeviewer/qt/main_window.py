@@ -30,8 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from aeviewer import __version__
-from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split, load_images
-from aeviewer.core.layouts import detect_layout, load_layout
+from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
 from aeviewer.core.scoring import SCORES
 from aeviewer.core.model import ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
@@ -39,7 +38,7 @@ from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.controls import Controls
 from aeviewer.qt.gallery import GalleryView, format_error
 from aeviewer.qt.latent_view import LatentView
-from aeviewer.qt.loader import Loader
+from aeviewer.qt.opening import Opener
 from aeviewer.qt.plots import LossPlot
 from aeviewer.qt.worker import TrainingEnd, WorkerThread
 
@@ -74,19 +73,20 @@ class MainWindow(QMainWindow):
         self.trained = False
         self.stopped_early = False
         self.selected: int | None = None
-        self.loader = Loader(self)
-        self.loader.progress.connect(self._load_progress)
-        self.loader.loaded.connect(self._load_done)
-        self.loader.failed.connect(self._load_failed)
-        self._loads: dict[int, object] = {}  # job id -> what to do with its result
+        self.opener = Opener(self.model_config.image_size, self.model_config.channels, self)
+        self.opener.started.connect(self._load_started)
+        self.opener.progress.connect(self._load_progress)
+        self.opener.idle.connect(self._load_idle)
+        self.opener.demo_ready.connect(self._demo_loaded)
+        self.opener.dataset_ready.connect(self._dataset_loaded)
+        self.opener.dropped_ready.connect(self._dropped_loaded)
+        self.opener.refused.connect(self._not_a_dataset)
+        self.opener.failed.connect(self._load_failed)
         self._pending: dict[str, object] = {}
         self._phase = 0
         self._last_step = None
         self._inspection = None
         self._evaluation = None
-        self._closing = False
-        self._demo_pending = False
-        self._early_drops: list[LoadResult] = []
 
         self._build_views(device, epochs)
         self._build_menus()
@@ -225,99 +225,43 @@ class MainWindow(QMainWindow):
         help_menu.addAction(about)
 
     # -- loading ------------------------------------------------------------------------
+    # The Opener decides what a request means and loads it off the GUI thread.
     def load_demo(self) -> None:
         """Draw the banana demo in the background, then show it and (by default) train."""
-        size = self.model_config.image_size
-
-        def job(progress, cancelled) -> LoadResult:
-            from aeviewer.core.demos import banana_imageset
-
-            return LoadResult(banana_imageset(size=size), [])
-
-        self._demo_pending = True
-        self._run_load(job, self._demo_loaded, "Drawing the banana demo…")
+        self.opener.load_demo()
 
     def open_paths(self, paths: list[str]) -> None:
-        """Load image files and folders in the background.
-
-        A single folder laid out as a labelled dataset (MVTec, normal/anomaly
-        subfolders) replaces the images and trains on its normal part; anything
-        else is added as 'dropped' images and scored by the current model.
-        """
-        if not paths:
-            return
-        c = self.model_config
-        single_folder = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
-
-        def job(progress, cancelled):
-            if single_folder is not None:
-                try:
-                    layout = detect_layout(single_folder)
-                except ValueError:
-                    layout = None
-                if layout is not None and layout.kind != "flat":
-                    return "dataset", layout.describe(), load_layout(layout, c.image_size, c.channels, progress, cancelled)
-            return "dropped", "", load_images(paths, c.image_size, c.channels, Split.DROPPED, progress, cancelled)
-
-        self._run_load(job, self._paths_loaded, f"Loading {len(paths)} item(s)…")
+        """Images and folders: added as 'dropped' ones, or a labelled folder opened as a dataset."""
+        self.opener.open_paths(paths)
 
     def open_dataset(self, folder: str) -> None:
         """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
-        c = self.model_config
+        self.opener.open_dataset(folder)
 
-        def job(progress, cancelled):
-            try:
-                layout = detect_layout(folder)
-            except ValueError as exc:
-                return "refused", str(exc), None
-            return "dataset", layout.describe(), load_layout(layout, c.image_size, c.channels, progress, cancelled)
+    @property
+    def loading(self) -> bool:
+        return self.opener.loading
 
-        self._run_load(job, self._paths_loaded, f"Loading the dataset in {folder}…")
-
-    def _paths_loaded(self, payload) -> None:
-        kind, description, result = payload
-        if kind == "refused":
-            self._show_problem("Not a dataset folder", f"The folder could not be opened as a dataset:\n{description}", "")
-        elif kind == "dataset":
-            self._dataset_loaded(result, description)
-        else:
-            self._dropped_loaded(result)
-
-    def _run_load(self, job, on_loaded, message: str) -> None:
-        self._loads[self.loader.start(job)] = on_loaded
+    def _load_started(self, message: str) -> None:
         self.load_bar.setRange(0, 0)
         self.load_bar.setVisible(True)
         self.statusBar().showMessage(message)
 
-    @property
-    def loading(self) -> bool:
-        return bool(self._loads)
-
-    def _load_progress(self, _job_id: int, done: int, total: int) -> None:
+    def _load_progress(self, done: int, total: int) -> None:
         self.load_bar.setRange(0, max(total, 1))
         self.load_bar.setValue(done)
 
-    def _load_finished(self, job_id: int):
-        self.loader.forget(job_id)
-        on_loaded = self._loads.pop(job_id, None)
-        self.load_bar.setVisible(bool(self._loads))
-        return on_loaded
+    def _load_idle(self) -> None:
+        self.load_bar.setVisible(False)
 
-    def _load_done(self, job_id: int, result: LoadResult) -> None:
-        on_loaded = self._load_finished(job_id)
-        if on_loaded is not None and not self._closing:
-            on_loaded(result)
-
-    def _load_failed(self, job_id: int, tb: str) -> None:
-        self._load_finished(job_id)
+    def _load_failed(self, tb: str) -> None:
         self._show_problem("Loading failed", "The images could not be loaded.", tb)
 
+    def _not_a_dataset(self, reason: str) -> None:
+        self._show_problem("Not a dataset folder", f"The folder could not be opened as a dataset:\n{reason}", "")
+
     def _demo_loaded(self, result: LoadResult) -> None:
-        self._demo_pending = False
         self.set_images(result.images)
-        early, self._early_drops = self._early_drops, []
-        for dropped in early:  # pictures that finished loading before the demo did
-            self._dropped_loaded(dropped)
         self.statusBar().showMessage(
             f"Demo ready: {len(result.images.indices(Split.TRAIN))} ripe bananas to learn from, "
             f"{len(result.images.indices(Split.TEST))} held back (ripe and rotten).", 8000
@@ -338,9 +282,6 @@ class MainWindow(QMainWindow):
             self.select(0)
 
     def _dropped_loaded(self, result: LoadResult) -> None:
-        if self._demo_pending:  # the demo would replace them: add them after it
-            self._early_drops.append(result)
-            return
         new = result.images
         if len(new):
             start = len(self.images)
@@ -626,9 +567,8 @@ class MainWindow(QMainWindow):
 
     # -- shutdown -----------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._closing = True
         self._draw_timer.stop()
-        self.loader.shutdown()
+        self.opener.shutdown()
         self.worker_thread.shutdown()
         event.accept()
 

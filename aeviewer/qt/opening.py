@@ -1,0 +1,129 @@
+"""Turning the demo, files and folders into ImageSets, off the GUI thread.
+
+The ``Opener`` decides what a request means (a single labelled folder opens as
+a dataset; anything else adds 'dropped' images), runs the decoding on the
+``Loader``'s threads and reports each outcome as a signal. It also keeps the
+order right: pictures that finish loading while the demo is still being drawn
+are held back and reported after it, so the demo does not replace them.
+"""
+
+from __future__ import annotations
+
+import os
+
+from PySide6.QtCore import QObject, Signal
+
+from aeviewer.core.data import LoadResult, Split, load_images
+from aeviewer.core.layouts import detect_layout, load_layout
+from aeviewer.qt.loader import Loader
+
+
+class Opener(QObject):
+    started = Signal(str)  # what is being loaded, in words
+    progress = Signal(int, int)  # files done, files in all
+    idle = Signal()  # nothing is loading any more
+    demo_ready = Signal(object)  # LoadResult
+    dataset_ready = Signal(object, str)  # LoadResult, description of the layout
+    dropped_ready = Signal(object)  # LoadResult
+    refused = Signal(str)  # why a folder is not a dataset
+    failed = Signal(str)  # traceback
+
+    def __init__(self, image_size: int, channels: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.size, self.channels = image_size, channels
+        self.loader = Loader(self)
+        self.loader.progress.connect(self._progress)
+        self.loader.loaded.connect(self._loaded)
+        self.loader.failed.connect(self._failed)
+        self._jobs: set[int] = set()
+        self._demo_pending = False
+        self._early_drops: list[LoadResult] = []
+        self._closing = False
+
+    @property
+    def loading(self) -> bool:
+        return bool(self._jobs)
+
+    def load_demo(self) -> None:
+        size = self.size
+
+        def job(progress, cancelled):
+            from aeviewer.core.demos import banana_imageset
+
+            return "demo", "", LoadResult(banana_imageset(size=size), [])
+
+        self._demo_pending = True
+        self._start(job, "Drawing the banana demo…")
+
+    def open_paths(self, paths: list[str]) -> None:
+        """A single labelled folder opens as a dataset; anything else is added as 'dropped'."""
+        if not paths:
+            return
+        size, channels = self.size, self.channels
+        single_folder = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
+
+        def job(progress, cancelled):
+            if single_folder is not None:
+                try:
+                    layout = detect_layout(single_folder)
+                except ValueError:
+                    layout = None
+                if layout is not None and layout.kind != "flat":
+                    return "dataset", layout.describe(), load_layout(layout, size, channels, progress, cancelled)
+            return "dropped", "", load_images(paths, size, channels, Split.DROPPED, progress, cancelled)
+
+        self._start(job, f"Loading {len(paths)} item(s)…")
+
+    def open_dataset(self, folder: str) -> None:
+        size, channels = self.size, self.channels
+
+        def job(progress, cancelled):
+            try:
+                layout = detect_layout(folder)
+            except ValueError as exc:
+                return "refused", str(exc), None
+            return "dataset", layout.describe(), load_layout(layout, size, channels, progress, cancelled)
+
+        self._start(job, f"Loading the dataset in {folder}…")
+
+    def shutdown(self) -> None:
+        self._closing = True
+        self.loader.shutdown()
+
+    # -- results (GUI thread) ---------------------------------------------------------
+    def _start(self, job, message: str) -> None:
+        self._jobs.add(self.loader.start(job))
+        self.started.emit(message)
+
+    def _finish(self, job_id: int) -> bool:
+        self.loader.forget(job_id)
+        self._jobs.discard(job_id)
+        if not self._jobs:
+            self.idle.emit()
+        return not self._closing
+
+    def _progress(self, _job_id: int, done: int, total: int) -> None:
+        self.progress.emit(done, total)
+
+    def _failed(self, job_id: int, tb: str) -> None:
+        if self._finish(job_id):
+            self.failed.emit(tb)
+
+    def _loaded(self, job_id: int, payload) -> None:
+        if not self._finish(job_id):
+            return
+        kind, description, result = payload
+        if kind == "demo":
+            self._demo_pending = False
+            self.demo_ready.emit(result)
+            early, self._early_drops = self._early_drops, []
+            for dropped in early:  # pictures that finished loading before the demo did
+                self.dropped_ready.emit(dropped)
+        elif kind == "refused":
+            self.refused.emit(description)
+        elif kind == "dataset":
+            self.dataset_ready.emit(result, description)
+        elif self._demo_pending:  # the demo would replace them: report them after it
+            self._early_drops.append(result)
+        else:
+            self.dropped_ready.emit(result)
