@@ -81,7 +81,6 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
-    from aeviewer.core.inference import anomaly_scores
     from aeviewer.core.metrics import auroc, default_threshold
     from aeviewer.core.model import ModelConfig
     from aeviewer.core.session import Session, save_session
@@ -96,6 +95,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         print("error: no training images could be read", file=sys.stderr)
         return 2
     engine = Engine(config, args.device, seed=args.seed)
+    engine.set_score_kind(args.score)  # before the images: the final evaluation then scores this way
     engine.set_images(images.images, images.splits)
     bar = ProgressBar()
     train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed)
@@ -107,12 +107,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             final = snap
     seconds = time.perf_counter() - t0
     train_rows = images.indices(Split.TRAIN)
-    scores = anomaly_scores(engine.model, images.images, engine.device, args.score)
+    scores = final.evaluation.scores  # the engine's last full pass, of the kind asked for
     session = Session(
         model_config=config,
         score=args.score,
         threshold=default_threshold(scores[train_rows]),
-        heat_scale=final.evaluation.heat_scale if final else 1.0,
+        heat_scale=final.evaluation.heat_scale,
         train_scores=scores[train_rows],
         info={
             "data": str(Path(args.data).resolve()),

@@ -198,8 +198,7 @@ class Engine:
         if kind not in SCORES:
             raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
         self.score_kind = kind
-        self._scores[:] = np.nan
-        return self.evaluate() if self.trained or not np.isnan(self._errors).all() else self._evaluation(True)
+        return self.evaluate()
 
     def inspect(self, index: int) -> Inspection:
         if not 0 <= index < len(self.images):
