@@ -350,9 +350,7 @@ class MainWindow(QMainWindow):
         # self.model_config changes when the worker reports the new model (_on_ready),
         # so the views never claim a size the shown results do not have.
         wanted = replace(self.model_config, latent_dim=self.controls.latent_dim())
-        w = self.worker_thread.worker
-        w.submit("rebuild", wanted, self.controls.device.currentData())
-        w.submit("train", self.train_config())
+        self.worker_thread.worker.submit("retrain", self.train_config(), wanted, self.controls.device.currentData())
 
     def _latent_dim_chosen(self, latent_dim: int) -> None:
         if latent_dim != self.model_config.latent_dim or not self.trained:

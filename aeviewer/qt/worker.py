@@ -25,7 +25,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 # Commands that end a training run (they need the model to themselves).
-_EXCLUSIVE = frozenset({"train", "rebuild", "set_images", "shutdown"})
+_EXCLUSIVE = frozenset({"train", "retrain", "rebuild", "set_images", "shutdown"})
 FOCUS_REFRESH_SECONDS = 0.2
 
 
@@ -195,6 +195,12 @@ class TorchWorker(QObject):
         if len(self._engine.images):
             self.evaluated.emit(self._engine.evaluate())
             self._refresh_focus()
+
+    def _do_retrain(self, train_config: Any, model_config: Any = None, device: str | None = None) -> None:
+        """A fresh model, straight into training: its first snapshots replace a separate evaluation."""
+        self._engine.rebuild(model_config, device)
+        self._announce()
+        self._do_train(train_config)
 
     def _refresh_focus(self) -> None:
         if self._focus is not None and 0 <= self._focus < len(self._engine.images):
