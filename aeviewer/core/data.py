@@ -127,8 +127,8 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, failures
 
 
-def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.ndarray:
-    """Read one file as uint8 (size, size, channels); raises ValueError with a reason."""
+def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
+    """Read one file at its own size as uint8 (H, W, channels); raises ValueError with a reason."""
     p = Path(path)
     try:
         nbytes = p.stat().st_size
@@ -146,14 +146,31 @@ def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.n
             if w == 0 or h == 0:
                 raise ValueError("image has no pixels")
             im.load()
-            im = im.convert("RGB" if channels == 3 else "L")
-            return to_working_size(np.asarray(im), size)
+            pixels = np.asarray(im.convert("RGB" if channels == 3 else "L"))
     except UnidentifiedImageError:
         raise ValueError("not an image Pillow can read") from None
     except Image.DecompressionBombError:
         raise ValueError("image is too large") from None
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"image is damaged or truncated ({exc})") from None
+    return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.ndarray:
+    """Read one file as uint8 (size, size, channels); raises ValueError with a reason."""
+    return to_working_size(read_picture(path, channels), size)
+
+
+def save_picture(path: str | os.PathLike[str], pixels: np.ndarray) -> Path:
+    """Write float (H, W, C) in [0, 1] or uint8 pixels as a PNG (written whole, then renamed)."""
+    p = Path(path)
+    arr = pixels if pixels.dtype == np.uint8 else (np.clip(pixels, 0, 1) * 255 + 0.5).astype(np.uint8)
+    img = Image.fromarray(arr[..., 0] if arr.shape[-1] == 1 else arr)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".part")
+    img.save(tmp, format="PNG")
+    os.replace(tmp, p)
+    return p
 
 
 def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:

@@ -39,6 +39,12 @@ class Inspection:
     recon: np.ndarray  # (H, W, C) float32 in [0, 1]
     difference: np.ndarray  # (H, W) float32
     error: float
+    # Denoising: ``input`` is what the model saw (noisy), ``recon`` its output,
+    # ``difference`` the residual; ``clean`` the original when noise was added.
+    denoising: bool = False
+    clean: np.ndarray | None = None
+    quality: dict[str, float] | None = None  # PSNR / SSIM of input and output against clean
+    noise: str = ""  # which test noise was added, in words; "" when none
 
 
 @torch.no_grad()
@@ -139,3 +145,21 @@ def pixel_auroc(
     maps = anomaly_maps(model, images[use], device)
     truth = np.stack([masks.get(r, np.zeros(maps.shape[1:], bool)) for r in use])
     return auroc(maps.ravel(), truth.ravel().astype(np.int8))
+
+
+@torch.no_grad()
+def run_model(model: torch.nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
+    """The model's output for float (N, H, W, C) images in [0, 1]: same shape, float32."""
+    was_training = model.training
+    model.eval()
+    try:
+        out = []
+        for sl in iter_batches(len(images), EVAL_BATCH):
+            x = torch.from_numpy(np.ascontiguousarray(images[sl], np.float32)).to(device).permute(0, 3, 1, 2)
+            recon, _ = model(x)
+            out.append(recon.permute(0, 2, 3, 1).cpu().numpy())
+        if not out:
+            return np.zeros_like(images, np.float32)
+        return np.concatenate(out)
+    finally:
+        model.train(was_training)

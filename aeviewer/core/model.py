@@ -1,14 +1,30 @@
-"""The autoencoder: a small convolutional encoder, a linear bottleneck, a mirror decoder."""
+"""The autoencoders: a small convolutional encoder, a linear bottleneck, a mirror decoder.
+
+Two architectures share that shape:
+
+- ``bottleneck``: everything the decoder knows passes through the code of
+  ``latent_dim`` numbers. It compresses, and it can only rebuild what it has
+  learned is normal, which is what anomaly detection needs.
+- ``skip``: a U-Net. Each decoder stage also receives the encoder's features at
+  its resolution, and the output is the input plus a learned correction. Fine
+  detail goes around the bottleneck, so it gives the best pictures when
+  denoising, but it compresses nothing and would rebuild an anomaly too.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 MAX_STAGES = 4
 MIN_SPATIAL = 4
+ARCHITECTURES = {
+    "bottleneck": "Bottleneck: everything passes through the code",
+    "skip": "Skip connections (U-Net): detail goes around the code",
+}
 
 
 @dataclass(frozen=True)
@@ -19,8 +35,11 @@ class ModelConfig:
     channels: int = 3
     latent_dim: int = 16
     base_width: int = 16
+    architecture: str = "bottleneck"
 
     def __post_init__(self) -> None:
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"unknown architecture {self.architecture!r}: use one of {', '.join(ARCHITECTURES)}")
         if self.channels not in (1, 3):
             raise ValueError("channels must be 1 or 3")
         if self.latent_dim < 1:
@@ -44,7 +63,11 @@ class ModelConfig:
     def input_values(self) -> int:
         return self.image_size * self.image_size * self.channels
 
-    def to_dict(self) -> dict[str, int]:
+    @property
+    def widths(self) -> list[int]:
+        return [self.base_width * 2**i for i in range(self.stages)]
+
+    def to_dict(self) -> dict[str, int | str]:
         return asdict(self)
 
 
@@ -99,15 +122,71 @@ class Autoencoder(nn.Module):
         return self.decode(z), z
 
 
-def build_model(config: ModelConfig, seed: int | None = None) -> Autoencoder:
+class SkipAutoencoder(nn.Module):
+    """A U-Net with the same linear code at the bottom: encode(x) -> (B, K) as before,
+    and forward(x) -> (image, code), where the image is x plus a correction built
+    from the code and the encoder's features at every resolution."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        c, w0 = config.channels, config.base_width
+        act = lambda: nn.LeakyReLU(0.2)  # noqa: E731
+        self.stem = nn.Sequential(nn.Conv2d(c, w0, 3, padding=1), act(), nn.Conv2d(w0, w0, 3, padding=1), act())
+        self.down = nn.ModuleList()
+        prev = w0
+        widths = config.widths
+        for w in widths:
+            self.down.append(nn.Sequential(nn.Conv2d(prev, w, 4, stride=2, padding=1), act(), nn.Conv2d(w, w, 3, padding=1), act()))
+            prev = w
+        self.spatial = config.image_size // 2 ** len(widths)
+        self.deep_channels = prev
+        flat = prev * self.spatial * self.spatial
+        self.to_code = nn.Sequential(nn.Flatten(), nn.Linear(flat, config.latent_dim))
+        self.expand = nn.Sequential(nn.Linear(config.latent_dim, flat), act())
+        self.up = nn.ModuleList()
+        self.merge = nn.ModuleList()
+        skip_widths = ([w0] + widths[:-1]) if widths else []  # features waiting at each resolution on the way up
+        for w_in, w_skip in zip(reversed(widths), reversed(skip_widths), strict=True):
+            # The deepest stage also gets its own features back, beside the code.
+            self.up.append(nn.Sequential(nn.ConvTranspose2d(w_in, w_skip, 4, stride=2, padding=1), act()))
+            self.merge.append(nn.Sequential(nn.Conv2d(2 * w_skip, w_skip, 3, padding=1), act()))
+        self.deep_merge = nn.Sequential(nn.Conv2d(2 * prev, prev, 3, padding=1), act())
+        self.out = nn.Conv2d(w0, c, 3, padding=1)
+
+    def _features(self, x: torch.Tensor) -> list[torch.Tensor]:
+        feats = [self.stem(x)]
+        for stage in self.down:
+            feats.append(stage(feats[-1]))
+        return feats
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.to_code(self._features(x)[-1])
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        feats = self._features(x)
+        z = self.to_code(feats[-1])
+        h = self.expand(z).view(-1, self.deep_channels, self.spatial, self.spatial)
+        h = self.deep_merge(torch.cat([h, feats[-1]], 1))
+        for up, merge, skip in zip(self.up, self.merge, reversed(feats[:-1]), strict=True):
+            h = merge(torch.cat([up(h), skip], 1))
+        out = x + self.out(h)
+        return (out if self.training else out.clamp(0.0, 1.0)), z
+
+
+def _construct(config: ModelConfig) -> nn.Module:
+    return SkipAutoencoder(config) if config.architecture == "skip" else Autoencoder(config)
+
+
+def build_model(config: ModelConfig, seed: int | None = None) -> Autoencoder | SkipAutoencoder:
     if seed is not None:
         gen_state = torch.random.get_rng_state()
         torch.manual_seed(seed)
         try:
-            return Autoencoder(config)
+            return _construct(config)
         finally:
             torch.random.set_rng_state(gen_state)
-    return Autoencoder(config)
+    return _construct(config)
 
 
 def resolve_device(choice: str = "auto") -> torch.device:
@@ -123,5 +202,5 @@ def resolve_device(choice: str = "auto") -> torch.device:
 
 def to_tensor(images_uint8, device: torch.device) -> torch.Tensor:
     """uint8 (N, H, W, C) numpy -> float (N, C, H, W) in [0, 1] on ``device``."""
-    t = torch.from_numpy(images_uint8).to(device)
+    t = torch.from_numpy(np.require(images_uint8, requirements="W")).to(device)  # read-only arrays are copied
     return t.permute(0, 3, 1, 2).float().div_(255.0).contiguous()

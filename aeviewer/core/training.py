@@ -4,6 +4,12 @@
 what happens between batches: the GUI worker serves inference requests and
 pauses simply by not pulling the next step; the CLI just iterates. Stopping is a
 ``threading.Event`` checked before every batch, so a stop lands within one batch.
+
+With ``TrainConfig.denoise`` set, each batch's inputs are corrupted on the fly
+(fresh noise every batch) while the clean images stay the target. A denoiser
+trained on mean squared error can collapse to one constant picture for every
+input (the blurry average is a cheap minimum); ``CollapseWatch`` notices and
+the run starts again from fresh weights at a lower learning rate.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.noise import NoiseSpec, corrupt, make_generator
 from aeviewer.core.scoring import LOCAL_SHARE, patch_window
 
 
@@ -27,8 +34,10 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 2e-3
     seed: int = 0
+    denoise: tuple[NoiseSpec, ...] = ()  # empty: reconstruct; else noisy in, clean out
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "denoise", tuple(self.denoise))
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
         if self.batch_size < 1:
@@ -85,6 +94,8 @@ class Step:
     codes: np.ndarray  # their codes (B, K), a by-product of the forward pass
     errors: np.ndarray  # their mean squared errors (B,)
     scores: np.ndarray | None = None  # their anomaly scores of the kind asked for, when cheap here
+    restarts: int = 0  # how often the run started again after a collapse
+    note: str = ""  # what happened, when something did (a restart)
 
     @property
     def fraction_done(self) -> float:
@@ -126,6 +137,48 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
     return None
 
 
+COLLAPSE_SPREAD = 0.05  # outputs vary less than 5 % as much as the targets do
+COLLAPSE_PATIENCE = 30  # batches in a row, after the first epoch
+MAX_RESTARTS = 2
+RESTART_LR_FACTOR = 0.3
+
+
+def output_spread(recons: torch.Tensor, targets: torch.Tensor) -> float:
+    """How much the outputs differ from image to image, relative to the targets (1 = as much)."""
+    if len(recons) < 2:
+        return 1.0
+    target = float(targets.std(dim=0).mean())
+    return float(recons.std(dim=0).mean()) / target if target > 1e-6 else 1.0
+
+
+class CollapseWatch:
+    """Says a run has collapsed once every batch for ``patience`` batches past the first
+    epoch has produced (nearly) the same picture for every input."""
+
+    def __init__(self, warmup: int, threshold: float = COLLAPSE_SPREAD, patience: int = COLLAPSE_PATIENCE) -> None:
+        self.warmup = warmup
+        self.threshold = threshold
+        self.patience = patience
+        self._seen = 0
+        self._low = 0
+
+    def collapsed(self, spread: float) -> bool:
+        self._seen += 1
+        self._low = self._low + 1 if spread < self.threshold else 0
+        return self._seen > self.warmup and self._low >= self.patience
+
+
+def _reinitialise(model: torch.nn.Module, seed: int) -> None:
+    state = torch.random.get_rng_state()
+    torch.manual_seed(seed)
+    try:
+        for m in model.modules():
+            if hasattr(m, "reset_parameters"):
+                m.reset_parameters()
+    finally:
+        torch.random.set_rng_state(state)
+
+
 def train_steps(
     model: Autoencoder,
     images: np.ndarray,
@@ -138,47 +191,78 @@ def train_steps(
 
     The data moves to ``device`` once. Shuffling is seeded by ``config.seed``.
     ``batch_scorer(inputs, recons)`` may add anomaly scores to a step (see
-    batch_scores); it decides itself when that is worth the time.
+    batch_scores); it decides itself when that is worth the time. When
+    ``config.denoise`` is set, inputs are noisy copies and the loss compares with
+    the clean images.
     """
     n = len(images)
     if n == 0:
         raise ValueError("there are no training images")
     model.to(device).train()
     data = to_tensor(images, device)
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     batches = (n + config.batch_size - 1) // config.batch_size
     total = n * config.epochs
-    seen = 0
-    compute = 0.0
+    learning_rate = config.learning_rate
+    restarts = 0
+    note = ""
     try:
-        for epoch in range(config.epochs):
-            order = torch.randperm(n, generator=generator).to(device)
-            for b in range(batches):
-                if control is not None and control.stop_requested:
-                    return
-                t0 = time.perf_counter()
-                rows = order[b * config.batch_size : (b + 1) * config.batch_size]
-                x = data[rows]
-                recon, z = model(x)
-                per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
-                loss = per_image.mean()
-                optimiser.zero_grad(set_to_none=True)
-                loss.backward()
-                optimiser.step()
-                loss_value = float(loss.detach())  # syncs with the device
-                compute += time.perf_counter() - t0
-                scores = None
-                if batch_scorer is not None:
-                    with torch.no_grad():
-                        scores = batch_scorer(x, recon.detach())
-                seen += len(x)
-                yield Step(
-                    epoch, config.epochs, b, batches, loss_value, seen, total, compute,
-                    rows=rows.cpu().numpy(),
-                    codes=z.detach().cpu().numpy(),
-                    errors=per_image.detach().cpu().numpy(),
-                    scores=None if scores is None else scores.cpu().numpy(),
-                )
+        while True:  # one pass per attempt; a collapse starts the next
+            optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+            watch = CollapseWatch(warmup=batches)
+            seen = 0
+            compute = 0.0
+            collapsed = False
+            for epoch in range(config.epochs):
+                order = torch.randperm(n, generator=generator).to(device)
+                for b in range(batches):
+                    if control is not None and control.stop_requested:
+                        return
+                    t0 = time.perf_counter()
+                    rows = order[b * config.batch_size : (b + 1) * config.batch_size]
+                    x = data[rows]
+                    x_in = corrupt(x, config.denoise, noise_gen) if noise_gen is not None else x
+                    recon, z = model(x_in)
+                    per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
+                    loss = per_image.mean()
+                    optimiser.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimiser.step()
+                    loss_value = float(loss.detach())  # syncs with the device
+                    compute += time.perf_counter() - t0
+                    scores = None
+                    if batch_scorer is not None:
+                        with torch.no_grad():
+                            scores = batch_scorer(x_in, recon.detach())
+                    seen += len(x)
+                    yield Step(
+                        epoch, config.epochs, b, batches, loss_value, seen, total, compute,
+                        rows=rows.cpu().numpy(),
+                        codes=z.detach().cpu().numpy(),
+                        errors=per_image.detach().cpu().numpy(),
+                        scores=None if scores is None else scores.cpu().numpy(),
+                        restarts=restarts,
+                        note=note,
+                    )
+                    if watch.collapsed(output_spread(recon.detach(), x)):
+                        if restarts < MAX_RESTARTS:
+                            collapsed = True
+                            break
+                        note = (
+                            f"The model still gives one picture for every input after {restarts} restarts: "
+                            "try gentler noise, a lower learning rate or a wider bottleneck."
+                        )
+                if collapsed:
+                    break
+            if not collapsed:
+                return
+            restarts += 1
+            learning_rate *= RESTART_LR_FACTOR
+            note = (
+                f"The model collapsed to one picture for every input; started again "
+                f"from fresh weights at learning rate {learning_rate:.2g} (restart {restarts})."
+            )
+            _reinitialise(model, config.seed + 1000 * restarts)
     finally:
         model.eval()
