@@ -2,8 +2,10 @@
 
     aeviewer train DATA --out SESSION [--latent K] [--epochs N] [--image-size S]
                    [--channels 1|3] [--device auto|cpu|cuda] [--seed N] [--score mse|ssim|local]
+                   [--denoise gaussian:0.1-0.5 ...] [--arch bottleneck|skip]
     aeviewer score SESSION PATH... --csv OUT
     aeviewer evaluate SESSION DATA [--json]
+    aeviewer denoise SESSION INPUT... --out DIR [--add-noise gaussian:0.3]
 
 Unreadable inputs are reported one per line with the reason; a command exits
 non-zero only when nothing at all could be processed.
@@ -22,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-COMMANDS = ("train", "score", "evaluate")
+COMMANDS = ("train", "score", "evaluate", "denoise")
 
 
 class ProgressBar:
@@ -86,8 +88,13 @@ def cmd_train(args: argparse.Namespace) -> int:
     from aeviewer.core.session import Session, save_session
     from aeviewer.core.training import TrainConfig
 
+    from aeviewer.core.noise import parse_specs
+
     torch.manual_seed(args.seed)
-    config = ModelConfig(image_size=args.image_size, channels=args.channels, latent_dim=args.latent)
+    denoise = parse_specs(args.denoise) if args.denoise else ()
+    config = ModelConfig(
+        image_size=args.image_size, channels=args.channels, latent_dim=args.latent, architecture=args.arch
+    )
     result = _load_data(args.data, config.image_size, config.channels)
     _report_failures(result.failures)
     images = result.images
@@ -98,11 +105,20 @@ def cmd_train(args: argparse.Namespace) -> int:
     engine.set_score_kind(args.score)  # before the images: the final evaluation then scores this way
     engine.set_images(images.images, images.splits)
     bar = ProgressBar()
-    train_config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed)
+    train_config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed, denoise=denoise
+    )
+    if denoise:
+        print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
+              file=sys.stderr)
     t0 = time.perf_counter()
     final = None
+    notes = []
     for snap in engine.train(train_config):
         if snap is not None:
+            if snap.step.note and snap.step.note not in notes:
+                notes.append(snap.step.note)
+                print(f"\nnote: {snap.step.note}", file=sys.stderr)
             bar.update(snap.step)
             final = snap
     seconds = time.perf_counter() - t0
@@ -122,6 +138,8 @@ def cmd_train(args: argparse.Namespace) -> int:
             "seed": args.seed,
             "train_seconds": round(seconds, 2),
             "train_images": int(len(train_rows)),
+            "denoise": [str(spec) for spec in denoise],
+            "notes": notes,
         },
     )
     save_session(args.out, engine.model, session)
@@ -250,6 +268,64 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _output_names(files, out: Path) -> list[Path]:
+    """DIR/<name>.png for every input, keeping names; a clash gets -2, -3, ..."""
+    taken: set[str] = set()
+    names = []
+    for f in files:
+        stem, n = f.stem, 1
+        name = f"{stem}.png"
+        while name in taken:
+            n += 1
+            name = f"{stem}-{n}.png"
+        taken.add(name)
+        names.append(out / name)
+    return names
+
+
+def cmd_denoise(args: argparse.Namespace) -> int:
+    from aeviewer.core.data import Failure, expand_paths, read_picture, save_picture
+    from aeviewer.core.denoising import denoise_picture
+    from aeviewer.core.model import resolve_device
+    from aeviewer.core.noise import NoiseSpec
+    from aeviewer.core.session import load_session
+
+    device = resolve_device(args.device)
+    noise = NoiseSpec.parse(args.add_noise) if args.add_noise else None
+    try:
+        model, session = load_session(args.session, device)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if not session.info.get("denoise"):
+        print("note: this session was trained to reconstruct, not to denoise (train with --denoise)",
+              file=sys.stderr)
+    files, failures = expand_paths(args.inputs)
+    out = Path(args.out)
+    done = 0
+    for f, target in zip(files, _output_names(files, out), strict=True):
+        try:
+            picture = read_picture(f, session.model_config.channels).astype(np.float32) / 255.0
+        except ValueError as exc:
+            failures.append(Failure(str(f), str(exc)))
+            continue
+        result = denoise_picture(model, picture, device, noise, seed=args.seed)
+        save_picture(target, result.output)
+        if noise is not None:
+            save_picture(target.with_name(target.stem + "-noisy.png"), result.noisy)
+            q = result.quality()
+            print(f"{f} -> {target} (PSNR {q['noisy_psnr']:.2f} -> {q['psnr']:.2f} dB)")
+        else:
+            print(f"{f} -> {target}")
+        done += 1
+    _report_failures(failures)
+    if not done:
+        print("error: none of the inputs could be read", file=sys.stderr)
+        return 2
+    print(f"denoised {done} pictures into {out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 
@@ -268,6 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--score", choices=sorted(SCORES), default=DEFAULT_SCORE)
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--denoise", action="append", metavar="NOISE",
+                   help="train to remove NOISE, e.g. gaussian:0.1-0.5 (kinds: gaussian, salt, mask, speckle, jpeg); "
+                        "repeat to mix kinds")
+    t.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck",
+                   help="skip: a U-Net, best for denoising, but it compresses nothing")
     t.set_defaults(run=cmd_train)
 
     s = sub.add_parser("score", help="score images with a session; write a CSV")
@@ -283,6 +364,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--json", action="store_true")
     e.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     e.set_defaults(run=cmd_evaluate)
+
+    d = sub.add_parser("denoise", help="clean pictures with a denoising session; write PNGs")
+    d.add_argument("session")
+    d.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    d.add_argument("--out", required=True, help="folder for the cleaned PNGs (names are kept)")
+    d.add_argument("--add-noise", metavar="NOISE",
+                   help="first add this noise (e.g. gaussian:0.3) to see it removed; also writes NAME-noisy.png")
+    d.add_argument("--seed", type=int, default=0, help="seed for --add-noise")
+    d.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    d.set_defaults(run=cmd_denoise)
     return p
 
 
