@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gzip
 import statistics
 import sys
 import tempfile
@@ -28,19 +27,10 @@ from PIL import Image
 from aeviewer.cli import main as cli
 from aeviewer.core.metrics import auroc
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from mnist_data import DEFAULT_DATA, POOL, load_mnist
 
-DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 DCAE = 89.7
 DEEP_SVDD = [98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5]
-
-
-def read_idx(path: Path) -> np.ndarray:
-    with gzip.open(path, "rb") as fh:
-        data = fh.read()
-    magic = int.from_bytes(data[:4], "big")
-    dims = magic & 0xFF
-    shape = [int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def write_pngs(folder: Path, images: np.ndarray, names: list[str]) -> None:
@@ -58,10 +48,9 @@ def main() -> int:
     p.add_argument("--digits", default="0,1,2,3,4,5,6,7,8,9")
     args = p.parse_args()
 
-    images = read_idx(args.data / "t10k-images-idx3-ubyte.gz")
-    labels = read_idx(args.data / "t10k-labels-idx1-ubyte.gz")
-    pool_x, pool_y = images[:8000], labels[:8000]
-    test_x, test_y = images[8000:], labels[8000:]
+    images, labels = load_mnist(args.data)
+    pool_x, pool_y = images[:POOL], labels[:POOL]
+    test_x, test_y = images[POOL:], labels[POOL:]
     digits = [int(d) for d in args.digits.split(",")]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
