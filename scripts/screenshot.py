@@ -1,6 +1,7 @@
 """Render the real main window offscreen after training the demo, and save a PNG.
 
-    python scripts/screenshot.py --out shot.png [--train-seconds N] [PATH...]
+    python scripts/screenshot.py --out shot.png [--train-seconds N] [--denoise gaussian:0.1-0.5]
+                                 [--arch skip] [--test-noise gaussian:0.3|none] [PATH...]
 
 PATHs (images or folders) are dropped in as a user would, once the demo has loaded.
 """
@@ -25,6 +26,9 @@ def main() -> int:
     p.add_argument("--tab", choices=["loss", "anomalies"], default="loss", help="which tab to show on the right")
     p.add_argument("--most-anomalous-first", action="store_true", help="sort the gallery by score")
     p.add_argument("--dataset", help="open this dataset folder (MVTec, normal/anomaly, flat) after the demo")
+    p.add_argument("--denoise", help="switch to Denoise mode with this training noise, e.g. gaussian:0.1-0.5")
+    p.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck")
+    p.add_argument("--test-noise", help="test noise for the compare panel, e.g. salt:0.1, or 'none'")
     p.add_argument("paths", nargs="*")
     args = p.parse_args()
 
@@ -47,6 +51,22 @@ def main() -> int:
 
     if not pump_until(lambda: len(window.images) > 0 and window.training, 120):
         print("the demo did not start training", file=sys.stderr)
+    if args.denoise or args.arch != "bottleneck":
+        from aeviewer.core.noise import NoiseSpec
+
+        task = window.task
+        if args.denoise:
+            spec = NoiseSpec.parse(args.denoise)
+            task.set_mode(True)
+            task.train_kind.setCurrentIndex(task.train_kind.findData(spec.kind))
+            task.train_strength.setValue((spec.low, spec.high))
+        task.set_architecture(args.arch)
+        pump_until(lambda: window.denoising == bool(args.denoise) and window.training
+                   and window.model_config.architecture == args.arch, 60)
+    if args.test_noise:
+        from aeviewer.core.noise import NoiseSpec
+
+        window.task.set_test_noise(None if args.test_noise == "none" else NoiseSpec.parse(args.test_noise))
     if args.paths:
         window.open_paths(args.paths)
     if args.dataset:

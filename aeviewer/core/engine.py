@@ -19,9 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from aeviewer.core.data import Split
+from aeviewer.core.data import Split, read_picture
+from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.inference import Inspection, inspect, score_images
 from aeviewer.core.model import Autoencoder, ModelConfig, build_model, resolve_device
+from aeviewer.core.noise import NoiseSpec
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.core.training import RunControl, Step, TrainConfig, batch_scores, train_steps
@@ -29,6 +31,7 @@ from aeviewer.core.training import RunControl, Step, TrainConfig, batch_scores, 
 SNAPSHOTS_PER_SECOND = 20
 SIDE_EVAL_BUDGET = 0.03  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.02  # ... and scoring training batches with a score other than MSE
+MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,9 @@ class Engine:
         self.model_id = 0
         self.trained = False
         self.score_kind = DEFAULT_SCORE
+        self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
+        self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
+        self.sources: dict[int, str] = {}  # full-size files behind dropped images, for denoising
         self.model: Autoencoder = self._new_model()
 
     # -- data -----------------------------------------------------------------
@@ -107,11 +113,16 @@ class Engine:
         self._check_shape(images)
         self.images = np.ascontiguousarray(images)
         self.splits = np.asarray(splits, np.int8).copy()
+        self.sources = {}
         self._forget_scores()
 
-    def add_images(self, images: np.ndarray, splits: np.ndarray) -> range:
+    def add_images(self, images: np.ndarray, splits: np.ndarray, sources: list[str | None] | None = None) -> range:
+        """Append images; ``sources`` are their files, read again at full size when denoising."""
         self._check_shape(images)
         start = len(self.images)
+        for i, src in enumerate(sources or []):
+            if src:
+                self.sources[start + i] = src
         self.images = np.concatenate([self.images, images])
         self.splits = np.concatenate([self.splits, np.asarray(splits, np.int8)])
         k = self.model_config.latent_dim
@@ -131,8 +142,15 @@ class Engine:
         return np.flatnonzero(self.splits == Split.TRAIN)
 
     # -- model ----------------------------------------------------------------
-    def rebuild(self, model_config: ModelConfig | None = None, device: str | None = None) -> None:
-        """A fresh, untrained model (new size and/or device); scores are forgotten."""
+    def rebuild(
+        self,
+        model_config: ModelConfig | None = None,
+        device: str | None = None,
+        train_noise: tuple[NoiseSpec, ...] | None = None,
+    ) -> None:
+        """A fresh, untrained model (new size, device or task); scores are forgotten."""
+        if train_noise is not None:
+            self.train_noise = tuple(train_noise)
         if model_config is not None:
             if (model_config.image_size, model_config.channels) != (
                 self.model_config.image_size,
@@ -200,10 +218,56 @@ class Engine:
         self.score_kind = kind
         return self.evaluate()
 
+    @property
+    def denoising(self) -> bool:
+        return bool(self.train_noise)
+
     def inspect(self, index: int) -> Inspection:
         if not 0 <= index < len(self.images):
             raise IndexError(f"no image {index}")
-        return inspect(self.model, self.images, index, self.device, self.model_id)
+        if not self.denoising:
+            return inspect(self.model, self.images, index, self.device, self.model_id)
+        result = self.denoise(index, max_side=MAX_SHOWN_SIDE)
+        noise = self.test_noise.describe() if result.noise is not None else ""
+        return Inspection(
+            model_id=self.model_id,
+            index=index,
+            input=result.noisy,
+            recon=result.output,
+            difference=result.residual,
+            error=float(np.mean((result.output - (result.clean if result.clean is not None else result.noisy)) ** 2)),
+            denoising=True,
+            clean=result.clean,
+            quality=result.quality(),
+            noise=noise,
+        )
+
+    def picture(self, index: int, max_side: int | None = None) -> np.ndarray:
+        """Image ``index`` as float (H, W, C): its file at full size when it has one, else the working image."""
+        pixels = self.images[index]
+        src = self.sources.get(index)
+        if src is not None:
+            try:
+                pixels = read_picture(src, self.model_config.channels)
+            except ValueError:
+                pass  # gone or changed since it was loaded: the working copy still stands
+        if max_side is not None and max(pixels.shape[:2]) > max_side:
+            from PIL import Image
+
+            h, w = pixels.shape[:2]
+            scale = max_side / max(h, w)
+            img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+            img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+            pixels = np.asarray(img)
+            pixels = pixels[..., None] if pixels.ndim == 2 else pixels
+        return pixels.astype(np.float32) / 255.0
+
+    def denoise(self, index: int, max_side: int | None = None) -> DenoiseResult:
+        """Image ``index`` with the test noise added (or as it is, when there is none), cleaned by the model.
+
+        The noise is seeded by the index, so the same image shows the same noise every time.
+        """
+        return denoise_picture(self.model, self.picture(index, max_side), self.device, self.test_noise, seed=index)
 
     # -- training -------------------------------------------------------------
     def _live_scorer(self, clock: Callable[[], float]):
@@ -237,6 +301,7 @@ class Engine:
         rows = self.train_rows
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
+        self.train_noise = tuple(config.denoise)
         pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SIDE_EVAL_BUDGET, clock)
         losses: list[float] = []
         last: Step | None = None

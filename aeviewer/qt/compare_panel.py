@@ -3,6 +3,11 @@
 The difference heatmap uses one fixed colour scale taken from the training
 images (see core.scoring.heat_scale), shown by a colour bar, so a normal image
 looks calm and an unusual one lights up.
+
+For a denoising model the panel shows four pictures instead: noisy input |
+denoised output | clean original | residual (what is still wrong). Without a
+clean original (a picture that is noisy already) the third stays empty and the
+residual is what the model removed.
 """
 
 from __future__ import annotations
@@ -23,27 +28,18 @@ def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.View
     return box, item
 
 
+RECONSTRUCT_TITLES = ("Input", "Reconstruction", "Difference")
+DENOISE_TITLES = ("Noisy input", "Denoised", "Clean original", "Residual")
+
+
 class ComparePanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.view.ci.setSpacing(6)
-        self._boxes: list[pg.ViewBox] = []
-        self._items: list[pg.ImageItem] = []
-        for col, title in enumerate(["Input", "Reconstruction", "Difference"]):
-            box, item = _image_box(self.view.ci, title, col)
-            self._boxes.append(box)
-            self._items.append(item)
-        self.colour_bar = pg.ColorBarItem(
-            values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12,
-            label="|input − reconstruction|",
-        )
-        self.colour_bar.setImageItem(self._items[2])
-        # The true defect, when the data has a mask: its outline over the heatmap.
-        self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
-        self.mask_outline.setParentItem(self._items[2])
-        self.view.ci.addItem(self.colour_bar, row=1, col=3)
+        self.denoising = False
+        self._build(RECONSTRUCT_TITLES)
         self.per_image = QCheckBox("Scale the difference to this image")
         self.per_image.setToolTip(
             "Off (default): one colour scale for every image, fixed from the training images,\n"
@@ -68,6 +64,42 @@ class ComparePanel(QWidget):
         self._difference: np.ndarray | None = None
         self._shape: tuple[int, ...] = ()
 
+    def _build(self, titles: tuple[str, ...]) -> None:
+        """(Re)create the picture boxes: the last one is always the heatmap."""
+        self.view.ci.clear()
+        self._boxes: list[pg.ViewBox] = []
+        self._items: list[pg.ImageItem] = []
+        self.titles = titles
+        for col, title in enumerate(titles):
+            box, item = _image_box(self.view.ci, title, col)
+            self._boxes.append(box)
+            self._items.append(item)
+        self._heat = self._items[-1]
+        label = "|output − clean|" if self.denoising else "|input − reconstruction|"
+        self.colour_bar = pg.ColorBarItem(
+            values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12, label=label,
+        )
+        self.colour_bar.setImageItem(self._heat)
+        # The true defect, when the data has a mask: its outline over the heatmap.
+        self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
+        self.mask_outline.setParentItem(self._heat)
+        self.view.ci.addItem(self.colour_bar, row=1, col=len(titles))
+        for col in range(len(titles)):  # equal widths, whatever the titles' lengths
+            self.view.ci.layout.setColumnStretchFactor(col, 1)
+            self.view.ci.layout.setColumnPreferredWidth(col, 10)
+        self.view.ci.layout.setColumnStretchFactor(len(titles), 0)
+        self._shape = ()
+
+    def set_denoising(self, denoising: bool) -> None:
+        """Three pictures for a reconstructing model, four for a denoising one."""
+        if denoising == self.denoising:
+            return
+        self.denoising = denoising
+        self._build(DENOISE_TITLES if denoising else RECONSTRUCT_TITLES)
+        self.per_image.setChecked(denoising)  # residuals are small: show their pattern by default
+        self._difference = None
+        self._redraw_difference()
+
     def set_heat_scale(self, top: float) -> None:
         """Rounded to two significant digits, so the bar (and its axis) changes only when it matters."""
         rounded = float(f"{top:.2g}")
@@ -85,16 +117,30 @@ class ComparePanel(QWidget):
         top = self.difference_top()
         self.colour_bar.setLevels(values=(0.0, top))
         if self._difference is not None:
-            self._items[2].setImage(self._difference, levels=(0.0, top), autoLevels=False)
+            self._heat.setImage(self._difference, levels=(0.0, top), autoLevels=False)
         self.scale_note.setText(
             f"colours: 0 to {top:.2g}, this image's own range" if self.per_image.isChecked()
             else f"colours: 0 to {top:.2g}, fixed from the training images"
         )
 
-    def show_images(self, index: int, input_: np.ndarray, recon: np.ndarray, difference: np.ndarray) -> None:
-        """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference."""
+    def show_images(
+        self,
+        index: int,
+        input_: np.ndarray,
+        recon: np.ndarray,
+        difference: np.ndarray,
+        clean: np.ndarray | None = None,
+    ) -> None:
+        """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference.
+
+        ``clean`` is the third picture of the denoising layout (None leaves it empty).
+        """
         self.shown_index = index
-        for item, pixels in zip(self._items[:2], (input_, recon), strict=True):
+        pictures = [input_, recon] + ([clean] if self.denoising else [])
+        for item, pixels in zip(self._items[:-1], pictures, strict=True):
+            if pixels is None:
+                item.clear()
+                continue
             if pixels.shape[-1] == 1:
                 pixels = pixels[..., 0]
             item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)

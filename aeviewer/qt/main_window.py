@@ -40,6 +40,7 @@ from aeviewer.qt.gallery import GalleryView, format_error
 from aeviewer.qt.latent_view import LatentView
 from aeviewer.qt.opening import Opener
 from aeviewer.qt.plots import LossPlot
+from aeviewer.qt.task_controls import TaskControls
 from aeviewer.qt.worker import TrainingEnd, WorkerThread
 
 DRAW_INTERVAL_MS = 33
@@ -87,6 +88,9 @@ class MainWindow(QMainWindow):
         self._last_step = None
         self._inspection = None
         self._evaluation = None
+        self.denoising = False  # what the current model does (the worker says, in _on_ready)
+        self._train_noise_text = ""
+        self._shown_note = ""
 
         self._build_views(device, epochs)
         self._build_menus()
@@ -101,7 +105,9 @@ class MainWindow(QMainWindow):
         w.training_finished.connect(self._on_training_finished)
         w.failed.connect(self._on_failed)
         w.pixels_measured.connect(self._on_pixels_measured)
+        w.saved.connect(self._on_saved)
         self.worker_thread.start()
+        w.submit("set_test_noise", self.task.test_noise())
 
         self._draw_timer = QTimer(self)
         self._draw_timer.setInterval(DRAW_INTERVAL_MS)
@@ -129,6 +135,9 @@ class MainWindow(QMainWindow):
         self.controls.pause_toggled.connect(self._pause_toggled)
         self.controls.stop_requested.connect(self.stop_training)
         self.controls.device_chosen.connect(self._device_chosen)
+        self.task = TaskControls()
+        self.task.training_changed.connect(self._task_changed)
+        self.task.test_noise_changed.connect(self._test_noise_changed)
         self.loss_plot = LossPlot()
         self.anomalies = AnomalyPanel()
         self.anomalies.score_kind_chosen.connect(self._score_kind_chosen)
@@ -165,9 +174,10 @@ class MainWindow(QMainWindow):
         rv = QVBoxLayout(right)
         rv.setContentsMargins(4, 4, 4, 4)
         rv.addWidget(self.controls)
+        rv.addWidget(self.task)
         rv.addWidget(self.tabs, 1)
-        right.setMinimumWidth(290)
-        right.setMaximumWidth(380)
+        right.setMinimumWidth(300)
+        right.setMaximumWidth(400)
 
         gallery_box = QWidget()
         gv = QVBoxLayout(gallery_box)
@@ -210,6 +220,12 @@ class MainWindow(QMainWindow):
         open_dataset.triggered.connect(self._open_dataset_dialog)
         open_folder = QAction("Open &folder…", self)
         open_folder.triggered.connect(self._open_folder_dialog)
+        self.save_denoised_action = QAction("&Save denoised…", self)
+        self.save_denoised_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_denoised_action.setToolTip("Write the selected picture, cleaned by the denoising model, "
+                                             "at full size as a PNG")
+        self.save_denoised_action.triggered.connect(self._save_denoised_dialog)
+        self.save_denoised_action.setEnabled(False)
         demo = QAction("Reload the &demo", self)
         demo.triggered.connect(self.load_demo)
         quit_ = QAction("&Quit", self)
@@ -217,6 +233,8 @@ class MainWindow(QMainWindow):
         quit_.triggered.connect(self.close)
         for a in (open_files, open_folder, open_dataset, demo):
             file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_denoised_action)
         file_menu.addSeparator()
         file_menu.addAction(quit_)
         help_menu = self.menuBar().addMenu("&Help")
@@ -287,7 +305,7 @@ class MainWindow(QMainWindow):
             start = len(self.images)
             self.images.extend(new)
             self.gallery.gallery.append(self.images, start)
-            self.worker_thread.worker.submit("add_images", new.images.copy(), new.splits.copy())
+            self.worker_thread.worker.submit("add_images", new.images.copy(), new.splits.copy(), list(new.paths))
             self._update_titles()
             self.select(start)
             self.statusBar().showMessage(f"Added {len(new)} image(s).", 6000)
@@ -340,6 +358,7 @@ class MainWindow(QMainWindow):
         return TrainConfig(
             epochs=self.controls.epochs.value(),
             learning_rate=self.controls.learning_rate.value(),
+            denoise=self.task.train_noise(),
         )
 
     def retrain(self) -> None:
@@ -349,7 +368,9 @@ class MainWindow(QMainWindow):
             return
         # self.model_config changes when the worker reports the new model (_on_ready),
         # so the views never claim a size the shown results do not have.
-        wanted = replace(self.model_config, latent_dim=self.controls.latent_dim())
+        wanted = replace(
+            self.model_config, latent_dim=self.controls.latent_dim(), architecture=self.task.chosen_architecture()
+        )
         self.worker_thread.worker.submit("retrain", self.train_config(), wanted, self.controls.device.currentData())
 
     def _latent_dim_chosen(self, latent_dim: int) -> None:
@@ -358,6 +379,32 @@ class MainWindow(QMainWindow):
 
     def _device_chosen(self, _device: str) -> None:
         self.retrain()
+
+    def _task_changed(self) -> None:
+        self.retrain()
+
+    def _test_noise_changed(self) -> None:
+        self.worker_thread.worker.submit("set_test_noise", self.task.test_noise())
+
+    def _save_denoised_dialog(self) -> None:
+        row = self.selected
+        if row is None or not self.denoising:
+            return
+        stem = Path(self.images.paths[row]).stem or "picture"
+        path, _ = QFileDialog.getSaveFileName(self, "Save the denoised picture", f"{stem}-denoised.png",
+                                              "PNG image (*.png)")
+        if path:
+            self.save_denoised(row, path)
+
+    def save_denoised(self, row: int, path: str) -> None:
+        """Clean picture ``row`` at full size (from its file, when it has one) and write a PNG; off the GUI thread."""
+        if not path.lower().endswith(".png"):
+            path += ".png"
+        self.statusBar().showMessage(f"Denoising {Path(self.images.paths[row]).name}…")
+        self.worker_thread.worker.submit("save_denoised", row, path)
+
+    def _on_saved(self, path: str) -> None:
+        self.statusBar().showMessage(f"Saved {path}", 8000)
 
     def _pause_toggled(self, paused: bool) -> None:
         w = self.worker_thread.worker
@@ -390,6 +437,10 @@ class MainWindow(QMainWindow):
         self.anomalies.new_model()
         self.latent_view.set_axes(self.model_config.latent_dim)
         self.controls.offer_cuda(info["cuda_available"])
+        self.denoising = bool(info["train_noise"])
+        self.compare.set_denoising(self.denoising)
+        self.save_denoised_action.setEnabled(self.denoising)
+        self._train_noise_text = ", ".join(s.describe() for s in info["train_noise"])
         self.device_status.setText(f"device: {self.device_name}")
         self._update_titles()
 
@@ -468,6 +519,9 @@ class MainWindow(QMainWindow):
                 s = snap.step
                 self._last_step = s
                 self.loss_plot.set_losses(snap.losses, s.epochs * s.batches_per_epoch)
+                if s.note and s.note != self._shown_note:
+                    self._shown_note = s.note
+                    self.statusBar().showMessage(s.note, 15000)
                 self.controls.show_progress(s.epoch, s.epochs, s.fraction_done, s.images_per_second, s.seconds_left)
                 self._update_titles()
         elif self._phase == 1:
@@ -483,20 +537,29 @@ class MainWindow(QMainWindow):
         else:
             inspection = self._pending.pop("inspection", None)
             if inspection is not None and inspection.index == self.selected:
-                self.compare.show_images(inspection.index, inspection.input, inspection.recon, inspection.difference)
+                self.compare.set_denoising(inspection.denoising)
+                self.compare.show_images(
+                    inspection.index, inspection.input, inspection.recon, inspection.difference, inspection.clean
+                )
                 self.compare.show_mask(self.images.masks.get(inspection.index))
                 self._inspection = inspection
                 self._redraw_caption()
 
     def model_state_text(self) -> str:
         k = self.model_config.latent_dim
+        if self.model_config.architecture == "skip":
+            return "U-Net with a " + self._state_text(k)
+        return self._state_text(k)
+
+    def _state_text(self, k: int) -> str:
         if self.training:
             s = self._last_step
             where = f", epoch {s.epoch + 1} of {s.epochs}" if s is not None else ""
             paused = " (paused)" if self.controls.pause_button.isChecked() else ""
             return f"{k}-d code · <span style='color:#c26000'>model in training{where}{paused}</span>"
         if self.trained:
-            return f"{k}-d code · trained"
+            task = f" to remove {html.escape(self._train_noise_text)}" if self.denoising else ""
+            return f"{k}-d code · trained{task}"
         if self.stopped_early:
             return f"{k}-d code · <span style='color:#c26000'>training stopped early</span>"
         return f"{k}-d code · <span style='color:#c26000'>untrained</span>"
@@ -509,10 +572,25 @@ class MainWindow(QMainWindow):
         name = html.escape(os.path.basename(self.images.paths[row]) or self.images.paths[row])
         split = Split(int(self.images.splits[row])).label
         label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(self.images.labels[row]), "")
+        if ins.denoising:
+            self.compare.set_caption(f"<b>{name}</b> ({split}{label}) · {self._denoise_text(ins)}"
+                                     f"<br>Model: {self.model_state_text()}")
+            return
         self.compare.set_caption(
             f"<b>{name}</b> ({split}{label}) · reconstruction error (MSE) <b>{format_error(ins.error)}</b>"
             f"{self._score_text(row)}<br>Model: {self.model_state_text()}"
         )
+
+    def _denoise_text(self, ins) -> str:
+        h, w = ins.input.shape[:2]
+        size = f"{w}×{h} px" + (" in tiles" if max(h, w) > self.model_config.image_size else "")
+        if ins.quality is None:
+            return (f"cleaned as it is ({size}); no clean original to compare with, so the residual "
+                    "shows what the model removed")
+        q = ins.quality
+        return (f"test noise: {html.escape(ins.noise)} ({size})<br>"
+                f"PSNR <b>{q['noisy_psnr']:.1f} → {q['psnr']:.1f} dB</b> · "
+                f"SSIM <b>{q['noisy_ssim']:.2f} → {q['ssim']:.2f}</b> (noisy → denoised, against the clean original)")
 
     def _score_text(self, row: int) -> str:
         ev = self._evaluation

@@ -64,6 +64,7 @@ class TorchWorker(QObject):
     training_started = Signal(int)  # model_id
     training_finished = Signal(object)  # TrainingEnd
     pixels_measured = Signal(int, float)  # model id, pixel-level AUROC
+    saved = Signal(str)  # a denoised picture was written here
     failed = Signal(str, str)  # what was being done, traceback text
     stopped = Signal()  # the loop has ended; the thread may quit
 
@@ -141,6 +142,7 @@ class TorchWorker(QObject):
                 "config": e.model_config,
                 "device": str(e.device),
                 "cuda_available": torch.cuda.is_available(),
+                "train_noise": e.train_noise,
             }
         )
 
@@ -169,8 +171,8 @@ class TorchWorker(QObject):
         self._engine.set_images(images, splits)
         self.evaluated.emit(self._engine.evaluate())
 
-    def _do_add_images(self, images: Any, splits: Any) -> None:
-        rows = self._engine.add_images(images, splits)
+    def _do_add_images(self, images: Any, splits: Any, sources: Any = None) -> None:
+        rows = self._engine.add_images(images, splits, sources)
         self.evaluated.emit(self._engine.refresh(rows, final=self._control is None))
 
     def _do_measure_pixels(self, labels: Any, masks: Any, rows: Any) -> None:
@@ -183,6 +185,16 @@ class TorchWorker(QObject):
 
     def _do_set_score_kind(self, kind: str) -> None:
         self.evaluated.emit(self._engine.set_score_kind(kind))
+
+    def _do_set_test_noise(self, spec: Any) -> None:
+        self._engine.test_noise = spec
+        self._refresh_focus()
+
+    def _do_save_denoised(self, index: int, path: str) -> None:
+        from aeviewer.core.data import save_picture
+
+        result = self._engine.denoise(index)  # full size, in tiles
+        self.saved.emit(str(save_picture(path, result.output)))
 
     def _do_inspect(self, index: int) -> None:
         self._focus = index
@@ -198,7 +210,7 @@ class TorchWorker(QObject):
 
     def _do_retrain(self, train_config: Any, model_config: Any = None, device: str | None = None) -> None:
         """A fresh model, straight into training: its first snapshots replace a separate evaluation."""
-        self._engine.rebuild(model_config, device)
+        self._engine.rebuild(model_config, device, train_noise=train_config.denoise)
         self._announce()
         self._do_train(train_config)
 

@@ -1,0 +1,95 @@
+"""Denoise mode as a person uses it: switch modes, train, try test noise, drop a photo, save it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aeviewer.core.model import ModelConfig
+from aeviewer.core.noise import NoiseSpec
+from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
+from aeviewer.qt.main_window import MainWindow
+from aeviewer.qt.worker import running_threads
+
+
+@pytest.fixture
+def window(qtbot):
+    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=2)
+    qtbot.addWidget(win)
+    win.resize(1300, 860)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)
+    yield win
+    win.close()
+    assert not running_threads()
+
+
+def _switch_to_denoise(qtbot, win, arch="bottleneck"):
+    win.task.set_architecture(arch)
+    win.task.set_mode(True)  # settles, then retrains as a fresh denoising model
+    qtbot.waitUntil(lambda: win.denoising and win.model_config.architecture == arch, timeout=30_000)
+    qtbot.waitUntil(lambda: not win.training and win.controls.progress.value() == 1000, timeout=90_000)
+    qtbot.wait(200)
+
+
+def test_denoise_mode_trains_noisy_to_clean_and_shows_four_pictures(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    assert window.compare.titles == RECONSTRUCT_TITLES
+    assert not window.task.train_label.isVisible()
+    _switch_to_denoise(qtbot, window, "skip")
+    assert window.task.train_label.isVisible()
+    assert window.compare.titles == DENOISE_TITLES
+    assert window.save_denoised_action.isEnabled()
+    qtbot.waitUntil(lambda: window._inspection is not None and window._inspection.denoising, timeout=20_000)
+    ins = window._inspection
+    assert ins.clean is not None and ins.quality is not None
+    assert ins.quality["psnr"] > ins.quality["noisy_psnr"]  # the U-Net already helps after two epochs
+    text = window.compare.caption.text()
+    assert "PSNR" in text and "SSIM" in text and "Gaussian" in text
+    assert "U-Net" in window.latent_title.text()
+
+
+def test_test_noise_can_differ_from_training_and_can_be_none(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    _switch_to_denoise(qtbot, window)
+    window.task.set_test_noise(NoiseSpec("salt", 0.2, 0.2))
+    qtbot.waitUntil(lambda: window._inspection is not None and "Salt" in window._inspection.noise, timeout=20_000)
+    noisy = window._inspection.input
+    assert ((noisy == 0) | (noisy == 1)).all(axis=-1).mean() > 0.1  # salt and pepper, not the training noise
+    window.task.set_test_noise(None)  # "the picture is noisy already"
+    qtbot.waitUntil(lambda: window._inspection.quality is None, timeout=20_000)
+    assert "no clean original" in window.compare.caption.text()
+
+
+def test_a_dropped_photo_is_cleaned_at_full_size_and_saved(qtbot, window, fresh_demo, tmp_path):
+    window.set_images(fresh_demo)
+    _switch_to_denoise(qtbot, window)
+    photo = tmp_path / "photo.png"
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (150, 211, 3), dtype=np.uint8)).save(photo)
+    row = len(window.images)  # the window extends this very set
+    window.open_paths([str(photo)])
+    qtbot.waitUntil(lambda: len(window.images) == row + 1 and not window.loading, timeout=20_000)
+    window.task.set_test_noise(None)
+    qtbot.waitUntil(
+        lambda: window._inspection is not None and window._inspection.index == row
+        and window._inspection.input.shape == (150, 211, 3) and window._inspection.quality is None,
+        timeout=20_000,
+    )
+    assert "in tiles" in window.compare.caption.text()
+    out = tmp_path / "out" / "photo-denoised"
+    window.save_denoised(row, str(out))
+    saved = tmp_path / "out" / "photo-denoised.png"
+    qtbot.waitUntil(saved.exists, timeout=20_000)
+    qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=5_000)
+    assert Image.open(saved).size == (211, 150)  # full size, not the 64x64 working copy
+
+
+def test_back_to_reconstruct_restores_three_pictures(qtbot, window, fresh_demo):
+    window.set_images(fresh_demo)
+    _switch_to_denoise(qtbot, window)
+    window.task.set_mode(False)
+    qtbot.waitUntil(lambda: not window.denoising, timeout=30_000)
+    qtbot.waitUntil(lambda: window.compare.titles == RECONSTRUCT_TITLES, timeout=30_000)
+    assert not window.save_denoised_action.isEnabled()
