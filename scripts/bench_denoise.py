@@ -1,7 +1,7 @@
 """MNIST denoising: aeviewer's models against classical filters, PSNR and SSIM.
 
-    python scripts/bench_denoise.py [--data ../shared/data/mnist] [--epochs 8] [--latent 64]
-                                    [--width 32] [--test 2000] [--noise gaussian:0.05-0.55]
+    python scripts/bench_denoise.py [--data ../shared/data/mnist] [--epochs 15] [--latent 128]
+                                    [--width 16] [--test 2000] [--noise gaussian:0.05-0.55]
 
 Protocol (../shared/data/mnist/README.md): train on the pool (images 0..7999,
 all digits), test on images 8000..9999. Gaussian noise of sigma 0.1, 0.2, 0.3
@@ -87,9 +87,9 @@ def train(arch: str, pool: np.ndarray, args) -> tuple[torch.nn.Module, float, li
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--data", type=type(DEFAULT_DATA), default=DEFAULT_DATA)
-    p.add_argument("--epochs", type=int, default=8)
-    p.add_argument("--latent", type=int, default=64)
-    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--latent", type=int, default=128)
+    p.add_argument("--width", type=int, default=16)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--test", type=int, default=2000, help="how many of the 2,000 test images to use")
     p.add_argument("--noise", default="gaussian:0.05-0.55", help="training noise for both models")

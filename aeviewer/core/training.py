@@ -138,7 +138,8 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
 
 
 COLLAPSE_SPREAD = 0.05  # outputs vary less than 5 % as much as the targets do
-COLLAPSE_PATIENCE = 30  # batches in a row, after the first epoch
+COLLAPSE_WARMUP = 150  # batches (and at least two epochs): early on, every model draws the average picture
+COLLAPSE_PATIENCE = 50  # batches in a row, after the warm-up
 MAX_RESTARTS = 2
 RESTART_LR_FACTOR = 0.3
 
@@ -152,8 +153,10 @@ def output_spread(recons: torch.Tensor, targets: torch.Tensor) -> float:
 
 
 class CollapseWatch:
-    """Says a run has collapsed once every batch for ``patience`` batches past the first
-    epoch has produced (nearly) the same picture for every input."""
+    """Says a run has collapsed once every batch for ``patience`` batches past the warm-up
+    has produced (nearly) the same picture for every input. A young model passes through
+    that stage on its way (the average picture is the first thing it learns), so the
+    warm-up is generous."""
 
     def __init__(self, warmup: int, threshold: float = COLLAPSE_SPREAD, patience: int = COLLAPSE_PATIENCE) -> None:
         self.warmup = warmup
@@ -210,7 +213,7 @@ def train_steps(
     try:
         while True:  # one pass per attempt; a collapse starts the next
             optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
-            watch = CollapseWatch(warmup=batches)
+            watch = CollapseWatch(warmup=max(2 * batches, COLLAPSE_WARMUP))
             seen = 0
             compute = 0.0
             collapsed = False
