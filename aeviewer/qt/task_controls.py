@@ -10,7 +10,7 @@ choose none to clean a picture that is noisy already.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QVBoxLayout
+from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
 from superqt import QLabeledDoubleRangeSlider, QLabeledDoubleSlider
 
 from aeviewer.core.noise import NOISES, NoiseSpec

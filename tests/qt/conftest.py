@@ -6,6 +6,23 @@ import pytest
 
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.demos import banana_imageset
+from aeviewer.core.model import ModelConfig
+
+
+@pytest.fixture
+def window(qtbot):
+    """The real main window, its worker up, no demo and no autostart; checked for leaked threads after."""
+    from aeviewer.qt.main_window import MainWindow
+    from aeviewer.qt.worker import running_threads
+
+    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=3)
+    qtbot.addWidget(win)
+    win.resize(1200, 800)
+    win.show()
+    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)  # the worker is up
+    yield win
+    win.close()
+    assert not running_threads()
 
 
 @pytest.fixture(scope="session")

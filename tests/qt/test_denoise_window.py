@@ -3,26 +3,10 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PIL import Image
 
-from aeviewer.core.model import ModelConfig
 from aeviewer.core.noise import NoiseSpec
 from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
-from aeviewer.qt.main_window import MainWindow
-from aeviewer.qt.worker import running_threads
-
-
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=2)
-    qtbot.addWidget(win)
-    win.resize(1300, 860)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)
-    yield win
-    win.close()
-    assert not running_threads()
 
 
 def _switch_to_denoise(qtbot, win, arch="bottleneck"):

@@ -17,18 +17,6 @@ from aeviewer.qt.main_window import MainWindow
 from aeviewer.qt.worker import running_threads
 
 
-@pytest.fixture
-def window(qtbot):
-    win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=3)
-    qtbot.addWidget(win)
-    win.resize(1200, 800)
-    win.show()
-    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)  # the worker is up
-    yield win
-    win.close()
-    assert not running_threads()
-
-
 def _train(qtbot, win, timeout=60_000):
     win.controls.train_button.click()
     qtbot.waitUntil(lambda: win.training, timeout=timeout)
