@@ -84,7 +84,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
     from aeviewer.core.metrics import auroc, default_threshold
-    from aeviewer.core.model import ModelConfig
+    from aeviewer.core.model import LEARNING_RATES, ModelConfig
     from aeviewer.core.session import Session, save_session
     from aeviewer.core.training import TrainConfig
 
@@ -105,6 +105,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     engine.set_score_kind(args.score)  # before the images: the final evaluation then scores this way
     engine.set_images(images.images, images.splits)
     bar = ProgressBar()
+    if args.lr is None:
+        args.lr = LEARNING_RATES[args.arch]
     train_config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed, denoise=denoise
     )
@@ -340,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--image-size", type=int, default=64)
     t.add_argument("--channels", type=int, choices=[1, 3], default=3)
     t.add_argument("--batch-size", type=int, default=64)
-    t.add_argument("--lr", type=float, default=2e-3)
+    t.add_argument("--lr", type=float, default=None, help="learning rate (default: 2e-3, or 1e-3 with --arch skip)")
     t.add_argument("--score", choices=sorted(SCORES), default=DEFAULT_SCORE)
     t.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     t.add_argument("--seed", type=int, default=0)

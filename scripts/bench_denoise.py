@@ -26,7 +26,7 @@ import torch
 from scipy import ndimage
 
 from aeviewer.core.inference import run_model
-from aeviewer.core.model import ModelConfig, build_model
+from aeviewer.core.model import LEARNING_RATES, ModelConfig, build_model
 from aeviewer.core.noise import parse_specs
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.training import TrainConfig, output_spread, train_steps
@@ -73,7 +73,8 @@ def nl_means(noisy: np.ndarray, sigma: float):
 def train(arch: str, pool: np.ndarray, args) -> tuple[torch.nn.Module, float, list[str]]:
     config = ModelConfig(image_size=28, channels=1, latent_dim=args.latent, base_width=args.width, architecture=arch)
     model = build_model(config, seed=0)
-    tc = TrainConfig(epochs=args.epochs, batch_size=64, learning_rate=args.lr, seed=0, denoise=parse_specs(args.noise))
+    lr = args.lr or LEARNING_RATES[arch]
+    tc = TrainConfig(epochs=args.epochs, batch_size=64, learning_rate=lr, seed=0, denoise=parse_specs(args.noise))
     t0 = time.perf_counter()
     notes = set()
     for step in train_steps(model, pool, tc, torch.device("cpu")):
@@ -90,7 +91,7 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--latent", type=int, default=128)
     p.add_argument("--width", type=int, default=16)
-    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr", type=float, default=None, help="default: each architecture's own (core.model.LEARNING_RATES)")
     p.add_argument("--test", type=int, default=2000, help="how many of the 2,000 test images to use")
     p.add_argument("--noise", default="gaussian:0.05-0.55", help="training noise for both models")
     p.add_argument("--skip-nlm", action="store_true", help="leave out non-local means (slow; needs scikit-image)")

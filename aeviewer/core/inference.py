@@ -73,7 +73,7 @@ def score_images(
     kind: str = DEFAULT_SCORE,
 ) -> Scores:
     """Codes, errors and ``kind`` scores for every image; the heat scale from ``heat_rows``."""
-    heat = set((heat_rows if heat_rows is not None else [])[:HEAT_SAMPLE_IMAGES].tolist())
+    heat = set(np.asarray(heat_rows if heat_rows is not None else [], np.int64)[:HEAT_SAMPLE_IMAGES].tolist())
     errors: list[np.ndarray] = []
     scores: list[np.ndarray] = []
     codes: list[np.ndarray] = []

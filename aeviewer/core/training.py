@@ -9,11 +9,15 @@ With ``TrainConfig.denoise`` set, each batch's inputs are corrupted on the fly
 (fresh noise every batch) while the clean images stay the target. A denoiser
 trained on mean squared error can collapse to one constant picture for every
 input (the blurry average is a cheap minimum); ``CollapseWatch`` notices and
-the run starts again from fresh weights at a lower learning rate.
+the run starts again from fresh weights at a lower learning rate. The other
+classic failure, the loss blowing up (Adam on an unnormalised network at too
+high a rate), is caught by ``BlowUpGuard``: the weights go back to the end of
+the last epoch and the learning rate comes down.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -95,7 +99,8 @@ class Step:
     errors: np.ndarray  # their mean squared errors (B,)
     scores: np.ndarray | None = None  # their anomaly scores of the kind asked for, when cheap here
     restarts: int = 0  # how often the run started again after a collapse
-    note: str = ""  # what happened, when something did (a restart)
+    recoveries: int = 0  # how often the weights went back after the loss blew up
+    note: str = ""  # what happened, when something did (a restart, a recovery)
 
     @property
     def fraction_done(self) -> float:
@@ -171,6 +176,39 @@ class CollapseWatch:
         return self._seen > self.warmup and self._low >= self.patience
 
 
+BLOW_UP_FACTOR = 20.0  # a batch loss this many times the lowest so far has blown up
+MAX_RECOVERIES = 3
+
+
+class BlowUpGuard:
+    """Remembers the weights at the end of the last epoch; says when a batch's loss has blown up."""
+
+    def __init__(self, model: torch.nn.Module, factor: float = BLOW_UP_FACTOR) -> None:
+        self.factor = factor
+        self.lowest = math.inf
+        self.epoch = 0
+        self._saved = self._copy(model)
+
+    @staticmethod
+    def _copy(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in model.state_dict().items()}
+
+    def blew_up(self, loss: float) -> bool:
+        if not math.isfinite(loss):
+            return True
+        blown = loss > self.factor * self.lowest
+        if not blown:
+            self.lowest = min(self.lowest, loss)
+        return blown
+
+    def epoch_done(self, model: torch.nn.Module, epoch: int) -> None:
+        self._saved = self._copy(model)
+        self.epoch = epoch + 1
+
+    def restore(self, model: torch.nn.Module) -> None:
+        model.load_state_dict(self._saved)
+
+
 def _reinitialise(model: torch.nn.Module, seed: int) -> None:
     state = torch.random.get_rng_state()
     torch.manual_seed(seed)
@@ -208,12 +246,13 @@ def train_steps(
     batches = (n + config.batch_size - 1) // config.batch_size
     total = n * config.epochs
     learning_rate = config.learning_rate
-    restarts = 0
+    restarts = recoveries = 0
     note = ""
     try:
         while True:  # one pass per attempt; a collapse starts the next
             optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
             watch = CollapseWatch(warmup=max(2 * batches, COLLAPSE_WARMUP))
+            guard = BlowUpGuard(model)
             seen = 0
             compute = 0.0
             collapsed = False
@@ -246,8 +285,19 @@ def train_steps(
                         errors=per_image.detach().cpu().numpy(),
                         scores=None if scores is None else scores.cpu().numpy(),
                         restarts=restarts,
+                        recoveries=recoveries,
                         note=note,
                     )
+                    if recoveries < MAX_RECOVERIES and guard.blew_up(loss_value):
+                        recoveries += 1
+                        learning_rate *= RESTART_LR_FACTOR
+                        guard.restore(model)
+                        optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
+                        note = (
+                            f"The loss blew up ({loss_value:.3g}, lowest {guard.lowest:.3g}); went back to the "
+                            f"weights after epoch {guard.epoch} and lowered the learning rate to {learning_rate:.2g}."
+                        )
+                        continue
                     if watch.collapsed(output_spread(recon.detach(), x)):
                         if restarts < MAX_RESTARTS:
                             collapsed = True
@@ -258,6 +308,7 @@ def train_steps(
                         )
                 if collapsed:
                     break
+                guard.epoch_done(model, epoch)
             if not collapsed:
                 return
             restarts += 1

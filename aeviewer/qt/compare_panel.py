@@ -15,13 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 HEAT_COLOURS = "inferno"
 
 
 def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.ViewBox, pg.ImageItem]:
-    layout.addLabel(title, row=0, col=col, size="10pt")
+    label = layout.addLabel(title, row=0, col=col, size="10pt")
+    # A title's length must not decide its column's width: every picture gets the same.
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
     box = layout.addViewBox(row=1, col=col, lockAspect=True, enableMouse=False, invertY=True)
     item = pg.ImageItem(axisOrder="row-major")
     box.addItem(item)
@@ -84,11 +86,21 @@ class ComparePanel(QWidget):
         self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
         self.mask_outline.setParentItem(self._heat)
         self.view.ci.addItem(self.colour_bar, row=1, col=len(titles))
-        for col in range(len(titles)):  # equal widths, whatever the titles' lengths
-            self.view.ci.layout.setColumnStretchFactor(col, 1)
-            self.view.ci.layout.setColumnPreferredWidth(col, 10)
-        self.view.ci.layout.setColumnStretchFactor(len(titles), 0)
         self._shape = ()
+        self._equal_columns()
+
+    def _equal_columns(self) -> None:
+        """Give every picture the same width: the grid would otherwise size columns by their contents."""
+        n = len(self.titles)
+        bar = self.colour_bar.boundingRect().width() or 60
+        spare = self.view.width() - bar - 6 * (n + 2)
+        width = max(40.0, spare / n)
+        for col in range(n):
+            self.view.ci.layout.setColumnFixedWidth(col, width)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._equal_columns()
 
     def set_denoising(self, denoising: bool) -> None:
         """Three pictures for a reconstructing model, four for a denoising one."""
@@ -144,6 +156,8 @@ class ComparePanel(QWidget):
             if pixels.shape[-1] == 1:
                 pixels = pixels[..., 0]
             item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
+        if self.denoising:
+            self.colour_bar.getAxis("left").setLabel("|output − clean|" if clean is not None else "|input − output|: removed")
         self._difference = np.ascontiguousarray(difference, np.float32)
         self._redraw_difference()
         if difference.shape != self._shape:

@@ -17,11 +17,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QTabWidget,
     QVBoxLayout,
@@ -31,7 +33,7 @@ from PySide6.QtWidgets import (
 from aeviewer import __version__
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
 from aeviewer.core.scoring import SCORES
-from aeviewer.core.model import ModelConfig
+from aeviewer.core.model import LEARNING_RATES, ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
 from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.controls import Controls
@@ -169,14 +171,26 @@ class MainWindow(QMainWindow):
         centre.addWidget(compare_box)
         centre.setSizes([430, 330])
 
-        right = QWidget()
-        rv = QVBoxLayout(right)
-        rv.setContentsMargins(4, 4, 4, 4)
-        rv.addWidget(self.controls)
-        rv.addWidget(self.task)
-        rv.addWidget(self.tabs, 1)
-        right.setMinimumWidth(300)
-        right.setMaximumWidth(400)
+        settings = QWidget()
+        sv = QVBoxLayout(settings)
+        sv.setContentsMargins(4, 4, 4, 4)
+        sv.addWidget(self.controls)
+        sv.addWidget(self.task)
+        sv.addStretch(1)
+        scroll = QScrollArea()  # the settings scroll rather than make the window taller than a laptop screen
+        scroll.setWidget(settings)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(scroll)
+        right.addWidget(self.tabs)
+        right.setStretchFactor(0, 0)
+        right.setStretchFactor(1, 1)
+        right.setSizes([540, 260])
+        # Room for the settings beside their scroll bar, so nothing is cut off at the right.
+        scroll.setMinimumWidth(settings.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+        right.setMaximumWidth(420)
 
         gallery_box = QWidget()
         gv = QVBoxLayout(gallery_box)
@@ -380,6 +394,9 @@ class MainWindow(QMainWindow):
         self.retrain()
 
     def _task_changed(self) -> None:
+        arch = self.task.chosen_architecture()
+        if arch != self.model_config.architecture:  # each architecture trains best at its own rate
+            self.controls.learning_rate.setValue(LEARNING_RATES[arch])
         self.retrain()
 
     def _test_noise_changed(self) -> None:

@@ -37,6 +37,8 @@ def _strength_slider(double_range: bool):
     s = QLabeledDoubleRangeSlider(Qt.Orientation.Horizontal) if double_range else QLabeledDoubleSlider(
         Qt.Orientation.Horizontal
     )
+    if double_range:  # the handles carry their values; the range's ends need no labels of their own
+        s.setEdgeLabelMode(s.EdgeLabelMode.NoLabel)
     s.setRange(0.0, 1.0)
     s.setDecimals(2)
     s.setSingleStep(0.01)
@@ -79,6 +81,11 @@ class TaskControls(QGroupBox):
         )
         self.test_strength = _strength_slider(False)
 
+        for combo in (self.mode, self.architecture, self.train_kind, self.test_kind):
+            # Long item texts must not widen the whole column; the open list shows them in full.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
+
         form = QFormLayout(self)
         form.addRow("Mode", self.mode)
         form.addRow("Model", self.architecture)
@@ -110,7 +117,7 @@ class TaskControls(QGroupBox):
         self.test_kind.currentIndexChanged.connect(self._test_kind_changed)
         self.test_strength.valueChanged.connect(lambda _v: self._test_settle.start())
         self._arch_changed()
-        self._show_denoise_rows(False)
+        self.show_denoise_rows(False)
 
     # -- reading the choices ------------------------------------------------------------
     @property
@@ -150,7 +157,7 @@ class TaskControls(QGroupBox):
 
     # -- reactions -----------------------------------------------------------------------
     def _mode_changed(self) -> None:
-        self._show_denoise_rows(self.denoising)
+        self.show_denoise_rows(self.denoising)
         self._settle.start()
 
     def _arch_changed(self) -> None:
@@ -185,7 +192,7 @@ class TaskControls(QGroupBox):
             self.test_strength.blockSignals(False)
         self.test_noise_changed.emit()
 
-    def _show_denoise_rows(self, visible: bool) -> None:
+    def show_denoise_rows(self, visible: bool) -> None:
         for w in (self.train_label, self.train_kind, self.range_label, self.train_strength,
                   self.test_label, self.test_kind, self.test_strength_label, self.test_strength):
             w.setVisible(visible)

@@ -11,7 +11,15 @@ from aeviewer.core.inference import run_model
 from aeviewer.core.model import ModelConfig, build_model
 from aeviewer.core.noise import NoiseSpec, add_noise
 from aeviewer.core.quality import psnr
-from aeviewer.core.training import MAX_RESTARTS, CollapseWatch, TrainConfig, output_spread, train_steps
+from aeviewer.core.training import (
+    MAX_RECOVERIES,
+    MAX_RESTARTS,
+    BlowUpGuard,
+    CollapseWatch,
+    TrainConfig,
+    output_spread,
+    train_steps,
+)
 
 CPU = torch.device("cpu")
 
@@ -90,3 +98,28 @@ def test_a_collapsed_run_restarts_at_a_lower_rate_then_says_so():
     assert "collapsed" in first_restart.note and "0.003" in first_restart.note
     assert "still" in steps[-1].note
     assert steps[-1].epoch == config.epochs - 1  # the last attempt runs to the end
+
+
+def test_blow_up_guard_compares_with_the_lowest_loss_so_far():
+    model = nn.Linear(2, 2)
+    guard = BlowUpGuard(model, factor=20)
+    assert not any(guard.blew_up(v) for v in (0.5, 0.1, 0.05, 0.2, 0.9))  # ups and downs are normal
+    assert guard.blew_up(1.5)  # 30x the lowest
+    assert guard.blew_up(float("nan"))
+    before = model.weight.detach().clone()
+    guard.epoch_done(model, 0)
+    with torch.no_grad():
+        model.weight.fill_(1e6)
+    guard.restore(model)
+    assert torch.equal(model.weight, before) and guard.epoch == 1
+
+
+def test_a_run_whose_loss_blows_up_goes_back_and_slows_down():
+    images = _stripes(32)
+    model = build_model(ModelConfig(16, 1, latent_dim=4, base_width=8), seed=0)
+    steps = list(train_steps(model, images, TrainConfig(epochs=12, batch_size=8, learning_rate=0.5), CPU))
+    recovered = [s for s in steps if s.recoveries]
+    assert recovered, "a learning rate of 0.5 should blow up"
+    assert "blew up" in recovered[0].note and "lowered the learning rate" in recovered[0].note
+    assert max(s.recoveries for s in steps) <= MAX_RECOVERIES
+    assert all(np.isfinite(p.detach().numpy()).all() for p in model.parameters())
