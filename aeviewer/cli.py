@@ -2,7 +2,7 @@
 
     aeviewer train DATA --out SESSION [--latent K] [--epochs N] [--image-size S]
                    [--channels 1|3] [--device auto|cpu|cuda] [--seed N] [--score mse|ssim|local]
-                   [--denoise gaussian:0.1-0.5 ...] [--arch bottleneck|skip]
+                   [--denoise gaussian:0.1-0.5 ...] [--arch bottleneck|skip] [--augment]
     aeviewer score SESSION PATH... --csv OUT
     aeviewer evaluate SESSION DATA [--json]
     aeviewer denoise SESSION INPUT... --out DIR [--add-noise gaussian:0.3]
@@ -108,7 +108,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.lr is None:
         args.lr = LEARNING_RATES[args.arch]
     train_config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed, denoise=denoise
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.lr, seed=args.seed, denoise=denoise,
+        augment=args.augment,
     )
     if denoise:
         print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
@@ -141,6 +142,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             "train_seconds": round(seconds, 2),
             "train_images": int(len(train_rows)),
             "denoise": [str(spec) for spec in denoise],
+            "augment": args.augment,
             "notes": notes,
         },
     )
@@ -349,6 +351,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--denoise", action="append", metavar="NOISE",
                    help="train to remove NOISE, e.g. gaussian:0.1-0.5 (kinds: gaussian, salt, mask, speckle, jpeg); "
                         "repeat to mix kinds")
+    t.add_argument("--augment", action="store_true",
+                   help="also train on flipped and quarter-turned copies (for pictures whose orientation "
+                        "does not matter, such as fruit on a table; not for digits or text)")
     t.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck",
                    help="skip: a U-Net, best for denoising, but it compresses nothing")
     t.set_defaults(run=cmd_train)

@@ -11,6 +11,9 @@ scores are offered, because a small defect vanishes in a global mean:
   reconstruction over windows a quarter of the image wide, and average the
   worst 1 % of those differences, so a bad patch counts as much as it looks
   while the fine detail every reconstruction blurs (edges, grain) cancels out.
+  Colours are compared as lightness (the cube root of intensity, as in CIE
+  L*), so a dark stain on a dark background counts as much as a pale one on a
+  white background; in plain intensities a dark picture's errors are small.
 """
 
 from __future__ import annotations
@@ -25,13 +28,15 @@ SSIM_WINDOW = 7
 SSIM_C1 = 0.01**2
 SSIM_C2 = 0.03**2
 LOCAL_SHARE = 0.01
+PATCH_DIVISOR = 7  # window = image size / this
+LIGHTNESS_EPS = 0.01  # keeps the cube root's slope finite at black
 PIXEL_SMOOTH = 3
 
 
 def patch_window(size: int) -> int:
-    """Odd window about a quarter of the image wide: 15 for 64 px, 7 for 28 px."""
-    w = max(3, size // 4)
-    return w if w % 2 else w - 1
+    """Odd window about a seventh of the image wide: 9 for 64 px, 5 for 28 px."""
+    w = max(3, int(round(size / PATCH_DIVISOR)))
+    return w if w % 2 else w + 1
 
 
 def difference_map(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
@@ -83,9 +88,14 @@ def pixel_error_map(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
     return box_filter(err, PIXEL_SMOOTH)[..., 0]
 
 
+def lightness(pixels: np.ndarray) -> np.ndarray:
+    """Intensities in [0, 1] -> perceived lightness, roughly (cube root, as CIE L* does)."""
+    return np.cbrt(np.clip(pixels.astype(np.float32), 0.0, 1.0) + LIGHTNESS_EPS)
+
+
 def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
-    """Mean of the worst LOCAL_SHARE of squared differences of local average colour."""
-    diff = box_filter(inputs.astype(np.float32) - recons.astype(np.float32), patch_window(inputs.shape[-2]))
+    """Mean of the worst LOCAL_SHARE of squared differences of local average lightness."""
+    diff = box_filter(lightness(inputs) - lightness(recons), patch_window(inputs.shape[-2]))
     err = (diff * diff).mean(axis=-1)
     flat = err.reshape(*err.shape[:-2], -1)
     k = max(1, int(round(LOCAL_SHARE * flat.shape[-1])))

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 
 from aeviewer.core.model import Autoencoder, to_tensor
 from aeviewer.core.noise import NoiseSpec, corrupt, make_generator
-from aeviewer.core.scoring import LOCAL_SHARE, patch_window
+from aeviewer.core.scoring import LIGHTNESS_EPS, LOCAL_SHARE, patch_window
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class TrainConfig:
     learning_rate: float = 2e-3
     seed: int = 0
     denoise: tuple[NoiseSpec, ...] = ()  # empty: reconstruct; else noisy in, clean out
+    augment: bool = False  # show each batch flipped and/or turned by quarter turns (orientation-free pictures)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "denoise", tuple(self.denoise))
@@ -135,7 +136,8 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
     if kind == "mse":
         return (diff**2).mean(dim=(1, 2, 3))
     if kind == "local":
-        local_mean = _box_mean(diff, patch_window(inputs.shape[-2]))
+        lightness_diff = (inputs.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3) - (recons.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
+        local_mean = _box_mean(lightness_diff, patch_window(inputs.shape[-2]))
         flat = (local_mean**2).mean(dim=1).flatten(1)
         k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
         return flat.topk(k, dim=1).values.mean(dim=1)
@@ -220,6 +222,14 @@ def _reinitialise(model: torch.nn.Module, seed: int) -> None:
         torch.random.set_rng_state(state)
 
 
+def augment_batch(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    """One of the eight flips and quarter turns of a square batch (B, C, H, W), drawn from ``generator``."""
+    k, flip = torch.randint(4, (2,), generator=generator).tolist()
+    if x.shape[-1] == x.shape[-2] and k:
+        x = torch.rot90(x, k, dims=(2, 3))
+    return x.flip(3) if flip % 2 else x
+
+
 def train_steps(
     model: Autoencoder,
     images: np.ndarray,
@@ -263,7 +273,9 @@ def train_steps(
                         return
                     t0 = time.perf_counter()
                     rows = order[b * config.batch_size : (b + 1) * config.batch_size]
-                    x = data[rows]
+                    x = plain = data[rows]
+                    if config.augment:
+                        x = augment_batch(x, generator)
                     x_in = corrupt(x, config.denoise, noise_gen) if noise_gen is not None else x
                     recon, z = model(x_in)
                     per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
@@ -278,6 +290,9 @@ def train_steps(
                         with torch.no_grad():
                             scores = batch_scorer(x_in, recon.detach())
                     seen += len(x)
+                    if config.augment:  # the views place each image by its own, unturned code
+                        with torch.no_grad():
+                            z = model.encode(plain)
                     yield Step(
                         epoch, config.epochs, b, batches, loss_value, seen, total, compute,
                         rows=rows.cpu().numpy(),

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from aeviewer import __version__
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
+from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.scoring import SCORES
 from aeviewer.core.model import LEARNING_RATES, ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
@@ -93,6 +94,7 @@ class MainWindow(QMainWindow):
         self._train_noise_text = ""
         self._shown_note = ""
 
+        self.epochs_given = epochs is not None
         self._build_views(device, epochs)
         self._build_menus()
 
@@ -292,6 +294,10 @@ class MainWindow(QMainWindow):
         self._show_problem("Not a dataset folder", f"The folder could not be opened as a dataset:\n{reason}", "")
 
     def _demo_loaded(self, result: LoadResult) -> None:
+        # What the demo is measured with (README): bananas may lie any way round.
+        self.controls.augment.setChecked(DEMO_AUGMENT)
+        if not self.epochs_given:
+            self.controls.epochs.setValue(DEMO_EPOCHS)
         self.set_images(result.images)
         self.statusBar().showMessage(
             f"Demo ready: {len(result.images.indices(Split.TRAIN))} ripe bananas to learn from, "
@@ -372,6 +378,7 @@ class MainWindow(QMainWindow):
             epochs=self.controls.epochs.value(),
             learning_rate=self.controls.learning_rate.value(),
             denoise=self.task.train_noise(),
+            augment=self.controls.augment.isChecked(),
         )
 
     def retrain(self) -> None:
@@ -639,6 +646,7 @@ class MainWindow(QMainWindow):
             self._show_problem("No training images", "None of the dataset's training images could be read; "
                                "nothing was changed.", "")
             return
+        self.controls.augment.setChecked(False)  # the safe choice for unknown pictures (digits, text)
         self.set_images(result.images)
         self.statusBar().showMessage(f"Opened a {description}.", 8000)
         if result.failures:

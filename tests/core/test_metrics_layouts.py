@@ -7,7 +7,7 @@ from PIL import Image
 from aeviewer.core.data import Split
 from aeviewer.core.layouts import detect_layout, load_layout
 from aeviewer.core.metrics import auroc, counts_at, default_threshold, roc_curve
-from aeviewer.core.scoring import local_score, mse_score, ssim_score
+from aeviewer.core.scoring import lightness, local_score, mse_score, ssim_score
 
 
 def test_auroc_known_values_and_ties():
@@ -43,11 +43,26 @@ def test_scores_on_crafted_images():
     grain = np.clip(clean + rng.normal(0, 0.1, clean.shape), 0, 1).astype(np.float32)  # fine detail only
     assert mse_score(clean, clean)[0] == 0 and ssim_score(clean, clean)[0] == pytest.approx(0, abs=1e-6)
     # the patch is a small share of the mean, but dominates the worst-patch score
-    assert local_score(clean, patch)[0] > 5 * mse_score(clean, patch)[0]
+    assert local_score(clean, patch)[0] > 5 * np.mean((lightness(clean) - lightness(patch)) ** 2)
     # grain has the larger mean error, yet averages out within each patch
     assert mse_score(clean, grain)[0] > mse_score(clean, patch)[0]
     assert local_score(clean, patch)[0] > 10 * local_score(clean, grain)[0]
     assert ssim_score(clean, patch)[0] > 0
+
+
+def test_worst_patch_weighs_dark_stains_as_people_see_them():
+    """The same step of intensity is a bigger step of lightness in the dark."""
+
+    def stained(background, stain):
+        img = np.full((1, 32, 32, 3), background, np.float32)
+        spotted = img.copy()
+        spotted[0, 8:16, 8:16] = stain
+        return img, spotted
+
+    dark = local_score(*stained(0.10, 0.02))[0]
+    pale = local_score(*stained(0.90, 0.82))[0]
+    assert mse_score(*stained(0.10, 0.02))[0] == pytest.approx(mse_score(*stained(0.90, 0.82))[0])
+    assert dark > 3 * pale
 
 
 def _png(path, value=128, size=(12, 12)):

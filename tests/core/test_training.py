@@ -90,3 +90,30 @@ def test_run_control_pause_resume_and_stop_wakes_a_paused_run():
 def test_invalid_train_configs(kwargs):
     with pytest.raises(ValueError):
         TrainConfig(**kwargs)
+
+
+def test_augment_batch_gives_one_of_the_eight_flips_and_turns():
+    from aeviewer.core.training import augment_batch
+
+    x = torch.arange(2 * 1 * 4 * 4, dtype=torch.float32).view(2, 1, 4, 4)
+    dihedral = [torch.rot90(x, k, (2, 3)) for k in range(4)]
+    dihedral += [t.flip(3) for t in dihedral]
+    gen = torch.Generator().manual_seed(0)
+    seen = set()
+    for _ in range(200):
+        out = augment_batch(x, gen)
+        match = [i for i, t in enumerate(dihedral) if torch.equal(out, t)]
+        assert len(match) == 1
+        seen.add(match[0])
+    assert seen == set(range(8))
+
+
+def test_augmented_training_reports_codes_of_the_unturned_images():
+    images = _blobs(16)
+    model = build_model(ModelConfig(image_size=16, channels=1, latent_dim=4), seed=0)
+    # seed 3: the batch is turned a quarter and flipped (seed 0 would draw the identity)
+    config = TrainConfig(epochs=1, batch_size=16, learning_rate=1e-12, augment=True, seed=3)  # weights barely move
+    (step,) = list(train_steps(model, images, config, CPU))
+    with torch.no_grad():
+        expected = model.encode(torch.from_numpy(images[step.rows]).permute(0, 3, 1, 2).float() / 255)
+    np.testing.assert_allclose(step.codes, expected.numpy(), atol=1e-5)

@@ -163,7 +163,20 @@ def test_demo_loads_in_the_background_and_trains(qtbot):
     qtbot.waitUntil(lambda: len(win.images) > 500, timeout=60_000)
     qtbot.waitUntil(lambda: win.training, timeout=30_000)
     assert (win.images.labels == 1).sum() > 0  # rotten bananas are among the test images
+    assert win.controls.augment.isChecked()  # the demo's own training recipe (README, bench_bananas)
+    assert win.controls.epochs.value() == 1  # ... but epochs given on the command line win
     win.close()
+
+
+def test_opening_a_dataset_turns_augmentation_off(qtbot, window, tmp_path):
+    for sub in ("good", "bad"):
+        (tmp_path / sub).mkdir()
+        for i in range(6):
+            Image.fromarray(np.full((8, 8, 3), 40 * i, np.uint8)).save(tmp_path / sub / f"{i}.png")
+    window.controls.augment.setChecked(True)
+    window.open_dataset(str(tmp_path))
+    qtbot.waitUntil(lambda: len(window.images) == 12, timeout=20_000)
+    assert not window.controls.augment.isChecked()  # digits or text must not be flipped
 
 
 def test_a_worker_error_is_shown_and_the_window_stays_usable(qtbot, window):
