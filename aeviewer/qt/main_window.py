@@ -189,7 +189,7 @@ class MainWindow(QMainWindow):
         right.addWidget(self.tabs)
         right.setStretchFactor(0, 0)
         right.setStretchFactor(1, 1)
-        right.setSizes([540, 260])
+        right.setSizes([settings.sizeHint().height() + 8, 400])  # the settings in full, the tabs get the rest
         # Room for the settings beside their scroll bar, so nothing is cut off at the right.
         scroll.setMinimumWidth(settings.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
         right.setMaximumWidth(420)

@@ -162,6 +162,7 @@ class TaskControls(QGroupBox):
 
     def _arch_changed(self) -> None:
         self.arch_note.setText(ARCH_EXPLANATION[self.chosen_architecture()])
+        self._show_note()
         if self.sender() is self.architecture:
             self._settle.start()
 
@@ -192,7 +193,12 @@ class TaskControls(QGroupBox):
             self.test_strength.blockSignals(False)
         self.test_noise_changed.emit()
 
+    def _show_note(self) -> None:
+        """The trade-off matters once there is a choice to weigh: denoising, or the U-Net picked."""
+        self.arch_note.setVisible(self.denoising or self.chosen_architecture() == "skip")
+
     def show_denoise_rows(self, visible: bool) -> None:
         for w in (self.train_label, self.train_kind, self.range_label, self.train_strength,
                   self.test_label, self.test_kind, self.test_strength_label, self.test_strength):
             w.setVisible(visible)
+        self._show_note()
