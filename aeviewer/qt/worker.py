@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import time
 import traceback
 import weakref
 from collections import deque
@@ -27,6 +28,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 # Commands that end a training run (they need the model to themselves).
 _EXCLUSIVE = frozenset({"train", "retrain", "rebuild", "set_images", "shutdown"})
 FOCUS_REFRESH_SECONDS = 0.2
+FOCUS_BUDGET = 0.1  # share of training time the selected image's refresh may take (a big picture in tiles)
 
 
 def default_torch_threads() -> int:
@@ -219,13 +221,13 @@ class TorchWorker(QObject):
             self.inspected.emit(self._engine.inspect(self._focus))
 
     def _do_train(self, train_config: Any) -> None:
-        from aeviewer.core.engine import Pacer
+        from aeviewer.core.engine import Budget, Pacer
         from aeviewer.core.training import RunControl
 
         engine = self._engine
         model_id = engine.model_id
         self._control = control = RunControl()
-        focus_pacer = Pacer(FOCUS_REFRESH_SECONDS)
+        focus_pacer, focus_budget = Pacer(FOCUS_REFRESH_SECONDS), Budget(FOCUS_BUDGET)
         reason = "error"
         try:
             self.training_started.emit(model_id)
@@ -240,8 +242,10 @@ class TorchWorker(QObject):
                     break
                 if snap is not None:
                     self.snapshot.emit(snap)
-                    if focus_pacer.due():
+                    if focus_budget.due() and focus_pacer.due():
+                        t0 = time.perf_counter()
                         self._refresh_focus()
+                        focus_budget.spent(time.perf_counter() - t0)
             reason = "stopped" if control.stop_requested else "done"
         except Exception:
             self.failed.emit("training", traceback.format_exc())
