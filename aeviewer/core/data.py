@@ -188,6 +188,18 @@ def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
     return out[..., None] if out.ndim == 2 else out
 
 
+def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
+    """Shrink uint8 (H, W, C) so that neither side exceeds ``max_side`` (aspect kept); smaller ones pass."""
+    h, w = pixels.shape[:2]
+    if max(h, w) <= max_side:
+        return pixels
+    scale = max_side / max(h, w)
+    img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
+    out = np.asarray(img)
+    return out[..., None] if out.ndim == 2 else out
+
+
 def load_images(
     paths: Iterable[str | os.PathLike[str]],
     size: int,

@@ -47,6 +47,12 @@ class DenoiseResult:
         ref = self.clean if self.clean is not None else self.noisy
         return np.abs(self.output - ref).mean(axis=-1)
 
+    @property
+    def error(self) -> float:
+        """Mean squared residual (see ``residual``)."""
+        ref = self.clean if self.clean is not None else self.noisy
+        return float(np.mean((self.output - ref) ** 2))
+
     def quality(self) -> dict[str, float] | None:
         """PSNR and SSIM of the noisy input and of the output, against the clean original."""
         if self.clean is None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from aeviewer.core.data import Split, read_picture
+from aeviewer.core.data import Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.inference import Inspection, inspect, score_images
 from aeviewer.core.model import Autoencoder, ModelConfig, build_model, resolve_device
@@ -105,6 +105,7 @@ class Engine:
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self.sources: dict[int, str] = {}  # full-size files behind dropped images, for denoising
+        self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.model: Autoencoder = self._new_model()
 
     # -- data -----------------------------------------------------------------
@@ -114,6 +115,7 @@ class Engine:
         self.images = np.ascontiguousarray(images)
         self.splits = np.asarray(splits, np.int8).copy()
         self.sources = {}
+        self._picture_cache = None
         self._forget_scores()
 
     def add_images(self, images: np.ndarray, splits: np.ndarray, sources: list[str | None] | None = None) -> range:
@@ -228,39 +230,38 @@ class Engine:
         if not self.denoising:
             return inspect(self.model, self.images, index, self.device, self.model_id)
         result = self.denoise(index, max_side=MAX_SHOWN_SIDE)
-        noise = self.test_noise.describe() if result.noise is not None else ""
         return Inspection(
             model_id=self.model_id,
             index=index,
             input=result.noisy,
             recon=result.output,
             difference=result.residual,
-            error=float(np.mean((result.output - (result.clean if result.clean is not None else result.noisy)) ** 2)),
+            error=result.error,
             denoising=True,
             clean=result.clean,
             quality=result.quality(),
-            noise=noise,
+            noise=result.noise.describe() if result.noise is not None else "",
         )
 
     def picture(self, index: int, max_side: int | None = None) -> np.ndarray:
-        """Image ``index`` as float (H, W, C): its file at full size when it has one, else the working image."""
+        """Image ``index`` as float (H, W, C): its file at full size when it has one, else the working image.
+
+        The last picture read is kept, so refreshing the selected image during training reads no file.
+        """
+        key = (index, max_side, self.sources.get(index))
+        if self._picture_cache is not None and self._picture_cache[0] == key:
+            return self._picture_cache[1]
         pixels = self.images[index]
-        src = self.sources.get(index)
-        if src is not None:
+        if key[2] is not None:
             try:
-                pixels = read_picture(src, self.model_config.channels)
+                pixels = read_picture(key[2], self.model_config.channels)
             except ValueError:
                 pass  # gone or changed since it was loaded: the working copy still stands
-        if max_side is not None and max(pixels.shape[:2]) > max_side:
-            from PIL import Image
-
-            h, w = pixels.shape[:2]
-            scale = max_side / max(h, w)
-            img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
-            img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
-            pixels = np.asarray(img)
-            pixels = pixels[..., None] if pixels.ndim == 2 else pixels
-        return pixels.astype(np.float32) / 255.0
+        if max_side is not None:
+            pixels = fit_within(pixels, max_side)
+        picture = pixels.astype(np.float32) / 255.0
+        self._picture_cache = (key, picture)
+        return picture
 
     def denoise(self, index: int, max_side: int | None = None) -> DenoiseResult:
         """Image ``index`` with the test noise added (or as it is, when there is none), cleaned by the model.

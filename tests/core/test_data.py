@@ -98,3 +98,13 @@ def test_palette_and_alpha_images_decode(tmp_path):
     Image.new("P", (20, 20)).save(tmp_path / "palette.gif")
     result = load_images([tmp_path], 8, 3)
     assert len(result.images) == 2 and not result.failures
+
+
+def test_fit_within_keeps_the_aspect_and_leaves_small_pictures_alone():
+    from aeviewer.core.data import fit_within
+
+    big = np.zeros((300, 1200, 3), np.uint8)
+    assert fit_within(big, 600).shape == (150, 600, 3)
+    grey = np.zeros((40, 20, 1), np.uint8)
+    assert fit_within(grey, 600) is grey
+    assert fit_within(np.zeros((2000, 10, 1), np.uint8), 100).shape == (100, 1, 1)

@@ -141,3 +141,29 @@ def test_score_kind_changes_every_score_and_is_reported():
     assert not np.allclose(local.scores, local.errors)
     with pytest.raises(ValueError, match="unknown score"):
         engine.set_score_kind("psychic")
+
+
+def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, monkeypatch):
+    from PIL import Image
+
+    import aeviewer.core.engine as engine_module
+    from aeviewer.core.noise import NoiseSpec
+
+    engine = _engine()
+    engine.rebuild(train_noise=(NoiseSpec("gaussian", 0.1, 0.3),))
+    photo = tmp_path / "photo.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 70, 3), dtype=np.uint8)).save(photo)
+    (row,) = engine.add_images(np.zeros((1, SIZE, SIZE, 3), np.uint8), [Split.DROPPED], [str(photo)])
+    reads = []
+    real_read = engine_module.read_picture
+    monkeypatch.setattr(engine_module, "read_picture", lambda *a: reads.append(a) or real_read(*a))
+
+    engine.test_noise = NoiseSpec("salt", 0.2, 0.2)
+    first = engine.inspect(row)
+    assert first.denoising and first.input.shape == (40, 70, 3) and first.clean is not None
+    assert first.quality is not None and "Salt" in first.noise
+    engine.test_noise = None  # the picture is noisy already
+    second = engine.inspect(row)
+    assert second.clean is None and second.quality is None and second.noise == ""
+    assert len(reads) == 1  # the second inspection reused the picture
+    assert engine.inspect(0).input.shape == (SIZE, SIZE, 3)  # training images have no file: working size
