@@ -17,7 +17,6 @@ import statistics
 import sys
 import time
 
-
 from aeviewer.core.data import Split
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS, banana_imageset
 from aeviewer.core.engine import Engine
