@@ -36,6 +36,7 @@ from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.scoring import SCORES
 from aeviewer.core.model import LEARNING_RATES, ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
+from aeviewer.qt.captions import denoise_caption
 from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.controls import Controls
 from aeviewer.qt.gallery import GalleryView, format_error
@@ -596,24 +597,13 @@ class MainWindow(QMainWindow):
         split = Split(int(self.images.splits[row])).label
         label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(self.images.labels[row]), "")
         if ins.denoising:
-            self.compare.set_caption(f"<b>{name}</b> ({split}{label}) · {self._denoise_text(ins)}"
+            self.compare.set_caption(f"<b>{name}</b> ({split}{label}) · {denoise_caption(ins, self.model_config.image_size)}"
                                      f"<br>Model: {self.model_state_text()}")
             return
         self.compare.set_caption(
             f"<b>{name}</b> ({split}{label}) · reconstruction error (MSE) <b>{format_error(ins.error)}</b>"
             f"{self._score_text(row)}<br>Model: {self.model_state_text()}"
         )
-
-    def _denoise_text(self, ins) -> str:
-        h, w = ins.input.shape[:2]
-        size = f"{w}×{h} px" + (" in tiles" if max(h, w) > self.model_config.image_size else "")
-        if ins.quality is None:
-            return (f"cleaned as it is ({size}); no clean original to compare with, so the residual "
-                    "shows what the model removed")
-        q = ins.quality
-        return (f"test noise: {html.escape(ins.noise)} ({size})<br>"
-                f"PSNR <b>{q['noisy_psnr']:.1f} → {q['psnr']:.1f} dB</b> · "
-                f"SSIM <b>{q['noisy_ssim']:.2f} → {q['ssim']:.2f}</b> (noisy → denoised, against the clean original)")
 
     def _score_text(self, row: int) -> str:
         ev = self._evaluation
