@@ -151,10 +151,21 @@ MAX_RESTARTS = 2
 RESTART_LR_FACTOR = 0.3
 
 
+SPREAD_IMAGES = 16  # output_spread looks at this many images of a batch, on a grid of about 16x16 pixels
+
+
 def output_spread(recons: torch.Tensor, targets: torch.Tensor) -> float:
-    """How much the outputs differ from image to image, relative to the targets (1 = as much)."""
+    """How much the outputs differ from image to image, relative to the targets (1 = as much).
+
+    Measured on a sample (a few images, a coarse pixel grid): a collapsed model gives the
+    same picture everywhere, so a sample shows it as well as the whole batch, at a
+    fraction of the cost (the whole batch took 15 % of a training step).
+    """
     if len(recons) < 2:
         return 1.0
+    step = max(1, recons.shape[-1] // 16)
+    recons = recons[:SPREAD_IMAGES, :, ::step, ::step]
+    targets = targets[:SPREAD_IMAGES, :, ::step, ::step]
     target = float(targets.std(dim=0).mean())
     return float(recons.std(dim=0).mean()) / target if target > 1e-6 else 1.0
 
