@@ -35,7 +35,8 @@ def main() -> int:
     from aeviewer.qt.app import create_window, parse_args, prepare_app
 
     app = prepare_app()
-    window = create_window(parse_args(["--latent", str(args.latent)]))
+    task = (["--denoise", args.denoise] if args.denoise else []) + ["--arch", args.arch]
+    window = create_window(parse_args(["--latent", str(args.latent), *task]))
     w, h = (int(v) for v in args.size.split("x"))
     window.resize(w, h)
     window.show()
@@ -51,18 +52,6 @@ def main() -> int:
 
     if not pump_until(lambda: len(window.images) > 0 and window.training, 120):
         print("the demo did not start training", file=sys.stderr)
-    if args.denoise or args.arch != "bottleneck":
-        from aeviewer.core.noise import NoiseSpec
-
-        task = window.task
-        if args.denoise:
-            spec = NoiseSpec.parse(args.denoise)
-            task.set_mode(True)
-            task.train_kind.setCurrentIndex(task.train_kind.findData(spec.kind))
-            task.train_strength.setValue((spec.low, spec.high))
-        task.set_architecture(args.arch)
-        pump_until(lambda: window.denoising == bool(args.denoise) and window.training
-                   and window.model_config.architecture == args.arch, 60)
     if args.test_noise:
         from aeviewer.core.noise import NoiseSpec
 

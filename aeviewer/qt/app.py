@@ -21,15 +21,29 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         prog="aeviewer",
         description="Watch an autoencoder learn. Opens on the built-in banana demo; "
         "PATHs (images or folders) are loaded next to it.",
-        epilog="Headless commands: aeviewer train|score|evaluate ... (each has --help).",
+        epilog="Headless commands: aeviewer train|score|evaluate|denoise ... (each has --help).",
     )
     p.add_argument("paths", nargs="*", metavar="PATH", help="image files or folders to open")
     p.add_argument("--latent", type=int, default=16, metavar="K", help="bottleneck size (default 16)")
     p.add_argument("--epochs", type=int, default=None, metavar="N", help="training epochs")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--no-train", action="store_true", help="do not start training the demo")
+    p.add_argument("--denoise", type=_noise_spec, metavar="NOISE",
+                   help="start in Denoise mode, training to remove NOISE, e.g. gaussian:0.1-0.5 "
+                        "(kinds: gaussian, salt, mask, speckle, jpeg)")
+    p.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck",
+                   help="bottleneck (default) or skip: a U-Net, the best denoiser, which compresses nothing")
     p.add_argument("--version", action="version", version=f"aeviewer {__version__}")
     return p.parse_args(list(argv))
+
+
+def _noise_spec(text: str):
+    from aeviewer.core.noise import NoiseSpec
+
+    try:
+        return NoiseSpec.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _install_excepthook() -> None:
@@ -63,6 +77,8 @@ def create_window(args: argparse.Namespace):
         autostart=not args.no_train,
         epochs=args.epochs,
     )
+    if args.denoise is not None or args.arch != "bottleneck":
+        window.set_task(args.denoise, args.arch)
     window.load_demo()
     if args.paths:
         window.open_paths(args.paths)

@@ -407,6 +407,12 @@ class MainWindow(QMainWindow):
             self.controls.learning_rate.setValue(LEARNING_RATES[arch])
         self.retrain()
 
+    def set_task(self, denoise, architecture: str) -> None:
+        """Start-up choice of mode and model (command line); the next training run uses them."""
+        self.task.configure(denoise, architecture)
+        self.controls.learning_rate.setValue(LEARNING_RATES[architecture])
+        self._test_noise_changed()
+
     def _test_noise_changed(self) -> None:
         self.worker_thread.worker.submit("set_test_noise", self.task.test_noise())
 

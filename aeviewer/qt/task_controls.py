@@ -155,6 +155,20 @@ class TaskControls(QGroupBox):
         if spec is not None:
             self.test_strength.setValue(spec.low)
 
+    def configure(self, denoise: NoiseSpec | None, architecture: str) -> None:
+        """Set mode, model and training noise without asking for a retrain (start-up settings)."""
+        self.blockSignals(True)
+        try:
+            self.set_architecture(architecture)
+            if denoise is not None:
+                self.train_kind.setCurrentIndex(self.train_kind.findData(denoise.kind))
+                self.train_strength.setValue((denoise.low, denoise.high))
+            self.set_mode(denoise is not None)
+        finally:
+            self._settle.stop()
+            self._test_settle.stop()
+            self.blockSignals(False)
+
     # -- reactions -----------------------------------------------------------------------
     def _mode_changed(self) -> None:
         self.show_denoise_rows(self.denoising)

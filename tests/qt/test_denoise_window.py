@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from aeviewer.core.noise import NoiseSpec
@@ -77,3 +78,31 @@ def test_back_to_reconstruct_restores_three_pictures(qtbot, window, fresh_demo):
     qtbot.waitUntil(lambda: not window.denoising, timeout=30_000)
     qtbot.waitUntil(lambda: window.compare.titles == RECONSTRUCT_TITLES, timeout=30_000)
     assert not window.save_denoised_action.isEnabled()
+
+
+def test_command_line_starts_in_denoise_mode(qtbot, fresh_demo):
+    from aeviewer.qt.app import create_window, parse_args
+    from aeviewer.qt.worker import running_threads
+
+    args = parse_args(["--denoise", "salt:0.05-0.2", "--arch", "skip", "--epochs", "1", "--no-train"])
+    win = create_window(args)
+    qtbot.addWidget(win)
+    try:
+        assert win.task.denoising and win.task.chosen_architecture() == "skip"
+        assert win.task.train_noise() == (NoiseSpec("salt", 0.05, 0.2),)
+        assert win.controls.learning_rate.value() == pytest.approx(1e-3)
+        qtbot.waitUntil(lambda: not win.loading and len(win.images) > 0, timeout=60_000)
+        win.set_images(fresh_demo)
+        win.retrain()
+        qtbot.waitUntil(lambda: win.denoising and win.model_config.architecture == "skip", timeout=30_000)
+    finally:
+        win.close()
+    assert not running_threads()
+
+
+def test_a_bad_noise_on_the_command_line_is_one_clear_error(capsys):
+    from aeviewer.qt.app import parse_args
+
+    with pytest.raises(SystemExit):
+        parse_args(["--denoise", "blur:3"])
+    assert "unknown noise" in capsys.readouterr().err
