@@ -263,12 +263,16 @@ class Engine:
         self._picture_cache = (key, picture)
         return picture
 
-    def denoise(self, index: int, max_side: int | None = None) -> DenoiseResult:
+    def denoise(
+        self, index: int, max_side: int | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> DenoiseResult:
         """Image ``index`` with the test noise added (or as it is, when there is none), cleaned by the model.
 
         The noise is seeded by the index, so the same image shows the same noise every time.
+        ``progress(tiles_done, tiles)`` is called as the tiles are cleaned.
         """
-        return denoise_picture(self.model, self.picture(index, max_side), self.device, self.test_noise, seed=index)
+        picture = self.picture(index, max_side)
+        return denoise_picture(self.model, picture, self.device, self.test_noise, seed=index, progress=progress)
 
     # -- training -------------------------------------------------------------
     def _live_scorer(self, clock: Callable[[], float]):

@@ -110,6 +110,7 @@ class MainWindow(QMainWindow):
         w.failed.connect(self._on_failed)
         w.pixels_measured.connect(self._on_pixels_measured)
         w.saved.connect(self._on_saved)
+        w.saving.connect(self._on_saving)
         self.worker_thread.start()
         w.submit("set_test_noise", self.task.test_noise())
 
@@ -433,7 +434,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Denoising {Path(self.images.paths[row]).name}…")
         self.worker_thread.worker.submit("save_denoised", row, path)
 
+    def _on_saving(self, done: int, total: int) -> None:
+        self._load_progress(done, total)
+        self.load_bar.setVisible(done < total)
+
     def _on_saved(self, path: str) -> None:
+        self.load_bar.setVisible(self.loading)
         self.statusBar().showMessage(f"Saved {path}", 8000)
 
     def _pause_toggled(self, paused: bool) -> None:
@@ -519,6 +525,7 @@ class MainWindow(QMainWindow):
             self.anomalies.set_pixel_auroc(value)
 
     def _on_failed(self, what: str, tb: str) -> None:
+        self.load_bar.setVisible(self.loading)  # a save in progress has ended
         last = tb.strip().splitlines()[-1] if tb.strip() else "unknown error"
         self._show_problem("Something went wrong", f"Something went wrong while {what}:\n{last}", tb)
 

@@ -67,6 +67,7 @@ class TorchWorker(QObject):
     training_finished = Signal(object)  # TrainingEnd
     pixels_measured = Signal(int, float)  # model id, pixel-level AUROC
     saved = Signal(str)  # a denoised picture was written here
+    saving = Signal(int, int)  # tiles cleaned so far, tiles in all
     failed = Signal(str, str)  # what was being done, traceback text
     stopped = Signal()  # the loop has ended; the thread may quit
 
@@ -195,7 +196,7 @@ class TorchWorker(QObject):
     def _do_save_denoised(self, index: int, path: str) -> None:
         from aeviewer.core.data import save_picture
 
-        result = self._engine.denoise(index)  # full size, in tiles
+        result = self._engine.denoise(index, progress=self.saving.emit)  # full size, in tiles
         self.saved.emit(str(save_picture(path, result.output)))
 
     def _do_inspect(self, index: int) -> None:

@@ -69,6 +69,14 @@ def test_a_dropped_photo_is_cleaned_at_full_size_and_saved(qtbot, window, fresh_
     qtbot.waitUntil(saved.exists, timeout=20_000)
     qtbot.waitUntil(lambda: "Saved" in window.statusBar().currentMessage(), timeout=5_000)
     assert Image.open(saved).size == (211, 150)  # full size, not the 64x64 working copy
+    assert not window.load_bar.isVisible()
+    # somewhere that cannot be written: a clear message, the window carries on
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    window.save_denoised(row, str(blocker / "x.png"))
+    qtbot.waitUntil(lambda: getattr(window, "last_message", None) is not None, timeout=20_000)
+    assert "save denoised" in window.last_message.text()
+    assert not window.load_bar.isVisible() and window.save_denoised_action.isEnabled()
 
 
 def test_back_to_reconstruct_restores_three_pictures(qtbot, window, fresh_demo):
