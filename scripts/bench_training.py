@@ -30,16 +30,16 @@ def bare_loop(images: np.ndarray, latent: int, epochs: int, batch: int, lr: floa
     from aeviewer.core.model import ModelConfig, build_model, to_tensor
 
     model = build_model(ModelConfig(latent_dim=latent), seed=0)
-    model.train()
+    model.to(memory_format=torch.channels_last).train()  # as core.training does
     opt = torch.optim.Adam(model.parameters(), lr=lr)
-    data = to_tensor(images, torch.device("cpu"))
+    data = to_tensor(images, torch.device("cpu")).contiguous(memory_format=torch.channels_last)
     n = len(data)
     gen = torch.Generator().manual_seed(0)
     t0 = time.perf_counter()
     for _ in range(epochs):
         order = torch.randperm(n, generator=gen)
         for b in range(0, n, batch):
-            x = data[order[b : b + batch]]
+            x = data[order[b : b + batch]].contiguous(memory_format=torch.channels_last)
             recon, _ = model(x)
             loss = ((recon - x) ** 2).mean()
             opt.zero_grad(set_to_none=True)
