@@ -73,7 +73,7 @@ def test_empty_folder_is_reported(tmp_path):
 def test_progress_and_cancel(image_folder):
     seen = []
     result = load_images([image_folder], 16, 3, progress=lambda d, t: seen.append((d, t)))
-    assert seen[-1] == (3, 3)
+    assert seen[-1] == (3, 3) and len(result.images) == 3
     cancelled = load_images([image_folder], 16, 3, cancelled=lambda: True)
     assert len(cancelled.images) == 0
 
