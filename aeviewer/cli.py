@@ -147,8 +147,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         },
     )
     save_session(args.out, engine.model, session)
-    print(f"trained on {len(train_rows)} images in {seconds:.1f} s; threshold {session.threshold:.6g} "
-          f"({args.score}); saved {args.out}")
+    what = (f"to remove {', '.join(str(spec) for spec in denoise)}" if denoise
+            else f"threshold {session.threshold:.6g} ({args.score})")
+    print(f"trained on {len(train_rows)} images in {seconds:.1f} s; {what}; saved {args.out}")
     test = images.indices(Split.TEST)
     if len(test) and set(np.unique(images.labels[test])) >= {0, 1}:
         print(f"test image AUROC: {auroc(scores[test], images.labels[test]):.4f}")
