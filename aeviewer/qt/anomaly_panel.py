@@ -83,8 +83,17 @@ class AnomalyPanel(QWidget):
         self.roc.addItem(self._roc_point)
         self.roc.setMinimumHeight(150)
 
+        self.mode_note = QLabel(
+            "This model denoises: scores compare each clean picture with what the model makes of it. "
+            "Anomaly detection works best in Reconstruct mode with the bottleneck model."
+        )
+        self.mode_note.setWordWrap(True)
+        self.mode_note.setStyleSheet("color: #c26000;")
+        self.mode_note.setVisible(False)
+
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.mode_note)
         layout.addLayout(top)
         layout.addWidget(self.histogram, 1)
         layout.addWidget(self.summary)
@@ -152,6 +161,10 @@ class AnomalyPanel(QWidget):
     def _kind_changed(self, _index: int) -> None:
         self.user_threshold = False  # a threshold in the old score's units means nothing now
         self.score_kind_chosen.emit(self.kind.currentData())
+
+    def set_denoising(self, denoising: bool) -> None:
+        """Say so when the scores come from a denoiser rather than a reconstructing model."""
+        self.mode_note.setVisible(denoising)
 
     def new_model(self) -> None:
         """Scores of a new model live on a new scale: back to the default threshold."""

@@ -475,6 +475,7 @@ class MainWindow(QMainWindow):
         self.controls.offer_cuda(info["cuda_available"])
         self.denoising = bool(info["train_noise"])
         self.compare.set_denoising(self.denoising)
+        self.anomalies.set_denoising(self.denoising)
         self.save_denoised_action.setEnabled(self.denoising)
         self._train_noise_text = ", ".join(s.describe() for s in info["train_noise"])
         self.device_status.setText(f"device: {self.device_name}")

@@ -26,6 +26,7 @@ def test_denoise_mode_trains_noisy_to_clean_and_shows_four_pictures(qtbot, windo
     assert window.task.train_label.isVisible()
     assert window.compare.titles == DENOISE_TITLES
     assert window.save_denoised_action.isEnabled()
+    assert not window.anomalies.mode_note.isHidden()  # the Anomalies tab says whose scores it shows
     qtbot.waitUntil(lambda: window._inspection is not None and window._inspection.denoising, timeout=20_000)
     ins = window._inspection
     assert ins.clean is not None and ins.quality is not None
@@ -86,6 +87,7 @@ def test_back_to_reconstruct_restores_three_pictures(qtbot, window, fresh_demo):
     qtbot.waitUntil(lambda: not window.denoising, timeout=30_000)
     qtbot.waitUntil(lambda: window.compare.titles == RECONSTRUCT_TITLES, timeout=30_000)
     assert not window.save_denoised_action.isEnabled()
+    assert window.anomalies.mode_note.isHidden()
 
 
 def test_command_line_starts_in_denoise_mode(qtbot, fresh_demo):
