@@ -181,10 +181,13 @@ def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     square = np.ascontiguousarray(pixels[top : top + side, left : left + side])
-    mode_img = Image.fromarray(square[..., 0] if square.shape[2] == 1 else square)
-    if side != size:
-        mode_img = mode_img.resize((size, size), Image.Resampling.LANCZOS)
-    out = np.asarray(mode_img, dtype=np.uint8)
+    return square if side == size else _resize(square, size, size)
+
+
+def _resize(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
+    """uint8 (H, W, C) resized with Lanczos antialiasing; keeps the channel axis."""
+    img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
+    out = np.asarray(img.resize((width, height), Image.Resampling.LANCZOS), dtype=np.uint8)
     return out[..., None] if out.ndim == 2 else out
 
 
@@ -194,10 +197,7 @@ def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
     if max(h, w) <= max_side:
         return pixels
     scale = max_side / max(h, w)
-    img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
-    img = img.resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.LANCZOS)
-    out = np.asarray(img)
-    return out[..., None] if out.ndim == 2 else out
+    return _resize(pixels, max(1, round(w * scale)), max(1, round(h * scale)))
 
 
 def load_images(

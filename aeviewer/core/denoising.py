@@ -42,16 +42,19 @@ class DenoiseResult:
     noise: NoiseSpec | None  # the noise added, if any
 
     @property
+    def _reference(self) -> np.ndarray:
+        """What the output is compared with: the clean original, or else the noisy input."""
+        return self.clean if self.clean is not None else self.noisy
+
+    @property
     def residual(self) -> np.ndarray:
         """What is still wrong (|output - clean|) or, without a clean original, what was removed."""
-        ref = self.clean if self.clean is not None else self.noisy
-        return np.abs(self.output - ref).mean(axis=-1)
+        return np.abs(self.output - self._reference).mean(axis=-1)
 
     @property
     def error(self) -> float:
         """Mean squared residual (see ``residual``)."""
-        ref = self.clean if self.clean is not None else self.noisy
-        return float(np.mean((self.output - ref) ** 2))
+        return float(np.mean((self.output - self._reference) ** 2))
 
     def quality(self) -> dict[str, float] | None:
         """PSNR and SSIM of the noisy input and of the output, against the clean original."""

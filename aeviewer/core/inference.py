@@ -48,21 +48,34 @@ class Inspection:
 
 
 @torch.no_grad()
-def _forward(model: Autoencoder, images: np.ndarray, device: torch.device):
-    """Yield (inputs, recons, codes) as numpy, batch by batch, in eval mode."""
+def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device):
+    """Yield (inputs, recons, codes) tensors batch by batch, in eval mode.
+
+    ``images`` are uint8 (N, H, W, C) or float in [0, 1] of the same shape.
+    """
     was_training = model.training
     model.eval()
     try:
         for sl in iter_batches(len(images), EVAL_BATCH):
-            x = to_tensor(images[sl], device)
+            chunk = images[sl]
+            if chunk.dtype == np.uint8:
+                x = to_tensor(chunk, device)
+            else:
+                x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
-            yield (
-                x.permute(0, 2, 3, 1).cpu().numpy(),
-                recon.permute(0, 2, 3, 1).cpu().numpy(),
-                z.cpu().numpy(),
-            )
+            yield x, recon, z
     finally:
         model.train(was_training)
+
+
+def _nhwc(t: torch.Tensor) -> np.ndarray:
+    return t.permute(0, 2, 3, 1).cpu().numpy()
+
+
+def _forward(model: Autoencoder, images: np.ndarray, device: torch.device):
+    """Yield (inputs, recons, codes) as numpy, batch by batch, in eval mode."""
+    for x, recon, z in _batches(model, images, device):
+        yield _nhwc(x), _nhwc(recon), z.cpu().numpy()
 
 
 def score_images(
@@ -147,19 +160,7 @@ def pixel_auroc(
     return auroc(maps.ravel(), truth.ravel().astype(np.int8))
 
 
-@torch.no_grad()
 def run_model(model: torch.nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
     """The model's output for float (N, H, W, C) images in [0, 1]: same shape, float32."""
-    was_training = model.training
-    model.eval()
-    try:
-        out = []
-        for sl in iter_batches(len(images), EVAL_BATCH):
-            x = torch.from_numpy(np.ascontiguousarray(images[sl], np.float32)).to(device).permute(0, 3, 1, 2)
-            recon, _ = model(x)
-            out.append(recon.permute(0, 2, 3, 1).cpu().numpy())
-        if not out:
-            return np.zeros_like(images, np.float32)
-        return np.concatenate(out)
-    finally:
-        model.train(was_training)
+    out = [_nhwc(recon) for _, recon, _ in _batches(model, images, device)]
+    return np.concatenate(out) if out else np.zeros_like(images, np.float32)

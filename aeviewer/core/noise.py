@@ -164,15 +164,11 @@ class NoiseSpec:
             raise ValueError(f"unknown noise {name!r} in {text!r}: use one of {', '.join(NOISES)}")
         if not rng:
             return cls(name, *NOISES[name].default)
-        m = re.fullmatch(r"\s*([0-9.]+)\s*(?:-\s*([0-9.]+))?\s*", rng)
-        try:
-            low = float(m.group(1)) if m else None
-            high = float(m.group(2)) if m and m.group(2) else low
-        except ValueError:
-            low = high = None
-        if low is None or high is None:
+        m = re.fullmatch(r"\s*(\d*\.?\d+)\s*(?:-\s*(\d*\.?\d+))?\s*", rng)
+        if m is None:
             raise ValueError(f"cannot read the strength in {text!r}: write e.g. {name}:0.1-0.5 or {name}:0.3")
-        return cls(name, low, high)
+        low = float(m.group(1))
+        return cls(name, low, float(m.group(2)) if m.group(2) else low)
 
     def __str__(self) -> str:
         if self.low == self.high:

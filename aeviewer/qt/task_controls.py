@@ -182,13 +182,14 @@ class TaskControls(QGroupBox):
 
     def _train_kind_changed(self) -> None:
         kind = self.train_kind.currentData()
-        self._set_train_kind_defaults("gaussian" if kind == MIX else kind)
+        self._set_train_kind_defaults(kind)
         if kind != MIX and self.test_kind.currentData() != ALREADY_NOISY:
             self.test_kind.setCurrentIndex(self.test_kind.findData(kind))  # try what it learns, first
         self._settle.start()
 
     def _set_train_kind_defaults(self, kind: str) -> None:
-        n = NOISES[kind]
+        """The kind's usual training range (a mix takes Gaussian's) and the name of its strength."""
+        n = NOISES["gaussian" if kind == MIX else kind]
         self.train_strength.blockSignals(True)
         self.train_strength.setRange(0.0, n.maximum)
         self.train_strength.setValue(n.default)

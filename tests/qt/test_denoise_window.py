@@ -116,3 +116,14 @@ def test_a_bad_noise_on_the_command_line_is_one_clear_error(capsys):
     with pytest.raises(SystemExit):
         parse_args(["--denoise", "blur:3"])
     assert "unknown noise" in capsys.readouterr().err
+
+
+def test_a_mix_of_noises_names_its_range_in_general_terms(qtbot):
+    from aeviewer.qt.task_controls import MIX, TaskControls
+
+    task = TaskControls()
+    qtbot.addWidget(task)
+    task.train_kind.setCurrentIndex(task.train_kind.findData("salt"))
+    assert task.range_label.text() == "amounts"
+    task.train_kind.setCurrentIndex(task.train_kind.findData(MIX))
+    assert task.range_label.text() == "strengths"
