@@ -81,14 +81,14 @@ def _load_data(data: str, size: int, channels: int):
 def cmd_train(args: argparse.Namespace) -> int:
     import torch
 
+    from aeviewer.core.config import LEARNING_RATES, ModelConfig
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
     from aeviewer.core.metrics import auroc, default_threshold
-    from aeviewer.core.model import LEARNING_RATES, ModelConfig
     from aeviewer.core.session import Session, save_session
     from aeviewer.core.training import TrainConfig
 
-    from aeviewer.core.noise import parse_specs
+    from aeviewer.core.noise_kinds import parse_specs
 
     torch.manual_seed(args.seed)
     denoise = parse_specs(args.denoise) if args.denoise else ()
@@ -292,7 +292,7 @@ def cmd_denoise(args: argparse.Namespace) -> int:
     from aeviewer.core.data import Failure, expand_paths, read_picture, save_picture
     from aeviewer.core.denoising import denoise_picture
     from aeviewer.core.model import resolve_device
-    from aeviewer.core.noise import NoiseSpec
+    from aeviewer.core.noise_kinds import NoiseSpec
     from aeviewer.core.session import load_session
 
     device = resolve_device(args.device)

@@ -17,12 +17,12 @@ import statistics
 import sys
 import time
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import Split
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS, banana_imageset
 from aeviewer.core.engine import Engine
 from aeviewer.core.inference import anomaly_scores
 from aeviewer.core.metrics import auroc
-from aeviewer.core.model import ModelConfig
 from aeviewer.core.scoring import SCORES
 from aeviewer.core.training import TrainConfig
 

@@ -25,9 +25,10 @@ import numpy as np
 import torch
 from scipy import ndimage
 
+from aeviewer.core.config import LEARNING_RATES, ModelConfig
 from aeviewer.core.inference import run_model
-from aeviewer.core.model import LEARNING_RATES, ModelConfig, build_model
-from aeviewer.core.noise import parse_specs
+from aeviewer.core.model import build_model
+from aeviewer.core.noise_kinds import parse_specs
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.training import TrainConfig, output_spread, train_steps
 from mnist_data import DEFAULT_DATA, POOL, load_mnist

@@ -27,7 +27,8 @@ import torch
 
 def bare_loop(images: np.ndarray, latent: int, epochs: int, batch: int, lr: float) -> float:
     """Plain PyTorch: shuffle, forward, MSE, backward, step. Returns images/s."""
-    from aeviewer.core.model import ModelConfig, build_model, to_tensor
+    from aeviewer.core.config import ModelConfig
+    from aeviewer.core.model import build_model, to_tensor
 
     model = build_model(ModelConfig(latent_dim=latent), seed=0)
     model.to(memory_format=torch.channels_last).train()  # as core.training does
@@ -57,7 +58,7 @@ def worker_path(
     images/s = images trained by the last live snapshot / its arrival time after
     training started, both as seen on the GUI thread.
     """
-    from aeviewer.core.model import ModelConfig
+    from aeviewer.core.config import ModelConfig
     from aeviewer.core.training import TrainConfig
     from aeviewer.qt.worker import WorkerThread
 

@@ -53,7 +53,7 @@ def main() -> int:
     if not pump_until(lambda: len(window.images) > 0 and window.training, 120):
         print("the demo did not start training", file=sys.stderr)
     if args.test_noise:
-        from aeviewer.core.noise import NoiseSpec
+        from aeviewer.core.noise_kinds import NoiseSpec
 
         window.task.set_test_noise(None if args.test_noise == "none" else NoiseSpec.parse(args.test_noise))
     if args.paths:

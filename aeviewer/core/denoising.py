@@ -14,7 +14,8 @@ import numpy as np
 import torch
 
 from aeviewer.core.inference import run_model
-from aeviewer.core.noise import NoiseSpec, add_noise
+from aeviewer.core.noise import add_noise
+from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.tiling import run_tiled
 

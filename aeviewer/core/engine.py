@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.inference import Inspection, inspect, score_images
-from aeviewer.core.model import Autoencoder, ModelConfig, build_model, resolve_device
-from aeviewer.core.noise import NoiseSpec
+from aeviewer.core.model import Autoencoder, build_model, resolve_device
+from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.core.training import RunControl, Step, TrainConfig, batch_scores, train_steps

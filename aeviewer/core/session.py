@@ -18,7 +18,8 @@ from safetensors.torch import load_file, save_file
 from safetensors import safe_open
 
 from aeviewer import __version__
-from aeviewer.core.model import Autoencoder, ModelConfig, build_model
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.model import Autoencoder, build_model
 from aeviewer.core.scoring import DEFAULT_SCORE
 
 FORMAT = "aeviewer-session/1"

@@ -28,7 +28,8 @@ import torch
 import torch.nn.functional as F
 
 from aeviewer.core.model import Autoencoder, to_tensor
-from aeviewer.core.noise import NoiseSpec, corrupt, make_generator
+from aeviewer.core.noise import corrupt, make_generator
+from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.scoring import LIGHTNESS_EPS, LOCAL_SHARE, patch_window
 
 

@@ -38,7 +38,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def _noise_spec(text: str):
-    from aeviewer.core.noise import NoiseSpec
+    from aeviewer.core.noise_kinds import NoiseSpec
 
     try:
         return NoiseSpec.parse(text)
@@ -67,7 +67,7 @@ def _install_excepthook() -> None:
 
 
 def create_window(args: argparse.Namespace):
-    from aeviewer.core.model import ModelConfig
+    from aeviewer.core.config import ModelConfig
     from aeviewer.qt.controls import MAX_LATENT
     from aeviewer.qt.main_window import MainWindow
 

@@ -31,10 +31,10 @@ from PySide6.QtWidgets import (
 )
 
 from aeviewer import __version__
+from aeviewer.core.config import LEARNING_RATES, ModelConfig
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.scoring import SCORES
-from aeviewer.core.model import LEARNING_RATES, ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
 from aeviewer.qt.captions import denoise_caption
 from aeviewer.qt.compare_panel import ComparePanel

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
 from superqt import QLabeledDoubleRangeSlider, QLabeledDoubleSlider
 
-from aeviewer.core.noise import NOISES, NoiseSpec
+from aeviewer.core.noise_kinds import NOISES, NoiseSpec
 
 SETTLE_MS = 400
 MIX = "mix"

@@ -7,9 +7,11 @@ import pytest
 import torch
 from torch import nn
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.inference import run_model
-from aeviewer.core.model import ModelConfig, build_model
-from aeviewer.core.noise import NoiseSpec, add_noise
+from aeviewer.core.model import build_model
+from aeviewer.core.noise import add_noise
+from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.quality import psnr
 from aeviewer.core.training import (
     MAX_RECOVERIES,

@@ -5,9 +5,9 @@ import itertools
 import numpy as np
 import pytest
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import Split
 from aeviewer.core.engine import Budget, Engine, Pacer
-from aeviewer.core.model import ModelConfig
 from aeviewer.core.training import RunControl, TrainConfig
 
 SIZE = 16
@@ -147,7 +147,7 @@ def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, m
     from PIL import Image
 
     import aeviewer.core.engine as engine_module
-    from aeviewer.core.noise import NoiseSpec
+    from aeviewer.core.noise_kinds import NoiseSpec
 
     engine = _engine()
     engine.rebuild(train_noise=(NoiseSpec("gaussian", 0.1, 0.3),))

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from aeviewer.core.model import ModelConfig, build_model, resolve_device, to_tensor
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.model import build_model, resolve_device, to_tensor
 
 
 @pytest.mark.parametrize("latent", [1, 2, 16, 128])

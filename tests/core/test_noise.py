@@ -9,7 +9,8 @@ import pytest
 import torch
 from PIL import Image
 
-from aeviewer.core.noise import NOISES, NoiseSpec, add_noise, corrupt, jpeg_quality, make_generator, parse_specs
+from aeviewer.core.noise import add_noise, corrupt, jpeg_quality, make_generator
+from aeviewer.core.noise_kinds import NOISES, NoiseSpec, parse_specs
 
 GREY = np.full((64, 64, 3), 0.5, np.float32)
 

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from aeviewer.core.model import ModelConfig, build_model
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.model import build_model
 from aeviewer.core.training import RunControl, TrainConfig, train_steps
 
 CPU = torch.device("cpu")

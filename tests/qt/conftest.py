@@ -4,9 +4,9 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 import pytest
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.demos import banana_imageset
-from aeviewer.core.model import ModelConfig
 
 
 @pytest.fixture

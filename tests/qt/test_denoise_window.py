@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from aeviewer.core.noise import NoiseSpec
+from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
 
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import Split
-from aeviewer.core.model import ModelConfig
 from aeviewer.qt.main_window import MainWindow
 from aeviewer.qt.worker import running_threads
 

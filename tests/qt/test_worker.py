@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from aeviewer.core.model import ModelConfig
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.training import TrainConfig
 from aeviewer.qt.worker import WorkerThread, running_threads
 
