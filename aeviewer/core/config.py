@@ -1,12 +1,22 @@
-"""A model's settings, without torch: the window reads them on the GUI thread.
+"""Settings and choices, without torch: the window and the CLI's parser read them.
 
-PyTorch takes over a second to import; the window imports this module at
-start-up and leaves torch to the worker thread (a test checks).
+PyTorch takes over a second to import; the window imports this module on the
+GUI thread and leaves torch to the worker thread (a test checks, through a
+retrain). Every list of choices (devices, architectures, scores, noises) is
+spelled out here once; the window's combo boxes and the CLI's options are
+built from these.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+
+from aeviewer.core.noise_kinds import NOISES, NoiseSpec
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+
+DEVICES = ("auto", "cpu", "cuda")
+NOISE_KINDS = tuple(NOISES)
+SCORE_KINDS = tuple(SCORES)
 
 MAX_STAGES = 4
 MIN_SPATIAL = 4
@@ -61,3 +71,30 @@ class ModelConfig:
 
     def to_dict(self) -> dict[str, int | str]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How to train: the loop's settings, the task (denoise noise) and augmentation."""
+
+    epochs: int = 40
+    batch_size: int = 64
+    learning_rate: float = LEARNING_RATES["bottleneck"]
+    seed: int = 0
+    denoise: tuple[NoiseSpec, ...] = ()  # empty: reconstruct; else noisy in, clean out
+    augment: bool = False  # show each batch flipped and/or turned by quarter turns (orientation-free pictures)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "denoise", tuple(self.denoise))
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+        if self.batch_size < 1:
+            raise ValueError("batch size must be at least 1")
+        if not (0 < self.learning_rate < 1):
+            raise ValueError("learning rate must be between 0 and 1")
+
+
+__all__ = [
+    "ARCHITECTURES", "DEFAULT_SCORE", "DEVICES", "LEARNING_RATES", "NOISE_KINDS", "SCORE_KINDS",
+    "ModelConfig", "TrainConfig",
+]

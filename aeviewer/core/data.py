@@ -48,7 +48,8 @@ class ImageSet:
     """Images at working size with their origin.
 
     ``images`` is uint8 (N, H, W, C). ``labels`` is 0 (normal), 1 (anomalous) or
-    -1 (unknown) per image.
+    -1 (unknown) per image. A set is not changed once made (``concatenated``
+    makes a new one), so the engine and the views can share it across threads.
     """
 
     images: np.ndarray
@@ -86,19 +87,20 @@ class ImageSet:
     def indices(self, split: Split) -> np.ndarray:
         return np.flatnonzero(self.splits == split)
 
-    def extend(self, other: ImageSet) -> range:
-        """Append ``other`` (same working size); returns the new indices."""
+    def concatenated(self, other: ImageSet) -> ImageSet:
+        """A new set: these images, then ``other``'s (same working size). Neither is changed."""
         if len(other) and other.images.shape[1:] != self.images.shape[1:]:
             raise ValueError(
                 f"image shape {other.images.shape[1:]} does not match {self.images.shape[1:]}"
             )
         start = len(self)
-        self.images = np.concatenate([self.images, other.images])
-        self.paths = self.paths + list(other.paths)
-        self.splits = np.concatenate([self.splits, other.splits])
-        self.labels = np.concatenate([self.labels, other.labels])
-        self.masks.update({start + row: mask for row, mask in other.masks.items()})
-        return range(start, len(self))
+        return ImageSet(
+            np.concatenate([self.images, other.images]),
+            self.paths + list(other.paths),
+            np.concatenate([self.splits, other.splits]),
+            np.concatenate([self.labels, other.labels]),
+            {**self.masks, **{start + row: mask for row, mask in other.masks.items()}},
+        )
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,54 @@ def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
     return _resize(pixels, max(1, round(w * scale)), max(1, round(h * scale)))
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One file to load, where it belongs, and its defect mask if it has one."""
+
+    path: Path
+    split: Split
+    label: int = -1  # 0 normal, 1 anomalous, -1 unknown
+    mask: Path | None = None
+
+
+def load_entries(
+    entries: list[Entry],
+    size: int,
+    channels: int,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> LoadResult:
+    """Decode every entry (and its mask); bad files become Failures, never exceptions.
+
+    ``progress(done, total)`` is called as files are read; ``cancelled()`` is
+    polled between files and stops the load early (what was read is returned).
+    """
+    arrays, paths, splits, labels = [], [], [], []
+    masks: dict[int, np.ndarray] = {}
+    failures: list[Failure] = []
+    for i, e in enumerate(entries):
+        if cancelled is not None and cancelled():
+            break
+        try:
+            arrays.append(decode_image(e.path, size, channels))
+        except ValueError as exc:
+            failures.append(Failure(str(e.path), str(exc)))
+        else:
+            if e.mask is not None:
+                try:
+                    masks[len(paths)] = decode_image(e.mask, size, 1)[..., 0] > 127
+                except ValueError as exc:
+                    failures.append(Failure(str(e.mask), f"mask skipped: {exc}"))
+            paths.append(str(e.path))
+            splits.append(e.split)
+            labels.append(e.label)
+        if progress is not None:
+            progress(i + 1, len(entries))
+    stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
+    images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks)
+    return LoadResult(images, failures)
+
+
 def load_images(
     paths: Iterable[str | os.PathLike[str]],
     size: int,
@@ -208,26 +258,10 @@ def load_images(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadResult:
-    """Decode every image under ``paths``; bad files become Failures, never exceptions.
-
-    ``progress(done, total)`` is called as files are read; ``cancelled()`` is
-    polled between files and stops the load early (what was read is returned).
-    """
+    """Decode every image under ``paths`` (files, or folders searched recursively), unlabelled."""
     files, failures = expand_paths(paths)
-    arrays: list[np.ndarray] = []
-    names: list[str] = []
-    for i, f in enumerate(files):
-        if cancelled is not None and cancelled():
-            break
-        try:
-            arrays.append(decode_image(f, size, channels))
-            names.append(str(f))
-        except ValueError as exc:
-            failures.append(Failure(str(f), str(exc)))
-        if progress is not None:
-            progress(i + 1, len(files))
-    stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
-    return LoadResult(ImageSet(stack, names, np.full(len(names), split, np.int8)), failures)
+    result = load_entries([Entry(f, split) for f in files], size, channels, progress, cancelled)
+    return LoadResult(result.images, failures + result.failures)
 
 
 def iter_batches(n: int, batch_size: int) -> Iterator[slice]:

@@ -1,92 +1,44 @@
 """The model and its images in one place, with the live-training bookkeeping.
 
-An ``Engine`` is what the GUI's worker thread (and the CLI) drive. It knows
-nothing of Qt: it trains, scores, projects and inspects, and produces immutable
-``Snapshot``s for whoever draws them.
+An ``Engine`` is what the GUI's worker thread and the CLI drive. It owns the
+one ``ImageSet`` (pictures, paths, splits, labels, masks) and the model; it
+trains, scores, projects and inspects, and hands out immutable results
+(``core.results``) for whoever draws them. It knows nothing of Qt.
 
 Live updates cost almost nothing: every training batch already computes codes
 and errors for its images, so those are recorded as they go by. Only the images
 that are not trained on (test, dropped) need extra forward passes, and those
-run on a time budget so that watching never slows training by much.
+run on a time budget so that watching never slows training by much. A run
+nobody watches (``live=False``, the CLI) records nothing and evaluates once, at
+the end.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
-from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import Split, fit_within, read_picture
+from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
-from aeviewer.core.inference import Inspection, inspect, score_images
+from aeviewer.core.evaluation import evaluate
+from aeviewer.core.inference import inspect, pixel_auroc, score_images
 from aeviewer.core.model import Autoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
+from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.projection import StableProjection
+from aeviewer.core.results import ImageResults, Inspection, Snapshot
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
-from aeviewer.core.training import RunControl, Step, TrainConfig, batch_scores, train_steps
+from aeviewer.core.training import RunControl, batch_scores, train_steps
 
 SNAPSHOTS_PER_SECOND = 20
 SIDE_EVAL_BUDGET = 0.03  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.02  # ... and scoring training batches with a score other than MSE
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Every image under one model: a score and a 2-D point each."""
-
-    model_id: int
-    errors: np.ndarray  # (N,) float32, mean squared error; NaN where not yet known
-    scores: np.ndarray  # (N,) float32, anomaly score of ``score_kind``; NaN where not yet known
-    score_kind: str
-    points: np.ndarray  # (N, 2) float32; NaN where not yet known
-    heat_scale: float  # top of the fixed difference colour scale
-    final: bool  # False while training is in progress (the numbers are moving)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the views draw during training."""
-
-    model_id: int
-    step: Step
-    losses: np.ndarray  # loss of every batch so far
-    evaluation: Evaluation
-
-
-class Pacer:
-    """Says yes at most once per ``interval`` seconds."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._last = -float("inf")
-
-    def due(self) -> bool:
-        now = self._clock()
-        if now - self._last >= self.interval:
-            self._last = now
-            return True
-        return False
-
-
-class Budget:
-    """Schedules a side job so that it takes about ``fraction`` of the wall time."""
-
-    def __init__(self, fraction: float, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.fraction = fraction
-        self._clock = clock
-        self._next = -float("inf")
-
-    def due(self) -> bool:
-        return self._clock() >= self._next
-
-    def spent(self, seconds: float) -> None:
-        self._next = self._clock() + seconds / self.fraction
 
 
 class Engine:
@@ -96,53 +48,47 @@ class Engine:
         self.seed = seed
         self.model_config = model_config or ModelConfig()
         self.device: torch.device = resolve_device(device)
-        self.images = np.zeros(
-            (0, self.model_config.image_size, self.model_config.image_size, self.model_config.channels), np.uint8
-        )
-        self.splits = np.zeros(0, np.int8)
+        self.images = ImageSet.empty(self.model_config.image_size, self.model_config.channels)
         self.model_id = 0
         self.trained = False
         self.score_kind = DEFAULT_SCORE
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
-        self.sources: dict[int, str] = {}  # full-size files behind dropped images, for denoising
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.model: Autoencoder = self._new_model()
 
     # -- data -----------------------------------------------------------------
-    def set_images(self, images: np.ndarray, splits: np.ndarray) -> None:
+    def set_images(self, images: ImageSet) -> None:
         """Replace all images; the model stays, the scores are forgotten."""
         self._check_shape(images)
-        self.images = np.ascontiguousarray(images)
-        self.splits = np.asarray(splits, np.int8).copy()
-        self.sources = {}
+        self.images = images
         self._picture_cache = None
         self._forget_scores()
 
-    def add_images(self, images: np.ndarray, splits: np.ndarray, sources: list[str | None] | None = None) -> range:
-        """Append images; ``sources`` are their files, read again at full size when denoising."""
+    def add_images(self, images: ImageSet) -> range:
+        """Append images (their scores are unknown until refreshed); returns their rows."""
         self._check_shape(images)
         start = len(self.images)
-        for i, src in enumerate(sources or []):
-            if src:
-                self.sources[start + i] = src
-        self.images = np.concatenate([self.images, images])
-        self.splits = np.concatenate([self.splits, np.asarray(splits, np.int8)])
-        k = self.model_config.latent_dim
-        self._codes = np.concatenate([self._codes, np.full((len(images), k), np.nan, np.float32)])
-        self._errors = np.concatenate([self._errors, np.full(len(images), np.nan, np.float32)])
-        self._scores = np.concatenate([self._scores, np.full(len(images), np.nan, np.float32)])
+        self.images = self.images.concatenated(images)
+        k, n = self.model_config.latent_dim, len(images)
+        self._codes = np.concatenate([self._codes, np.full((n, k), np.nan, np.float32)])
+        self._errors = np.concatenate([self._errors, np.full(n, np.nan, np.float32)])
+        self._scores = np.concatenate([self._scores, np.full(n, np.nan, np.float32)])
         return range(start, len(self.images))
 
-    def _check_shape(self, images: np.ndarray) -> None:
+    def _check_shape(self, images: ImageSet) -> None:
         c = self.model_config
         want = (c.image_size, c.image_size, c.channels)
-        if images.dtype != np.uint8 or images.shape[1:] != want:
-            raise ValueError(f"images must be uint8 of shape (N, {want[0]}, {want[1]}, {want[2]})")
+        if not isinstance(images, ImageSet) or images.images.shape[1:] != want:
+            raise ValueError(f"images must be an ImageSet of uint8 pictures shaped {want}")
 
     @property
     def train_rows(self) -> np.ndarray:
-        return np.flatnonzero(self.splits == Split.TRAIN)
+        return self.images.indices(Split.TRAIN)
+
+    def source(self, index: int) -> str | None:
+        """The file behind a dropped picture, read again at full size when denoising."""
+        return self.images.paths[index] if self.images.splits[index] == Split.DROPPED else None
 
     # -- model ----------------------------------------------------------------
     def rebuild(
@@ -155,10 +101,9 @@ class Engine:
         if train_noise is not None:
             self.train_noise = tuple(train_noise)
         if model_config is not None:
-            if (model_config.image_size, model_config.channels) != (
-                self.model_config.image_size,
-                self.model_config.channels,
-            ) and len(self.images):
+            same_pictures = (model_config.image_size, model_config.channels) == (
+                self.model_config.image_size, self.model_config.channels)
+            if not same_pictures and len(self.images):
                 raise ValueError("the working image size cannot change while images are loaded")
             self.model_config = model_config
         if device is not None:
@@ -182,39 +127,46 @@ class Engine:
         self._heat_scale = 1.0
 
     # -- inference ------------------------------------------------------------
-    def evaluate(self) -> Evaluation:
-        """Score every image with the current model (a full pass)."""
+    def evaluate(self) -> ImageResults:
+        """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too."""
         self._score_rows(np.arange(len(self.images)))
-        return self._evaluation(final=True)
+        return self._results(final=True, pixels=self._pixel_auroc())
+
+    def _pixel_auroc(self) -> float | None:
+        if not self.images.masks or not self.trained:
+            return None
+        test = self.images.indices(Split.TEST)
+        return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
 
     def _score_rows(self, rows: np.ndarray) -> None:
         if len(rows) == 0:
             return
-        train = self.train_rows
-        heat_local = np.flatnonzero(np.isin(rows, train))
-        scores = score_images(self.model, self.images[rows], self.device, heat_rows=heat_local, kind=self.score_kind)
+        heat_local = np.flatnonzero(np.isin(rows, self.train_rows))
+        scores = score_images(
+            self.model, self.images.images[rows], self.device, heat_rows=heat_local, kind=self.score_kind
+        )
         self._codes[rows] = scores.codes
         self._errors[rows] = scores.errors
         self._scores[rows] = scores.scores
         if scores.heat_scale is not None:
             self._heat_scale = scores.heat_scale
 
-    def refresh(self, rows: range | np.ndarray, final: bool) -> Evaluation:
+    def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
         """Score just ``rows`` (say, images that were just added) and report everything."""
         self._score_rows(np.asarray(rows, np.int64))
-        return self._evaluation(final)
+        return self._results(final)
 
-    def _evaluation(self, final: bool) -> Evaluation:
+    def _results(self, final: bool, pixels: float | None = None) -> ImageResults:
         known = np.flatnonzero(~np.isnan(self._errors))
         points = np.full((len(self.images), 2), np.nan, np.float32)
         if len(known):
-            fit = np.flatnonzero(np.isin(known, self.train_rows))
+            fit = np.flatnonzero(self.images.splits[known] == Split.TRAIN)
             points[known] = self._projection.fit_transform(self._codes[known], fit)
-        return Evaluation(
-            self.model_id, self._errors.copy(), self._scores.copy(), self.score_kind, points, self._heat_scale, final
-        )
+        scores = self._scores.copy()
+        ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=pixels)
+        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev)
 
-    def set_score_kind(self, kind: str) -> Evaluation:
+    def set_score_kind(self, kind: str) -> ImageResults:
         """Score every image the new way (a full pass)."""
         if kind not in SCORES:
             raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
@@ -229,7 +181,7 @@ class Engine:
         if not 0 <= index < len(self.images):
             raise IndexError(f"no image {index}")
         if not self.denoising:
-            return inspect(self.model, self.images, index, self.device, self.model_id)
+            return inspect(self.model, self.images.images, index, self.device, self.model_id)
         result = self.denoise(index, max_side=MAX_SHOWN_SIDE)
         return Inspection(
             model_id=self.model_id,
@@ -249,10 +201,10 @@ class Engine:
 
         The last picture read is kept, so refreshing the selected image during training reads no file.
         """
-        key = (index, max_side, self.sources.get(index))
+        key = (index, max_side, self.source(index))
         if self._picture_cache is not None and self._picture_cache[0] == key:
             return self._picture_cache[1]
-        pixels = self.images[index]
+        pixels = self.images.images[index]
         if key[2] is not None:
             try:
                 pixels = read_picture(key[2], self.model_config.channels)
@@ -297,42 +249,61 @@ class Engine:
         self,
         config: TrainConfig,
         control: RunControl | None = None,
+        live: bool = True,
         clock: Callable[[], float] = time.perf_counter,
     ) -> Iterator[Snapshot | None]:
         """Train on the TRAIN images; yield after every batch.
 
-        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second (and
-        always after the last batch, with a full evaluation), else ``None``.
+        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second, else ``None``,
+        and always one after the last batch, with a full evaluation. With ``live`` off
+        (nobody draws), the snapshots before the last carry no results and cost nothing.
+
+        numpy's BLAS is held to one thread meanwhile: its threads spin after every call
+        (the scatter's PCA), and spinning threads took the cores torch trains on (3.4x
+        slower on 2 cores).
         """
         rows = self.train_rows
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
         self.train_noise = tuple(config.denoise)
-        pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SIDE_EVAL_BUDGET, clock)
+        pacer = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock)
         losses: list[float] = []
-        last: Step | None = None
         self.trained = False
-        scorer = self._live_scorer(clock)
-        for step in train_steps(self.model, self.images[rows], config, self.device, control, scorer):
-            last = step
-            losses.append(step.loss)
-            self._codes[rows[step.rows]] = step.codes
-            self._errors[rows[step.rows]] = step.errors
+        with threadpool_limits(limits=1, user_api="blas"):
+            steps = train_steps(self.model, self.images.images[rows], config, self.device, control,
+                                self._live_scorer(clock) if live else None, record=live)
+            record = self._recorder(rows, clock) if live else None
+            step = None
+            for step in steps:
+                losses.append(step.loss)
+                if record is not None:
+                    record(step)
+                if pacer.due():
+                    results = self._results(final=False) if live else None
+                    yield Snapshot(self.model_id, step, np.array(losses, np.float32), results)
+                else:
+                    yield None
+            if step is None:
+                return
+            self.trained = not (control is not None and control.stop_requested)
+            yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
+
+    def _recorder(self, rows: np.ndarray, clock: Callable[[], float]):
+        """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""
+        budget = Budget(SIDE_EVAL_BUDGET, clock)
+
+        def record(step) -> None:
+            batch = rows[step.rows]
+            self._codes[batch] = step.codes
+            self._errors[batch] = step.errors
             if self.score_kind == "mse":
-                self._scores[rows[step.rows]] = step.errors
+                self._scores[batch] = step.errors
             elif step.scores is not None:  # else side evaluations refresh them
-                self._scores[rows[step.rows]] = step.scores
-            side = np.flatnonzero(self.splits != Split.TRAIN)  # images may arrive mid-run
+                self._scores[batch] = step.scores
+            side = np.flatnonzero(self.images.splits != Split.TRAIN)  # images may arrive mid-run
             if len(side) and budget.due():
                 t0 = clock()
                 self._score_rows(np.concatenate([side, rows[:32]]))  # a few train rows fix the heat scale
                 budget.spent(clock() - t0)
-            if pacer.due():
-                yield Snapshot(self.model_id, step, np.array(losses, np.float32), self._evaluation(final=False))
-            else:
-                yield None
-        if last is None:
-            return
-        stopped = control is not None and control.stop_requested
-        self.trained = not stopped
-        yield Snapshot(self.model_id, last, np.array(losses, np.float32), self.evaluate())
+
+        return record

@@ -12,7 +12,9 @@ import numpy as np
 import torch
 
 from aeviewer.core.data import iter_batches
+from aeviewer.core.metrics import auroc
 from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, difference_map, heat_scale, mse_score, pixel_error_map
 
 EVAL_BATCH = 256
@@ -27,24 +29,6 @@ class Scores:
     errors: np.ndarray  # (N,) float32, mean squared error
     scores: np.ndarray  # (N,) float32, the anomaly score of the kind asked for
     heat_scale: float | None  # from the rows asked for, if any
-
-
-@dataclass(frozen=True)
-class Inspection:
-    """One image in detail, for the compare panel."""
-
-    model_id: int
-    index: int
-    input: np.ndarray  # (H, W, C) float32 in [0, 1]
-    recon: np.ndarray  # (H, W, C) float32 in [0, 1]
-    difference: np.ndarray  # (H, W) float32
-    error: float
-    # Denoising: ``input`` is what the model saw (noisy), ``recon`` its output,
-    # ``difference`` the residual; ``clean`` the original when noise was added.
-    denoising: bool = False
-    clean: np.ndarray | None = None
-    quality: dict[str, float] | None = None  # PSNR / SSIM of input and output against clean
-    noise: str = ""  # which test noise was added, in words; "" when none
 
 
 @torch.no_grad()
@@ -150,8 +134,6 @@ def pixel_auroc(
 ) -> float | None:
     """Pixel-level AUROC over ``rows``: anomalous images that have a defect mask, and normal
     images (every pixel normal). None when no row has a mask."""
-    from aeviewer.core.metrics import auroc
-
     use = [int(r) for r in rows if int(r) in masks or labels[r] == 0]
     if not any(r in masks for r in use):
         return None

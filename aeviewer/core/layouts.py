@@ -22,23 +22,17 @@ import numpy as np
 
 from aeviewer.core.data import (
     IMAGE_SUFFIXES,
+    Entry,
     Failure,
     ImageSet,
     LoadResult,
     Split,
-    decode_image,
+    expand_paths,
+    load_entries,
 )
 
 NORMAL_NAMES = frozenset({"normal", "good", "ok", "okay", "nominal", "clean", "pass"})
 HOLDOUT = 0.2
-
-
-@dataclass(frozen=True)
-class Entry:
-    path: Path
-    split: Split
-    label: int  # 0 normal, 1 anomalous, -1 unknown
-    mask: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -117,27 +111,54 @@ def load_layout(
     cancelled: Callable[[], bool] | None = None,
 ) -> LoadResult:
     """Decode every entry (and its mask); unreadable files become Failures."""
-    arrays, paths, splits, labels = [], [], [], []
-    masks: dict[int, np.ndarray] = {}
+    return load_entries(layout.entries, size, channels, progress, cancelled)
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What a list of paths turned out to be, loaded."""
+
+    labelled: bool  # a folder in a labelled layout (MVTec, normal/anomaly) was among them
+    description: str
+    result: LoadResult
+
+
+def open_paths(
+    paths: list[str],
+    size: int,
+    channels: int,
+    loose_split: Split = Split.DROPPED,
+    layouts: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Opened:
+    """Load image files and folders: the one meaning of "open these", for the window and the CLI.
+
+    With ``layouts``, a folder in a labelled layout keeps its splits, labels and
+    masks; everything else (files, flat folders) is loaded as ``loose_split``,
+    unlabelled. A folder whose layout is malformed is reported as a Failure.
+    """
+    entries: list[Entry] = []
     failures: list[Failure] = []
-    for i, e in enumerate(layout.entries):
-        if cancelled is not None and cancelled():
-            break
-        try:
-            arrays.append(decode_image(e.path, size, channels))
-        except ValueError as exc:
-            failures.append(Failure(str(e.path), str(exc)))
-        else:
-            if e.mask is not None:
-                try:
-                    masks[len(paths)] = decode_image(e.mask, size, 1)[..., 0] > 127
-                except ValueError as exc:
-                    failures.append(Failure(str(e.mask), f"mask skipped: {exc}"))
-            paths.append(str(e.path))
-            splits.append(e.split)
-            labels.append(e.label)
-        if progress is not None:
-            progress(i + 1, len(layout.entries))
-    stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
-    images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks)
-    return LoadResult(images, failures)
+    described: list[str] = []
+    loose: list[str] = []
+    for p in paths:
+        if layouts and Path(p).is_dir():
+            try:
+                layout = detect_layout(p)
+            except ValueError as exc:
+                failures.append(Failure(str(p), str(exc)))
+                continue
+            if layout.kind != "flat":
+                entries += layout.entries
+                described.append(layout.describe())
+                continue
+        loose.append(p)
+    files, missing = expand_paths(loose)
+    failures += missing
+    if files:
+        entries += [Entry(f, loose_split) for f in files]
+        described.append(f"{len(files)} picture(s) without labels")
+    result = load_entries(entries, size, channels, progress, cancelled)
+    labelled = any(e.label >= 0 for e in entries)
+    return Opened(labelled, "; ".join(described) or "nothing", LoadResult(result.images, failures + result.failures))

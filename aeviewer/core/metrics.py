@@ -80,12 +80,3 @@ def counts_at(scores: np.ndarray, labels: np.ndarray, threshold: float) -> Count
         true_negative=int((~flagged & neg).sum()),
         false_negative=int((~flagged & pos).sum()),
     )
-
-
-def default_threshold(train_scores: np.ndarray, percentile: float = 99.0) -> float:
-    """A score above all but ``100 - percentile`` % of the training images'."""
-    finite = np.asarray(train_scores, np.float64)
-    finite = finite[np.isfinite(finite)]
-    if finite.size == 0:
-        return float("inf")
-    return float(np.percentile(finite, percentile))

@@ -78,14 +78,17 @@ def test_progress_and_cancel(image_folder):
     assert len(cancelled.images) == 0
 
 
-def test_imageset_validates_and_extends():
+def test_imageset_validates_and_concatenates_without_changing_either():
     a = ImageSet(np.zeros((2, 8, 8, 3), np.uint8), ["a", "b"], [Split.TRAIN, Split.TEST])
     assert list(a.labels) == [-1, -1]
-    new = a.extend(ImageSet(np.ones((1, 8, 8, 3), np.uint8), ["c"], [Split.DROPPED]))
-    assert list(new) == [2]
-    assert list(a.indices(Split.DROPPED)) == [2]
+    mask = np.ones((8, 8), bool)
+    b = ImageSet(np.ones((1, 8, 8, 3), np.uint8), ["c"], [Split.DROPPED], [1], {0: mask})
+    both = a.concatenated(b)
+    assert list(both.indices(Split.DROPPED)) == [2] and both.paths == ["a", "b", "c"]
+    assert list(both.labels) == [-1, -1, 1] and both.masks[2] is mask  # rows renumbered
+    assert len(a) == 2 and a.paths == ["a", "b"] and not a.masks  # the parts are as they were
     with pytest.raises(ValueError, match="does not match"):
-        a.extend(ImageSet(np.ones((1, 4, 4, 3), np.uint8), ["d"], [Split.DROPPED]))
+        a.concatenated(ImageSet(np.ones((1, 4, 4, 3), np.uint8), ["d"], [Split.DROPPED]))
     with pytest.raises(ValueError, match="same length"):
         ImageSet(np.zeros((2, 8, 8, 3), np.uint8), ["a"], [0, 0])
     with pytest.raises(ValueError, match="uint8"):

@@ -13,15 +13,8 @@ from aeviewer.core.model import build_model
 from aeviewer.core.noise import add_noise
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.quality import psnr
-from aeviewer.core.training import (
-    MAX_RECOVERIES,
-    MAX_RESTARTS,
-    BlowUpGuard,
-    CollapseWatch,
-    TrainConfig,
-    output_spread,
-    train_steps,
-)
+from aeviewer.core.training import BlowUpGuard, CollapseWatch, TrainConfig, output_spread, train_steps
+from aeviewer.core.training.guards import MAX_RECOVERIES, MAX_RESTARTS
 
 CPU = torch.device("cpu")
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import Split
-from aeviewer.core.engine import Budget, Engine, Pacer
+from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.engine import Engine
+from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.training import RunControl, TrainConfig
 
 SIZE = 16
@@ -17,8 +18,12 @@ def _engine(latent: int = 3, n_train: int = 24, n_test: int = 6) -> Engine:
     rng = np.random.default_rng(0)
     engine = Engine(ModelConfig(image_size=SIZE, channels=3, latent_dim=latent), device="cpu")
     images = rng.integers(0, 255, (n_train + n_test, SIZE, SIZE, 3), dtype=np.uint8)
-    engine.set_images(images, [Split.TRAIN] * n_train + [Split.TEST] * n_test)
+    engine.set_images(_set(images, [Split.TRAIN] * n_train + [Split.TEST] * n_test))
     return engine
+
+
+def _set(images, splits, paths=None) -> ImageSet:
+    return ImageSet(images, paths or [f"img{i}" for i in range(len(images))], splits)
 
 
 class FakeClock:
@@ -58,9 +63,9 @@ def test_training_yields_throttled_snapshots_and_a_final_evaluation():
     assert len(out) == 4 * 3 + 1
     assert 1 < len(snaps) < len(out)
     final = snaps[-1]
-    assert final.evaluation.final and not any(s.evaluation.final for s in snaps[:-1])
-    assert np.isfinite(final.evaluation.errors).all()
-    assert final.evaluation.points.shape == (30, 2)
+    assert final.results.final and not any(s.results.final for s in snaps[:-1])
+    assert np.isfinite(final.results.errors).all()
+    assert final.results.points.shape == (30, 2)
     assert len(final.losses) == 12 and final.step.images_seen == 96
     assert engine.trained
 
@@ -68,7 +73,7 @@ def test_training_yields_throttled_snapshots_and_a_final_evaluation():
 def test_live_snapshots_score_test_images_too():
     engine = _engine()
     snaps = [s for s in engine.train(TrainConfig(epochs=2, batch_size=8)) if s is not None]
-    first = snaps[0].evaluation
+    first = snaps[0].results
     assert np.isfinite(first.errors[24:]).all()  # side images scored in the first step
 
 
@@ -79,7 +84,7 @@ def test_stopping_leaves_a_consistent_but_untrained_model():
     next(run)
     control.stop()
     rest = [s for s in run if s is not None]
-    assert len(rest) == 1 and rest[0].evaluation.final
+    assert len(rest) == 1 and rest[0].results.final
     assert not engine.trained
 
 
@@ -99,12 +104,12 @@ def test_images_added_during_training_are_scored():
     rng = np.random.default_rng(5)
     run = engine.train(TrainConfig(epochs=3, batch_size=8))
     next(run)
-    rows = engine.add_images(rng.integers(0, 255, (2, SIZE, SIZE, 3), dtype=np.uint8), [Split.DROPPED] * 2)
+    rows = engine.add_images(_set(rng.integers(0, 255, (2, SIZE, SIZE, 3), dtype=np.uint8), [Split.DROPPED] * 2))
     live = engine.refresh(rows, final=False)
     assert np.isfinite(live.errors[list(rows)]).all() and not live.final
     final = [s for s in run if s is not None][-1]
-    assert final.evaluation.errors.shape == (32,)
-    assert np.isfinite(final.evaluation.points).all()
+    assert final.results.errors.shape == (32,)
+    assert np.isfinite(final.results.points).all()
 
 
 def test_inspect_returns_pictures_and_matching_error():
@@ -126,8 +131,8 @@ def test_no_training_images_is_a_clear_error():
 
 def test_wrong_image_shape_is_refused():
     engine = _engine()
-    with pytest.raises(ValueError, match="uint8 of shape"):
-        engine.add_images(np.zeros((1, 8, 8, 3), np.uint8), [Split.DROPPED])
+    with pytest.raises(ValueError, match="uint8 pictures shaped"):
+        engine.add_images(_set(np.zeros((1, 8, 8, 3), np.uint8), [Split.DROPPED]))
     assert len(engine.images) == 30  # nothing half-added
 
 
@@ -153,7 +158,7 @@ def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, m
     engine.rebuild(train_noise=(NoiseSpec("gaussian", 0.1, 0.3),))
     photo = tmp_path / "photo.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 70, 3), dtype=np.uint8)).save(photo)
-    (row,) = engine.add_images(np.zeros((1, SIZE, SIZE, 3), np.uint8), [Split.DROPPED], [str(photo)])
+    (row,) = engine.add_images(_set(np.zeros((1, SIZE, SIZE, 3), np.uint8), [Split.DROPPED], [str(photo)]))
     reads = []
     real_read = engine_module.read_picture
     monkeypatch.setattr(engine_module, "read_picture", lambda *a: reads.append(a) or real_read(*a))

@@ -6,7 +6,8 @@ from PIL import Image
 
 from aeviewer.core.data import Split
 from aeviewer.core.layouts import detect_layout, load_layout
-from aeviewer.core.metrics import auroc, counts_at, default_threshold, roc_curve
+from aeviewer.core.evaluation import default_threshold
+from aeviewer.core.metrics import auroc, counts_at, roc_curve
 from aeviewer.core.scoring import lightness, local_score, mse_score, ssim_score
 
 

@@ -1,0 +1,77 @@
+"""The command line's grammar, built from the choices in ``core.config``."""
+
+from __future__ import annotations
+
+import argparse
+
+from aeviewer.core.config import ARCHITECTURES, DEFAULT_SCORE, DEVICES, LEARNING_RATES, NOISE_KINDS, SCORE_KINDS
+
+COMMANDS = ("train", "score", "evaluate", "denoise")
+
+
+def _device(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--device", choices=DEVICES, default="auto")
+
+
+def _run(name: str):
+    """The command's function, imported when it runs (torch loads only then)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        return importlib.import_module(f"aeviewer.cli.{name}").run(args)
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aeviewer", description="Headless aeviewer commands.")
+    sub = p.add_subparsers(dest="command", required=True)
+    kinds = ", ".join(NOISE_KINDS)
+    rates = ", ".join(f"{lr:g} for {arch}" for arch, lr in LEARNING_RATES.items())
+
+    t = sub.add_parser("train", help="train on the normal training part of DATA; write a session file")
+    t.add_argument("data", help="a folder (MVTec, normal/anomaly subfolders, or flat) or one picture")
+    t.add_argument("--out", required=True, help="session file to write")
+    t.add_argument("--latent", type=int, default=16)
+    t.add_argument("--epochs", type=int, default=40)
+    t.add_argument("--image-size", type=int, default=64)
+    t.add_argument("--channels", type=int, choices=[1, 3], default=3)
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {rates})")
+    t.add_argument("--score", choices=SCORE_KINDS, default=DEFAULT_SCORE)
+    _device(t)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--denoise", action="append", metavar="NOISE",
+                   help=f"train to remove NOISE, e.g. gaussian:0.1-0.5 (kinds: {kinds}); repeat to mix kinds")
+    t.add_argument("--augment", action="store_true",
+                   help="also train on flipped and quarter-turned copies (for pictures whose orientation "
+                        "does not matter, such as fruit on a table; not for digits or text)")
+    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="bottleneck",
+                   help="skip: a U-Net, best for denoising, but it compresses nothing")
+    t.set_defaults(run=_run("train"))
+
+    s = sub.add_parser("score", help="score images with a session; write a CSV")
+    s.add_argument("session")
+    s.add_argument("paths", nargs="+", metavar="PATH")
+    s.add_argument("--csv", required=True)
+    _device(s)
+    s.set_defaults(run=_run("score"))
+
+    e = sub.add_parser("evaluate", help="image (and pixel) AUROC of a session on labelled DATA")
+    e.add_argument("session")
+    e.add_argument("data")
+    e.add_argument("--json", action="store_true")
+    _device(e)
+    e.set_defaults(run=_run("evaluate"))
+
+    d = sub.add_parser("denoise", help="clean pictures with a denoising session; write PNGs")
+    d.add_argument("session")
+    d.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
+    d.add_argument("--out", required=True, help="folder for the cleaned PNGs (names are kept)")
+    d.add_argument("--add-noise", metavar="NOISE",
+                   help="first add this noise (e.g. gaussian:0.3) to see it removed; also writes NAME-noisy.png")
+    d.add_argument("--seed", type=int, default=0, help="seed for --add-noise")
+    _device(d)
+    d.set_defaults(run=_run("denoise"))
+    return p

@@ -1,0 +1,41 @@
+"""A one-line training progress bar for the terminal."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+
+class ProgressBar:
+    """One line on stderr, redrawn at most ten times a second (plain lines when not a terminal)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30) -> None:
+        self.stream = stream
+        self.width = width
+        self.tty = hasattr(stream, "isatty") and stream.isatty()
+        self._last = 0.0
+        self._epoch = -1
+
+    def update(self, step) -> None:
+        now = time.monotonic()
+        done = step.images_seen >= step.images_total
+        if self.tty:
+            if now - self._last < 0.1 and not done:
+                return
+            self._last = now
+            filled = int(self.width * step.fraction_done)
+            bar = "#" * filled + "-" * (self.width - filled)
+            left = "" if not math.isfinite(step.seconds_left) else f", {step.seconds_left:4.0f} s left"
+            self.stream.write(
+                f"\r[{bar}] epoch {step.epoch + 1}/{step.epochs} loss {step.loss:.5f} "
+                f"{step.images_per_second:5.0f} img/s{left}"
+            )
+            if done:
+                self.stream.write("\n")
+        elif done:
+            self.stream.write(f"done: {step.epochs} epochs, loss {step.loss:.5f}\n")
+        elif step.epoch != self._epoch:
+            self._epoch = step.epoch
+            self.stream.write(f"epoch {step.epoch + 1}/{step.epochs} loss {step.loss:.5f}\n")
+        self.stream.flush()

@@ -1,0 +1,34 @@
+"""aeviewer score SESSION PATH... --csv OUT: one anomaly score per picture."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from pathlib import Path
+
+from aeviewer.cli.common import load_session_or_fail, open_inputs
+
+
+def run(args: argparse.Namespace) -> int:
+    from aeviewer.core.data import Split
+    from aeviewer.core.inference import anomaly_scores
+
+    model, session, device = load_session_or_fail(args.session, args.device)
+    c = session.model_config
+    images = open_inputs(args.paths, c.image_size, c.channels, Split.DROPPED).result.images
+    if not len(images):
+        print("error: none of the inputs could be read", file=sys.stderr)
+        return 2
+    scores = anomaly_scores(model, images.images, device, session.score)
+    out = Path(args.csv)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["path", "score", "threshold", "is_anomaly", "label"])
+        for path, score, label in zip(images.paths, scores, images.labels, strict=True):
+            w.writerow([path, f"{score:.8g}", f"{session.threshold:.8g}", int(score > session.threshold),
+                        "" if label < 0 else int(label)])
+    flagged = int((scores > session.threshold).sum())
+    print(f"scored {len(images)} images, {flagged} above the threshold; wrote {out}")
+    return 0

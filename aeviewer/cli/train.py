@@ -1,0 +1,83 @@
+"""aeviewer train DATA --out SESSION: train on DATA's normal training part, write a session."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from aeviewer.cli.common import open_inputs
+from aeviewer.cli.progress import ProgressBar
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
+    from aeviewer.core.data import Split
+    from aeviewer.core.engine import Engine
+    from aeviewer.core.noise_kinds import parse_specs
+    from aeviewer.core.session import Session, save_session
+
+    torch.manual_seed(args.seed)
+    denoise = parse_specs(args.denoise) if args.denoise else ()
+    config = ModelConfig(
+        image_size=args.image_size, channels=args.channels, latent_dim=args.latent, architecture=args.arch
+    )
+    images = open_inputs([args.data], config.image_size, config.channels, Split.TRAIN).result.images
+    if not len(images.indices(Split.TRAIN)):
+        print("error: no training images could be read", file=sys.stderr)
+        return 2
+    engine = Engine(config, args.device, seed=args.seed)
+    engine.score_kind = args.score  # the final evaluation scores this way
+    engine.set_images(images)
+    lr = LEARNING_RATES[args.arch] if args.lr is None else args.lr
+    train_config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, learning_rate=lr, seed=args.seed, denoise=denoise,
+        augment=args.augment,
+    )
+    if denoise:
+        print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
+              file=sys.stderr)
+    bar = ProgressBar()
+    notes: list[str] = []
+    final = None
+    t0 = time.perf_counter()
+    for snap in engine.train(train_config, live=False):  # nobody draws: no live bookkeeping
+        if snap is None:
+            continue
+        if snap.step.note and snap.step.note not in notes:
+            notes.append(snap.step.note)
+            print(f"\nnote: {snap.step.note}", file=sys.stderr)
+        bar.update(snap.step)
+        final = snap.results
+    seconds = time.perf_counter() - t0
+    train_rows = images.indices(Split.TRAIN)
+    evaluation = final.evaluation  # the engine's last full pass, of the kind asked for
+    session = Session(
+        model_config=config,
+        score=args.score,
+        threshold=evaluation.threshold,
+        heat_scale=final.heat_scale,
+        train_scores=evaluation.scores[train_rows],
+        info={
+            "data": str(Path(args.data).resolve()),
+            "epochs": args.epochs,
+            "learning_rate": lr,
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "train_seconds": round(seconds, 2),
+            "train_images": int(len(train_rows)),
+            "denoise": [str(spec) for spec in denoise],
+            "augment": args.augment,
+            "notes": notes,
+        },
+    )
+    save_session(args.out, engine.model, session)
+    what = (f"to remove {', '.join(str(spec) for spec in denoise)}" if denoise
+            else f"threshold {session.threshold:.6g} ({args.score})")
+    print(f"trained on {len(train_rows)} images in {seconds:.1f} s; {what}; saved {args.out}")
+    if evaluation.ranking is not None:
+        print(f"test image AUROC: {evaluation.ranking.auroc:.4f}")
+    return 0

@@ -1,0 +1,37 @@
+"""Two small clocks that keep side work from slowing training down."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class Pacer:
+    """Says yes at most once per ``interval`` seconds."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last = -float("inf")
+
+    def due(self) -> bool:
+        now = self._clock()
+        if now - self._last >= self.interval:
+            self._last = now
+            return True
+        return False
+
+
+class Budget:
+    """Schedules a side job so that it takes about ``fraction`` of the wall time."""
+
+    def __init__(self, fraction: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        self.fraction = fraction
+        self._clock = clock
+        self._next = -float("inf")
+
+    def due(self) -> bool:
+        return self._clock() >= self._next
+
+    def spent(self, seconds: float) -> None:
+        self._next = self._clock() + seconds / self.fraction

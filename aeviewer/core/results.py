@@ -1,0 +1,125 @@
+"""What the torch thread hands to whoever draws: immutable, numpy only, no torch.
+
+Every result that belongs to one model carries that model's ``model_id`` (its
+generation), so a result that arrives after the model was replaced can be
+dropped in one place (the window's presenter).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.evaluation import Evaluation
+from aeviewer.core.noise_kinds import NoiseSpec
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one batch did. ``compute_seconds`` excludes time spent paused."""
+
+    epoch: int  # 0-based
+    epochs: int
+    batch: int  # 0-based, within the epoch
+    batches_per_epoch: int
+    loss: float
+    images_seen: int
+    images_total: int
+    compute_seconds: float
+    rows: np.ndarray | None = None  # which training images this batch held (recorded runs only)
+    codes: np.ndarray | None = None  # their codes (B, K), a by-product of the forward pass
+    errors: np.ndarray | None = None  # their mean squared errors (B,)
+    scores: np.ndarray | None = None  # their anomaly scores of the kind asked for, when cheap here
+    restarts: int = 0  # how often the run started again after a collapse
+    recoveries: int = 0  # how often the weights went back after the loss blew up
+    note: str = ""  # what happened, when something did (a restart, a recovery)
+
+    @property
+    def fraction_done(self) -> float:
+        return self.images_seen / max(self.images_total, 1)
+
+    @property
+    def images_per_second(self) -> float:
+        return self.images_seen / self.compute_seconds if self.compute_seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float:
+        rate = self.images_per_second
+        return (self.images_total - self.images_seen) / rate if rate > 0 else float("inf")
+
+
+@dataclass(frozen=True)
+class ImageResults:
+    """Every image under one model: its error, its score (with the evaluation) and its 2-D point."""
+
+    model_id: int
+    errors: np.ndarray  # (N,) float32, mean squared error; NaN where not yet known
+    points: np.ndarray  # (N, 2) float32; NaN where not yet known
+    heat_scale: float  # top of the fixed difference colour scale
+    final: bool  # False while training is in progress (the numbers are moving)
+    evaluation: Evaluation  # scores of the chosen kind, threshold, flags, AUROC, ...
+
+    @property
+    def scores(self) -> np.ndarray:
+        return self.evaluation.scores
+
+    @property
+    def score_kind(self) -> str:
+        return self.evaluation.score_kind
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the views draw during training."""
+
+    model_id: int
+    step: Step
+    losses: np.ndarray  # loss of every batch so far
+    results: ImageResults
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """One image in detail, for the compare panel."""
+
+    model_id: int
+    index: int
+    input: np.ndarray  # (H, W, C) float32 in [0, 1]
+    recon: np.ndarray  # (H, W, C) float32 in [0, 1]
+    difference: np.ndarray  # (H, W) float32
+    error: float
+    # Denoising: ``input`` is what the model saw (noisy), ``recon`` its output,
+    # ``difference`` the residual; ``clean`` the original when noise was added.
+    denoising: bool = False
+    clean: np.ndarray | None = None
+    quality: dict[str, float] | None = None  # PSNR / SSIM of input and output against clean
+    noise: str = ""  # which test noise was added, in words; "" when none
+
+
+@dataclass(frozen=True)
+class ModelReady:
+    """A new model exists (fresh weights): what it is and where it runs."""
+
+    model_id: int
+    config: ModelConfig
+    device: str
+    cuda_available: bool
+    train_noise: tuple[NoiseSpec, ...]
+
+    @property
+    def denoising(self) -> bool:
+        return bool(self.train_noise)
+
+
+@dataclass(frozen=True)
+class TrainingStarted:
+    model_id: int
+
+
+@dataclass(frozen=True)
+class TrainingEnd:
+    model_id: int
+    reason: str  # "done", "stopped" or "error"
+    trained: bool

@@ -1,0 +1,36 @@
+"""Anomaly scores of a training batch, on the device, while it is in hand anyway.
+
+The same numbers as ``core.scoring``'s numpy versions (a test checks), for the
+kinds that are cheap on a batch; the live histogram uses them during training.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from aeviewer.core.scoring import LIGHTNESS_EPS, LOCAL_SHARE, patch_window
+
+
+def box_mean(t: torch.Tensor, k: int) -> torch.Tensor:
+    """k x k box mean of (B, C, H, W) with reflected edges, from running sums (cheap for any k)."""
+    pad = k // 2
+    c = F.pad(t, (pad, pad, pad, pad), mode="reflect")
+    c = torch.cat([torch.zeros_like(c[:, :, :1]), c.cumsum(2)], 2)
+    c = c[:, :, k:] - c[:, :, :-k]
+    c = torch.cat([torch.zeros_like(c[:, :, :, :1]), c.cumsum(3)], 3)
+    return (c[:, :, :, k:] - c[:, :, :, :-k]) / (k * k)
+
+
+def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch.Tensor | None:
+    """Anomaly scores of a batch (B, C, H, W) of ``kind``; None for kinds that need whole pictures (SSIM)."""
+    diff = inputs - recons.clamp(0, 1)
+    if kind == "mse":
+        return (diff**2).mean(dim=(1, 2, 3))
+    if kind == "local":
+        lightness_diff = (inputs.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3) - (recons.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
+        local_mean = box_mean(lightness_diff, patch_window(inputs.shape[-2]))
+        flat = (local_mean**2).mean(dim=1).flatten(1)
+        k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
+        return flat.topk(k, dim=1).values.mean(dim=1)
+    return None

@@ -1,0 +1,189 @@
+"""The training loop as a plain generator: fit -> attempt -> epoch -> step.
+
+``train_steps`` yields one immutable ``Step`` per batch. The consumer decides
+what happens between batches: the GUI worker serves inference requests and
+pauses simply by not pulling the next step; the CLI just iterates. Stopping is a
+``threading.Event`` checked before every batch, so a stop lands within one batch.
+
+With ``TrainConfig.denoise`` set, each batch's inputs are corrupted on the fly
+(fresh noise every batch) while the clean images stay the target. The guards
+(``core.training.guards``) restart a collapsed run and roll back a blown-up one.
+
+``record=True`` (a window is watching) adds to every step what the views need
+anyway: which rows the batch held, their codes and errors, and live anomaly
+scores from ``batch_scorer``. A run nobody watches (the CLI) skips all of it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterator
+
+import numpy as np
+import torch
+
+from aeviewer.core.config import TrainConfig
+from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.noise import corrupt, make_generator
+from aeviewer.core.results import Step
+from aeviewer.core.training.augment import augment_batch
+from aeviewer.core.training.control import RunControl
+from aeviewer.core.training.guards import (
+    COLLAPSE_WARMUP,
+    MAX_RECOVERIES,
+    MAX_RESTARTS,
+    RESTART_LR_FACTOR,
+    BlowUpGuard,
+    CollapseWatch,
+    output_spread,
+    reinitialise,
+)
+
+BatchScorer = Callable[[torch.Tensor, torch.Tensor], "torch.Tensor | None"]
+
+
+class Trainer:
+    """One training run of ``model`` on uint8 ``images`` (N, H, W, C); see ``train_steps``."""
+
+    def __init__(
+        self,
+        model: Autoencoder,
+        images: np.ndarray,
+        config: TrainConfig,
+        device: torch.device,
+        control: RunControl | None = None,
+        batch_scorer: BatchScorer | None = None,
+        record: bool = True,
+    ) -> None:
+        self.n = len(images)
+        if self.n == 0:
+            raise ValueError("there are no training images")
+        self.model, self.config, self.device = model, config, device
+        self.control, self.batch_scorer, self.record = control, batch_scorer, record
+        # Channels-last: PyTorch's CPU convolutions run faster on it (U-Net 110 -> 151 images/s,
+        # bottleneck 742 -> 834 on this machine); the numbers are the same.
+        model.to(device=device, memory_format=torch.channels_last)
+        self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
+        self.noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
+        self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
+        self.batches = (self.n + config.batch_size - 1) // config.batch_size
+        self.total = self.n * config.epochs
+        self.learning_rate = config.learning_rate
+        self.restarts = self.recoveries = 0
+        self.note = ""
+
+    # -- fit: attempts until one is not a collapse ------------------------------------
+    def fit(self) -> Iterator[Step]:
+        self.model.train()
+        try:
+            while (yield from self._attempt()) == "collapsed":
+                self.restarts += 1
+                self.learning_rate *= RESTART_LR_FACTOR
+                self.note = (
+                    f"The model collapsed to one picture for every input; started again "
+                    f"from fresh weights at learning rate {self.learning_rate:.2g} (restart {self.restarts})."
+                )
+                reinitialise(self.model, self.config.seed + 1000 * self.restarts)
+        finally:
+            self.model.eval()
+
+    def _attempt(self) -> Generator[Step, None, str]:
+        """One pass from the current weights: 'done', 'stopped' or 'collapsed'."""
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=self.learning_rate)
+        self.watch = CollapseWatch(warmup=max(2 * self.batches, COLLAPSE_WARMUP))
+        self.guard = BlowUpGuard(self.model)
+        self.seen, self.compute = 0, 0.0
+        for epoch in range(self.config.epochs):
+            outcome = yield from self._epoch(epoch)
+            if outcome != "done":
+                return outcome
+            self.guard.epoch_done(self.model, epoch)
+        return "done"
+
+    def _epoch(self, epoch: int) -> Generator[Step, None, str]:
+        order = torch.randperm(self.n, generator=self.generator).to(self.device)
+        size = self.config.batch_size
+        for b in range(self.batches):
+            if self.control is not None and self.control.stop_requested:
+                return "stopped"
+            step, spread = self._step(epoch, b, order[b * size : (b + 1) * size])
+            yield step
+            if self.recoveries < MAX_RECOVERIES and self.guard.blew_up(step.loss):
+                self._recover(step.loss)
+                continue
+            if self.watch.collapsed(spread):
+                if self.restarts < MAX_RESTARTS:
+                    return "collapsed"
+                self.note = (
+                    f"The model still gives one picture for every input after {self.restarts} restarts: "
+                    "try gentler noise, a lower learning rate or a wider bottleneck."
+                )
+        return "done"
+
+    # -- step: one batch ------------------------------------------------------------------
+    def _step(self, epoch: int, batch: int, rows: torch.Tensor) -> tuple[Step, float]:
+        t0 = time.perf_counter()
+        x = plain = self.data[rows].contiguous(memory_format=torch.channels_last)
+        if self.config.augment:
+            x = augment_batch(x, self.generator)
+        x_in = corrupt(x, self.config.denoise, self.noise_gen) if self.noise_gen is not None else x
+        recon, z = self.model(x_in)
+        per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
+        loss = per_image.mean()
+        self.optimiser.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimiser.step()
+        loss_value = float(loss.detach())  # syncs with the device
+        self.compute += time.perf_counter() - t0
+        self.seen += len(x)
+        recon = recon.detach()
+        spread = output_spread(recon, x)
+        step = Step(
+            epoch, self.config.epochs, batch, self.batches, loss_value, self.seen, self.total, self.compute,
+            restarts=self.restarts, recoveries=self.recoveries, note=self.note,
+        )
+        if self.record:
+            step = self._recorded(step, rows, plain, x_in, recon, z, per_image)
+        return step, spread
+
+    @torch.no_grad()
+    def _recorded(self, step: Step, rows, plain, x_in, recon, z, per_image) -> Step:
+        """The step with what the views show: rows, codes, errors and (when cheap) scores."""
+        scores = self.batch_scorer(x_in, recon) if self.batch_scorer is not None else None
+        if self.config.augment:  # the views place each image by its own, unturned code
+            z = self.model.encode(plain)
+        return Step(
+            **{**step.__dict__,
+               "rows": rows.cpu().numpy(),
+               "codes": z.detach().cpu().numpy(),
+               "errors": per_image.detach().cpu().numpy(),
+               "scores": None if scores is None else scores.cpu().numpy()}
+        )
+
+    def _recover(self, loss: float) -> None:
+        self.recoveries += 1
+        self.learning_rate *= RESTART_LR_FACTOR
+        self.guard.restore(self.model)
+        self.optimiser = torch.optim.Adam(self.model.parameters(), lr=self.learning_rate)
+        self.note = (
+            f"The loss blew up ({loss:.3g}, lowest {self.guard.lowest:.3g}); went back to the "
+            f"weights after epoch {self.guard.epoch} and lowered the learning rate to {self.learning_rate:.2g}."
+        )
+
+
+def train_steps(
+    model: Autoencoder,
+    images: np.ndarray,
+    config: TrainConfig,
+    device: torch.device,
+    control: RunControl | None = None,
+    batch_scorer: BatchScorer | None = None,
+    record: bool = True,
+) -> Iterator[Step]:
+    """Train ``model`` on uint8 ``images`` (N, H, W, C); yield a ``Step`` after every batch.
+
+    The data moves to ``device`` once; shuffling is seeded by ``config.seed``.
+    ``batch_scorer(inputs, recons)`` may add anomaly scores to a recorded step (see
+    ``core.training.live_scores``); it decides itself when that is worth the time.
+    """
+    return Trainer(model, images, config, device, control, batch_scorer, record).fit()
