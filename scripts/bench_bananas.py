@@ -29,7 +29,7 @@ from aeviewer.core.training import TrainConfig
 
 def measure(images, epochs: int, augment: bool, latent: int, seed: int) -> tuple[dict[str, float], float]:
     engine = Engine(ModelConfig(latent_dim=latent), device="cpu", seed=seed)
-    engine.set_images(images.images, images.splits)
+    engine.set_images(images)
     t0 = time.perf_counter()
     for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed)):
         pass

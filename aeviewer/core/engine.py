@@ -125,12 +125,14 @@ class Engine:
         self._errors = np.full(n, np.nan, np.float32)
         self._scores = np.full(n, np.nan, np.float32)
         self._heat_scale = 1.0
+        self._pixels: float | None = None  # pixel AUROC of this model on these images, once measured
 
     # -- inference ------------------------------------------------------------
     def evaluate(self) -> ImageResults:
         """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too."""
         self._score_rows(np.arange(len(self.images)))
-        return self._results(final=True, pixels=self._pixel_auroc())
+        self._pixels = self._pixel_auroc()
+        return self._results(final=True)
 
     def _pixel_auroc(self) -> float | None:
         if not self.images.masks or not self.trained:
@@ -156,14 +158,14 @@ class Engine:
         self._score_rows(np.asarray(rows, np.int64))
         return self._results(final)
 
-    def _results(self, final: bool, pixels: float | None = None) -> ImageResults:
+    def _results(self, final: bool) -> ImageResults:
         known = np.flatnonzero(~np.isnan(self._errors))
         points = np.full((len(self.images), 2), np.nan, np.float32)
         if len(known):
             fit = np.flatnonzero(self.images.splits[known] == Split.TRAIN)
             points[known] = self._projection.fit_transform(self._codes[known], fit)
         scores = self._scores.copy()
-        ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=pixels)
+        ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=self._pixels)
         return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev)
 
     def set_score_kind(self, kind: str) -> ImageResults:

@@ -1,11 +1,12 @@
 """Anomaly scores: which score, a histogram with a threshold you drag, and how good it is.
 
-The histogram shows training images against the rest. The threshold starts at
-the 99th percentile of the training scores and follows it while the model
-trains, until the user drags it; Reset hands it back. When the images carry
-labels (the demo, MVTec or normal/anomaly folders), the panel also shows the
-ROC curve, AUROC, precision, recall and confusion counts at the threshold,
-recomputed as the line moves.
+The panel draws an ``Evaluation`` (core.evaluation) it is given and computes
+nothing itself. The histogram shows training images against the rest; the
+threshold line starts at the default rule and, when dragged, says so
+(``threshold_dragged``); the presenter evaluates at the new threshold and hands
+the result back. When the images carry labels the panel also shows the ROC
+curve, AUROC, precision, recall and confusion counts; with defect masks, the
+pixel AUROC.
 """
 
 from __future__ import annotations
@@ -18,21 +19,16 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from aeviewer.core.data import Split
-from aeviewer.core.metrics import auroc, counts_at, default_threshold, roc_curve
+from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from aeviewer.qt.captions import evaluation_summary
 from aeviewer.qt.images import SPLIT_COLOURS
-
-BINS = 40
-DEFAULT_PERCENTILE = 99.0
-
-
-def _share(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:.2f}"
 
 
 class AnomalyPanel(QWidget):
     score_kind_chosen = Signal(str)
-    threshold_changed = Signal(float)
+    threshold_dragged = Signal(float)
+    reset_requested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -44,7 +40,7 @@ class AnomalyPanel(QWidget):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.reset = QPushButton("Reset")
         self.reset.setToolTip("Put the threshold back at the 99th percentile of the training scores.")
-        self.reset.clicked.connect(self.reset_threshold)
+        self.reset.clicked.connect(self.reset_requested)
         top = QHBoxLayout()
         top.addWidget(QLabel("Score"))
         top.addWidget(self.kind, 1)
@@ -99,13 +95,8 @@ class AnomalyPanel(QWidget):
         layout.addWidget(self.summary)
         layout.addWidget(self.roc, 1)
 
-        self.threshold = math.inf
-        self.user_threshold = False
-        self._scores = np.zeros(0, np.float32)
-        self._splits = np.zeros(0, np.int8)
-        self._labels = np.zeros(0, np.int8)
+        self.evaluation: Evaluation | None = None
         self._moving = False
-        self.pixel_auroc: float | None = None
         self._show_summary()
 
     def _histogram_curve(self, name: str, colour) -> pg.PlotCurveItem:
@@ -116,114 +107,65 @@ class AnomalyPanel(QWidget):
         self.histogram.addItem(curve)
         return curve
 
-    # -- data -------------------------------------------------------------------
-    def set_scores(self, scores: np.ndarray, splits: np.ndarray, labels: np.ndarray) -> None:
-        n = min(len(scores), len(splits), len(labels))
-        if n != len(self._scores):  # new images: a pixel AUROC measured before no longer applies
-            self.pixel_auroc = None
-        self._scores, self._splits, self._labels = scores[:n], splits[:n], labels[:n]
-        known = np.isfinite(self._scores)
-        train = known & (self._splits == Split.TRAIN)
-        if not self.user_threshold:
-            self.threshold = default_threshold(self._scores[train], DEFAULT_PERCENTILE)
+    # -- drawing an evaluation -----------------------------------------------------------
+    def show_evaluation(self, evaluation: Evaluation) -> None:
+        """Draw ``evaluation``; hidden (another tab), the panel keeps it and draws when shown."""
+        self.evaluation = evaluation
+        self._place_line()
         if self.isVisible():
             self._draw_histogram()
-        if math.isfinite(self.threshold):
-            self._moving = True
-            self.line.setValue(self.threshold)
-            self._moving = False
         self._show_summary(roc=self.isVisible())
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        """Hidden (another tab), the panel keeps its numbers but skips drawing them."""
         super().showEvent(event)
         self._draw_histogram()
         self._show_summary()
 
-    def _draw_histogram(self) -> None:
-        known = np.isfinite(self._scores)
-        train = known & (self._splits == Split.TRAIN)
-        if known.any():
-            lo, hi = float(np.min(self._scores[known])), float(np.percentile(self._scores[known], 99.5))
-            top = max(hi, self.threshold if math.isfinite(self.threshold) else hi)
-            edges = np.linspace(lo, top * 1.05 + 1e-12, BINS + 1)
-            clipped = np.minimum(self._scores, edges[-1] - 1e-12)
-            self._train_curve.setData(edges, np.histogram(clipped[train], edges)[0])
-            rest = known & (self._splits != Split.TRAIN)
-            self._rest_curve.setData(edges, np.histogram(clipped[rest], edges)[0])
+    @property
+    def threshold(self) -> float:
+        return self.evaluation.threshold if self.evaluation is not None else math.inf
+
+    @property
+    def user_threshold(self) -> bool:
+        return self.evaluation is not None and self.evaluation.user_threshold
+
+    def _place_line(self) -> None:
         if math.isfinite(self.threshold):
             self._moving = True
             self.line.setValue(self.threshold)
             self._moving = False
-        self.pixel_auroc: float | None = None
-        self._show_summary()
+
+    def _draw_histogram(self) -> None:
+        h = self.evaluation.histogram if self.evaluation is not None else None
+        if h is None:
+            self._train_curve.setData(np.zeros(1), np.zeros(0))
+            self._rest_curve.setData(np.zeros(1), np.zeros(0))
+            return
+        self._train_curve.setData(h.edges, h.train)
+        self._rest_curve.setData(h.edges, h.rest)
 
     def _kind_changed(self, _index: int) -> None:
-        self.user_threshold = False  # a threshold in the old score's units means nothing now
         self.score_kind_chosen.emit(self.kind.currentData())
 
     def set_denoising(self, denoising: bool) -> None:
         """Say so when the scores come from a denoiser rather than a reconstructing model."""
         self.mode_note.setVisible(denoising)
 
-    def new_model(self) -> None:
-        """Scores of a new model live on a new scale: back to the default threshold."""
-        self.user_threshold = False
-        self.pixel_auroc = None
-
-    def set_pixel_auroc(self, value: float | None) -> None:
-        self.pixel_auroc = value
-        self._show_summary(roc=False)
-
-    def flags(self) -> np.ndarray:
-        """True for every image scoring above the threshold."""
-        with np.errstate(invalid="ignore"):
-            return np.nan_to_num(self._scores, nan=-np.inf) > self.threshold
-
     def _line_moved(self) -> None:
-        if self._moving:
-            return
-        self.user_threshold = True
-        self.threshold = float(self.line.value())
-        self._show_summary(roc=False)
-        self.threshold_changed.emit(self.threshold)
-
-    def reset_threshold(self) -> None:
-        self.user_threshold = False
-        self.set_scores(self._scores, self._splits, self._labels)
-        self.threshold_changed.emit(self.threshold)
-
-    def labelled_rows(self) -> np.ndarray:
-        return np.flatnonzero(
-            (self._splits != Split.TRAIN) & np.isin(self._labels, (0, 1)) & np.isfinite(self._scores)
-        )
+        if not self._moving:
+            self.threshold_dragged.emit(float(self.line.value()))
 
     def _show_summary(self, roc: bool = True) -> None:
-        flagged = int(self.flags().sum())
-        how = "dragged by you" if self.user_threshold else "99th percentile of training scores"
-        lines = [f"Threshold <b>{self.threshold:.4g}</b> ({how}) · <b>{flagged}</b> image(s) flagged"]
-        rows = self.labelled_rows()
-        labels = self._labels[rows]
-        if len(rows) and (labels == 0).any() and (labels == 1).any():
-            scores = self._scores[rows]
-            c = counts_at(scores, labels, self.threshold)
-            lines.append(
-                f"Labelled test images: AUROC <b>{auroc(scores, labels):.3f}</b> · precision {_share(c.precision)}"
-                f" · recall {_share(c.recall)}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
-                f" · passed: {c.true_negative} normal, {c.false_negative} anomalous"
-            )
-            if self.pixel_auroc is not None:
-                lines.append(f"Defect masks: pixel AUROC <b>{self.pixel_auroc:.3f}</b> (where in the image)")
-            if roc:
-                fpr, tpr, _ = roc_curve(scores, labels)
-                self._roc_curve.setData(fpr, tpr)
-            n_neg, n_pos = max((labels == 0).sum(), 1), max((labels == 1).sum(), 1)
-            self._roc_point.setData([c.false_positive / n_neg], [c.true_positive / n_pos])
-            self.roc.setVisible(True)
-        else:
-            lines.append("No labelled test images: open the demo, an MVTec folder or normal/anomaly "
-                         "folders to see ROC and AUROC.")
+        ev = self.evaluation
+        self.summary.setText(evaluation_summary(ev))
+        ranking = ev.ranking if ev is not None else None
+        self.roc.setVisible(ranking is not None)
+        if ranking is None or ev is None or ev.counts is None:
             self._roc_curve.setData([], [])
             self._roc_point.setData([], [])
-            self.roc.setVisible(False)
-        self.summary.setText("<br>".join(lines))
+            return
+        if roc:
+            self._roc_curve.setData(ranking.fpr, ranking.tpr)
+        c = ev.counts
+        n_neg, n_pos = max(c.false_positive + c.true_negative, 1), max(c.true_positive + c.false_negative, 1)
+        self._roc_point.setData([c.false_positive / n_neg], [c.true_positive / n_pos])

@@ -1,11 +1,75 @@
-"""The words under the compare panel for a denoised picture (HTML, for a QLabel)."""
+"""Every title and caption the window shows, as functions of a state (HTML for QLabels).
+
+Nothing here touches a widget, so all of it is tested without a window.
+"""
 
 from __future__ import annotations
 
 import html
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from aeviewer.core.data import Failure, ImageSet, Split
+from aeviewer.core.evaluation import Evaluation
+from aeviewer.core.results import Inspection
+from aeviewer.core.scoring import SCORES
+
+WARN = "#c26000"
+FLAG = "#dc1e1e"
+MAX_LISTED_FAILURES = 30
 
 
-def denoise_caption(inspection, tile: int) -> str:
+@dataclass(frozen=True)
+class ModelState:
+    """What the shown model is and where its training stands."""
+
+    latent_dim: int
+    architecture: str = "bottleneck"
+    phase: str = "untrained"  # "untrained", "training", "trained", "stopped", "failed"
+    epoch: int | None = None  # 0-based, while training
+    epochs: int | None = None
+    paused: bool = False
+    removes: str = ""  # the noise a denoising model learns to remove, in words
+
+
+def format_number(value: float) -> str:
+    return "…" if math.isnan(value) else f"{value:.3g}"
+
+
+def model_state_text(s: ModelState) -> str:
+    code = f"{s.latent_dim}-d code"
+    if s.phase == "training":
+        where = f", epoch {s.epoch + 1} of {s.epochs}" if s.epoch is not None else ""
+        text = f"{code} · <span style='color:{WARN}'>model in training{where}{' (paused)' if s.paused else ''}</span>"
+    elif s.phase == "trained":
+        task = f" to remove {html.escape(s.removes)}" if s.removes else ""
+        text = f"{code} · trained{task}"
+    elif s.phase in ("stopped", "failed"):
+        what = "training stopped early" if s.phase == "stopped" else "training failed"
+        text = f"{code} · <span style='color:{WARN}'>{what}</span>"
+    else:
+        text = f"{code} · <span style='color:{WARN}'>untrained</span>"
+    return ("U-Net with a " + text) if s.architecture == "skip" else text
+
+
+def latent_title(s: ModelState) -> str:
+    how = "drawn directly" if s.latent_dim <= 2 else "projected with PCA"
+    return f"<b>Latent space</b> · each point is one image's code ({how}) · {model_state_text(s)}"
+
+
+def gallery_title(n: int) -> str:
+    return f"<b>Images</b> ({n:,}) · select one to compare"
+
+
+def counts_text(images: ImageSet) -> str:
+    c = {s: int((images.splits == s).sum()) for s in Split}
+    return f"{c[Split.TRAIN]:,} train · {c[Split.TEST]:,} test · {c[Split.DROPPED]:,} dropped"
+
+
+def denoise_caption(inspection: Inspection, tile: int) -> str:
     """Size (and whether it went through in tiles), the test noise, and PSNR / SSIM before and after."""
     h, w = inspection.input.shape[:2]
     size = f"{w}×{h} px" + (" in tiles" if max(h, w) > tile else "")
@@ -16,3 +80,64 @@ def denoise_caption(inspection, tile: int) -> str:
     return (f"test noise: {html.escape(inspection.noise)} ({size})<br>"
             f"PSNR <b>{q['noisy_psnr']:.1f} → {q['psnr']:.1f} dB</b> · "
             f"SSIM <b>{q['noisy_ssim']:.2f} → {q['ssim']:.2f}</b> (noisy → denoised, against the clean original)")
+
+
+def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: int,
+                    evaluation: Evaluation | None) -> str:
+    """The line under the compare panel: which picture, how well it came back, the model's state."""
+    row = ins.index
+    name = html.escape(os.path.basename(images.paths[row]) or images.paths[row])
+    split = Split(int(images.splits[row])).label
+    label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(images.labels[row]), "")
+    if ins.denoising:
+        what = denoise_caption(ins, tile)
+    else:
+        what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
+    return f"<b>{name}</b> ({split}{label}) · {what}<br>Model: {model_state_text(state)}"
+
+
+def score_text(ev: Evaluation | None, row: int) -> str:
+    if ev is None or row >= len(ev.scores):
+        return ""
+    flag = f" · <b style='color:{FLAG}'>⚑ flagged as unusual</b>" if ev.flags[row] else ""
+    if ev.score_kind == "mse":
+        return flag
+    return f" · {SCORES[ev.score_kind].label.lower()} {format_number(float(ev.scores[row]))}{flag}"
+
+
+def _share(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:.2f}"
+
+
+def evaluation_summary(ev: Evaluation | None) -> str:
+    """Threshold, flags and, with labels, AUROC, precision, recall and counts (and pixel AUROC)."""
+    if ev is None:
+        return "No scores yet: they appear as the model trains."
+    how = "dragged by you" if ev.user_threshold else "99th percentile of training scores"
+    lines = [f"Threshold <b>{ev.threshold:.4g}</b> ({how}) · <b>{ev.flagged}</b> image(s) flagged"]
+    if ev.ranking is None or ev.counts is None:
+        lines.append("No labelled test images: open the demo, an MVTec folder or normal/anomaly "
+                     "folders to see ROC and AUROC.")
+        return "<br>".join(lines)
+    c = ev.counts
+    lines.append(
+        f"Labelled test images: AUROC <b>{ev.ranking.auroc:.3f}</b> · precision {_share(c.precision)}"
+        f" · recall {_share(c.recall)}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
+        f" · passed: {c.true_negative} normal, {c.false_negative} anomalous"
+    )
+    if ev.pixel_auroc is not None:
+        lines.append(f"Defect masks: pixel AUROC <b>{ev.pixel_auroc:.3f}</b> (where in the image)")
+    return "<br>".join(lines)
+
+
+def failure_summary(failures: Sequence[Failure], limit: int = MAX_LISTED_FAILURES) -> str:
+    lines = [f"{Path(f.path).name}: {f.reason}" for f in failures[:limit]]
+    if len(failures) > limit:
+        lines.append(f"… and {len(failures) - limit} more")
+    return "\n".join(lines)
+
+
+def skipped_text(failures: int, loaded: int) -> str:
+    s = "s" if failures != 1 else ""
+    return (f"{failures} file{s} could not be used and {'were' if failures != 1 else 'was'} skipped"
+            f" ({loaded} image{'s' if loaded != 1 else ''} loaded). Nothing else was changed.")

@@ -21,8 +21,11 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
+from aeviewer.core.config import DEVICES, LEARNING_RATES
+
 MAX_LATENT = 128
 SLIDER_SETTLE_MS = 400  # rebuild only once the slider stops moving
+DEVICE_NAMES = {"auto": "Automatic", "cpu": "CPU", "cuda": "CUDA (GPU)"}
 
 
 def compression_text(latent_dim: int, input_values: int) -> str:
@@ -75,8 +78,9 @@ class Controls(QWidget):
         train_box = QGroupBox("Training")
         form = QFormLayout()
         self.device = QComboBox()
-        self.device.addItem("Automatic", "auto")
-        self.device.addItem("CPU", "cpu")
+        for key in DEVICES:
+            if key != "cuda":  # offered once the worker says torch sees a GPU
+                self.device.addItem(DEVICE_NAMES[key], key)
         self.device.setToolTip("Automatic uses the GPU when PyTorch sees one.")
         self.device.currentIndexChanged.connect(lambda _i: self.device_chosen.emit(self.device.currentData()))
         self.epochs = QSpinBox()
@@ -86,7 +90,7 @@ class Controls(QWidget):
         self.learning_rate.setDecimals(5)
         self.learning_rate.setRange(1e-5, 0.1)
         self.learning_rate.setSingleStep(1e-4)
-        self.learning_rate.setValue(2e-3)
+        self.learning_rate.setValue(LEARNING_RATES["bottleneck"])
         form.addRow("Device", self.device)
         form.addRow("Epochs", self.epochs)
         form.addRow("Learning rate", self.learning_rate)
@@ -129,11 +133,19 @@ class Controls(QWidget):
         layout.addWidget(train_box)
         self.set_running(False)
 
+    def select_device(self, device: str) -> None:
+        """Choose ``device`` without asking for a retrain (start-up settings)."""
+        index = self.device.findData(device)
+        if index >= 0:
+            self.device.blockSignals(True)
+            self.device.setCurrentIndex(index)
+            self.device.blockSignals(False)
+
     def offer_cuda(self, available: bool) -> None:
         """The worker knows (torch loads there); add CUDA to the choices once it says so."""
         if available and self.device.findData("cuda") < 0:
             self.device.blockSignals(True)
-            self.device.addItem("CUDA (GPU)", "cuda")
+            self.device.addItem(DEVICE_NAMES["cuda"], "cuda")
             self.device.blockSignals(False)
 
     # -- slider ---------------------------------------------------------------

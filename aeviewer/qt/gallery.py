@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from aeviewer.qt.captions import format_number
 from aeviewer.qt.images import SPLIT_COLOURS, to_qimage
 
 THUMB = 64
@@ -31,10 +32,6 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # for sorting: the order images were lo
 FLAG_COLOUR = QColor(220, 30, 30)
 CELL = QSize(THUMB + 60, THUMB + 22)  # room for "dropped · 0.0123" under the thumbnail
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def format_error(error: float) -> str:
-    return "…" if math.isnan(error) else f"{error:.3g}"
 
 
 class GalleryModel(QAbstractListModel):
@@ -95,7 +92,7 @@ class GalleryModel(QAbstractListModel):
         split = Split(int(self._images.splits[row]))
         if role == Qt.ItemDataRole.DisplayRole:
             mark = "⚑ " if self._flags[row] else ""
-            return f"{mark}{split.label} · {format_error(self._errors[row])}"
+            return f"{mark}{split.label} · {format_number(self._errors[row])}"
         if role == SCORE_ROLE:
             e = float(self._errors[row])
             return -math.inf if math.isnan(e) else e
@@ -118,7 +115,7 @@ class GalleryModel(QAbstractListModel):
             flag = "\nflagged: scores above the threshold" if self._flags[row] else ""
             return (
                 f"{self._images.paths[row]}\n{split.label} image\n"
-                f"{self.score_name}: {format_error(self._errors[row])}{flag}"
+                f"{self.score_name}: {format_number(self._errors[row])}{flag}"
             )
         return None
 

@@ -13,8 +13,8 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
-from aeviewer.core.data import LoadResult, Split, load_images
-from aeviewer.core.layouts import detect_layout, load_layout
+from aeviewer.core.data import LoadResult, Split
+from aeviewer.core.layouts import open_paths
 from aeviewer.qt.loader import Loader
 
 
@@ -60,29 +60,27 @@ class Opener(QObject):
         if not paths:
             return
         size, channels = self.size, self.channels
-        single_folder = paths[0] if len(paths) == 1 and os.path.isdir(paths[0]) else None
+        single_folder = len(paths) == 1 and os.path.isdir(paths[0])
 
         def job(progress, cancelled):
-            if single_folder is not None:
-                try:
-                    layout = detect_layout(single_folder)
-                except ValueError:
-                    layout = None
-                if layout is not None and layout.kind != "flat":
-                    return "dataset", layout.describe(), load_layout(layout, size, channels, progress, cancelled)
-            return "dropped", "", load_images(paths, size, channels, Split.DROPPED, progress, cancelled)
+            opened = open_paths(paths, size, channels, Split.DROPPED, single_folder, progress, cancelled)
+            if opened.labelled:
+                return "dataset", opened.description, opened.result
+            return "dropped", "", opened.result
 
         self._start(job, f"Loading {len(paths)} item(s)…")
 
     def open_dataset(self, folder: str) -> None:
+        """A folder in any layout (a flat one trains on everything); refused when it holds no pictures."""
         size, channels = self.size, self.channels
 
         def job(progress, cancelled):
-            try:
-                layout = detect_layout(folder)
-            except ValueError as exc:
-                return "refused", str(exc), None
-            return "dataset", layout.describe(), load_layout(layout, size, channels, progress, cancelled)
+            if not os.path.isdir(folder):
+                return "refused", f"{folder} is not a folder", None
+            opened = open_paths([folder], size, channels, Split.TRAIN, True, progress, cancelled)
+            if not len(opened.result.images) and opened.result.failures:
+                return "refused", "; ".join(f.reason for f in opened.result.failures[:3]), None
+            return "dataset", opened.description, opened.result
 
         self._start(job, f"Loading the dataset in {folder}…")
 

@@ -1,7 +1,8 @@
 """The one thread that owns the model and makes every torch call.
 
-The GUI talks to it through a thread-safe command queue and listens to its
-signals; it never touches the model itself. While training, the worker serves
+The GUI talks to it through a thread-safe queue of typed commands
+(``qt.messages``) and listens to one signal of typed results; it never
+touches the model itself. While training, the worker serves
 commands between batches (inspecting an image, adding dropped ones), so the
 views stay live. Pause and stop are ``threading.Event``s, which work even
 while the training loop keeps this thread's event loop busy.
@@ -20,13 +21,29 @@ import time
 import traceback
 import weakref
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-# Commands that end a training run (they need the model to themselves).
-_EXCLUSIVE = frozenset({"train", "retrain", "rebuild", "set_images", "shutdown"})
+from aeviewer.core.results import ModelReady, TrainingEnd, TrainingStarted
+from aeviewer.qt.messages import (
+    AddImages,
+    Command,
+    Failed,
+    ImagesChanged,
+    Inspect,
+    Notice,
+    Retrain,
+    Saved,
+    SaveDenoised,
+    SaveProgress,
+    SetImages,
+    SetScoreKind,
+    SetTestNoise,
+    Shutdown,
+)
+
 FOCUS_REFRESH_SECONDS = 0.2
 FOCUS_BUDGET = 0.1  # share of training time the selected image's refresh may take (a big picture in tiles)
 
@@ -34,6 +51,7 @@ FOCUS_BUDGET = 0.1  # share of training time the selected image's refresh may ta
 def default_torch_threads() -> int:
     """Leave one core to the GUI: with every core busy in torch the window stutters."""
     return max(1, (os.cpu_count() or 2) - 1)
+
 
 _live_threads: weakref.WeakSet[QThread] = weakref.WeakSet()
 
@@ -43,47 +61,36 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-@dataclass(frozen=True)
-class TrainingEnd:
-    model_id: int
-    reason: str  # "done", "stopped" or "error"
-    trained: bool
-
-
-@dataclass
-class _Command:
-    name: str
-    args: tuple[Any, ...] = field(default_factory=tuple)
-
-
 class TorchWorker(QObject):
     """Lives in the worker thread. Methods without @Slot are called from the GUI thread."""
 
-    ready = Signal(object)  # ModelInfo-like dict: model_id, config, device
-    snapshot = Signal(object)  # core.engine.Snapshot
-    evaluated = Signal(object)  # core.engine.Evaluation
-    inspected = Signal(object)  # core.inference.Inspection
-    training_started = Signal(int)  # model_id
-    training_finished = Signal(object)  # TrainingEnd
-    pixels_measured = Signal(int, float)  # model id, pixel-level AUROC
-    saved = Signal(str)  # a denoised picture was written here
-    saving = Signal(int, int)  # tiles cleaned so far, tiles in all
-    failed = Signal(str, str)  # what was being done, traceback text
+    result = Signal(object)  # core.results.* or qt.messages.* results, in the order they happened
     stopped = Signal()  # the loop has ended; the thread may quit
 
     def __init__(self, model_config: Any = None, device: str = "auto", torch_threads: int | None = None) -> None:
         super().__init__()
         self._initial = (model_config, device)
         self.torch_threads = torch_threads or default_torch_threads()
-        self._queue: queue.Queue[_Command] = queue.Queue()
-        self._deferred: deque[_Command] = deque()
+        self._queue: queue.Queue[Command] = queue.Queue()
+        self._deferred: deque[Command] = deque()
         self._control: Any = None
         self._focus: int | None = None
         self._engine: Any = None
+        self._handlers: dict[type, Callable[[Any], None]] = {
+            SetImages: self._set_images,
+            AddImages: self._add_images,
+            Retrain: self._retrain,
+            Inspect: self._inspect,
+            SetScoreKind: self._set_score_kind,
+            SetTestNoise: self._set_test_noise,
+            SaveDenoised: self._save_denoised,
+        }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
-    def submit(self, name: str, *args: Any) -> None:
-        self._queue.put(_Command(name, args))
+    def submit(self, command: Command) -> None:
+        if not isinstance(command, Command):
+            raise TypeError(f"not a worker command: {command!r}")
+        self._queue.put(command)
 
     def pause(self) -> None:
         if self._control is not None:
@@ -99,7 +106,7 @@ class TorchWorker(QObject):
 
     def request_shutdown(self) -> None:
         self.stop_training()
-        self.submit("shutdown")
+        self.submit(Shutdown())
 
     @property
     def paused(self) -> bool:
@@ -119,7 +126,7 @@ class TorchWorker(QObject):
             try:
                 self._engine = Engine(config, device)
             except ValueError:  # e.g. CUDA asked for but absent: fall back, say so
-                self.failed.emit("choosing the device", traceback.format_exc())
+                self.result.emit(Failed("choosing the device", traceback.format_exc()))
                 self._engine = Engine(config, "cpu")
             self._announce()
             # torch's import leaves ~a million long-lived objects; freezing them keeps
@@ -127,11 +134,11 @@ class TorchWorker(QObject):
             gc.freeze()
             while True:
                 cmd = self._deferred.popleft() if self._deferred else self._queue.get()
-                if cmd.name == "shutdown":
+                if isinstance(cmd, Shutdown):
                     break
                 self._handle(cmd)
         except Exception:  # a bug in the loop itself: report, then end cleanly
-            self.failed.emit("running the worker", traceback.format_exc())
+            self.result.emit(Failed("running the worker", traceback.format_exc()))
         finally:
             self.stopped.emit()
 
@@ -139,21 +146,14 @@ class TorchWorker(QObject):
         import torch
 
         e = self._engine
-        self.ready.emit(
-            {
-                "model_id": e.model_id,
-                "config": e.model_config,
-                "device": str(e.device),
-                "cuda_available": torch.cuda.is_available(),
-                "train_noise": e.train_noise,
-            }
-        )
+        self.result.emit(ModelReady(e.model_id, e.model_config, str(e.device), torch.cuda.is_available(),
+                                    e.train_noise))
 
-    def _handle(self, cmd: _Command) -> None:
+    def _handle(self, cmd: Command) -> None:
         try:
-            getattr(self, f"_do_{cmd.name}")(*cmd.args)
+            self._handlers[type(cmd)](cmd)
         except Exception:
-            self.failed.emit(cmd.name.replace("_", " "), traceback.format_exc())
+            self.result.emit(Failed(cmd.doing, traceback.format_exc()))
 
     def _serve_between_batches(self) -> None:
         """Handle what can run beside training; defer the rest and stop the run."""
@@ -162,7 +162,7 @@ class TorchWorker(QObject):
                 cmd = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if cmd.name in _EXCLUSIVE:
+            if cmd.exclusive:
                 self._deferred.append(cmd)
                 if self._control is not None:
                     self._control.stop()
@@ -170,59 +170,55 @@ class TorchWorker(QObject):
                 self._handle(cmd)
 
     # -- commands -----------------------------------------------------------------
-    def _do_set_images(self, images: Any, splits: Any) -> None:
-        self._engine.set_images(images, splits)
-        self.evaluated.emit(self._engine.evaluate())
+    def _set_images(self, cmd: SetImages) -> None:
+        self._engine.set_images(cmd.images)
+        self.result.emit(ImagesChanged(self._engine.images))
+        self.result.emit(self._engine.evaluate())
 
-    def _do_add_images(self, images: Any, splits: Any, sources: Any = None) -> None:
-        rows = self._engine.add_images(images, splits, sources)
-        self.evaluated.emit(self._engine.refresh(rows, final=self._control is None))
+    def _add_images(self, cmd: AddImages) -> None:
+        rows = self._engine.add_images(cmd.images)
+        self.result.emit(ImagesChanged(self._engine.images, rows))
+        self.result.emit(self._engine.refresh(rows, final=self._control is None))
 
-    def _do_measure_pixels(self, labels: Any, masks: Any, rows: Any) -> None:
-        from aeviewer.core.inference import pixel_auroc
+    def _set_score_kind(self, cmd: SetScoreKind) -> None:
+        self.result.emit(self._engine.set_score_kind(cmd.kind))
 
-        e = self._engine
-        value = pixel_auroc(e.model, e.images, labels, masks, rows, e.device)
-        if value is not None:
-            self.pixels_measured.emit(e.model_id, value)
-
-    def _do_set_score_kind(self, kind: str) -> None:
-        self.evaluated.emit(self._engine.set_score_kind(kind))
-
-    def _do_set_test_noise(self, spec: Any) -> None:
-        self._engine.test_noise = spec
+    def _set_test_noise(self, cmd: SetTestNoise) -> None:
+        self._engine.test_noise = cmd.noise
         self._refresh_focus()
 
-    def _do_save_denoised(self, index: int, path: str) -> None:
+    def _save_denoised(self, cmd: SaveDenoised) -> None:
         from aeviewer.core.data import save_picture
 
-        result = self._engine.denoise(index, progress=self.saving.emit)  # full size, in tiles
-        self.saved.emit(str(save_picture(path, result.output)))
+        def progress(done: int, total: int) -> None:
+            self.result.emit(SaveProgress(done, total))
 
-    def _do_inspect(self, index: int) -> None:
-        self._focus = index
-        if 0 <= index < len(self._engine.images):
-            self.inspected.emit(self._engine.inspect(index))
+        result = self._engine.denoise(cmd.row, progress=progress)  # full size, in tiles
+        self.result.emit(Saved(str(save_picture(cmd.path, result.output))))
 
-    def _do_rebuild(self, model_config: Any = None, device: str | None = None) -> None:
-        self._engine.rebuild(model_config, device)
-        self._announce()
-        if len(self._engine.images):
-            self.evaluated.emit(self._engine.evaluate())
-            self._refresh_focus()
+    def _inspect(self, cmd: Inspect) -> None:
+        self._focus = cmd.row
+        self.result.emit(self._engine.inspect(cmd.row))
 
-    def _do_retrain(self, train_config: Any, model_config: Any = None, device: str | None = None) -> None:
+    def _retrain(self, cmd: Retrain) -> None:
         """A fresh model, straight into training: its first snapshots replace a separate evaluation."""
-        self._engine.rebuild(model_config, device, train_noise=train_config.denoise)
+        from aeviewer.core.data import Split
+
+        engine = self._engine
+        if not len(engine.images.indices(Split.TRAIN)):
+            self.result.emit(Notice("There are no training images: open some pictures or reload the demo "
+                                    "(File menu)."))
+            return
+        engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
         self._announce()
-        self._do_train(train_config)
+        self._train(cmd.train)
 
     def _refresh_focus(self) -> None:
         if self._focus is not None and 0 <= self._focus < len(self._engine.images):
-            self.inspected.emit(self._engine.inspect(self._focus))
+            self.result.emit(self._engine.inspect(self._focus))
 
-    def _do_train(self, train_config: Any) -> None:
-        from aeviewer.core.engine import Budget, Pacer
+    def _train(self, train_config: Any) -> None:
+        from aeviewer.core.pacing import Budget, Pacer
         from aeviewer.core.training import RunControl
 
         engine = self._engine
@@ -231,7 +227,7 @@ class TorchWorker(QObject):
         focus_pacer, focus_budget = Pacer(FOCUS_REFRESH_SECONDS), Budget(FOCUS_BUDGET)
         reason = "error"
         try:
-            self.training_started.emit(model_id)
+            self.result.emit(TrainingStarted(model_id))
             run = engine.train(train_config, control)
             for snap in run:
                 self._serve_between_batches()
@@ -242,24 +238,24 @@ class TorchWorker(QObject):
                     run.close()  # superseded (new size, new data): skip the final evaluation
                     break
                 if snap is not None:
-                    self.snapshot.emit(snap)
+                    self.result.emit(snap)
                     if focus_budget.due() and focus_pacer.due():
                         t0 = time.perf_counter()
                         self._refresh_focus()
                         focus_budget.spent(time.perf_counter() - t0)
             reason = "stopped" if control.stop_requested else "done"
         except Exception:
-            self.failed.emit("training", traceback.format_exc())
+            self.result.emit(Failed("training", traceback.format_exc()))
         finally:
             self._control = None
             self._refresh_focus_safely()
-            self.training_finished.emit(TrainingEnd(model_id, reason, engine.trained))
+            self.result.emit(TrainingEnd(model_id, reason, engine.trained))
 
     def _refresh_focus_safely(self) -> None:
         try:
             self._refresh_focus()
         except Exception:
-            self.failed.emit("inspecting the image", traceback.format_exc())
+            self.result.emit(Failed("inspecting the image", traceback.format_exc()))
 
 
 class WorkerThread:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal
 import pytest
+from PySide6.QtCore import QObject, Signal
 
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
@@ -19,10 +19,17 @@ def window(qtbot):
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
-    qtbot.waitUntil(lambda: win.model_id > 0, timeout=30_000)  # the worker is up
+    qtbot.waitUntil(lambda: win.presenter.model is not None, timeout=30_000)  # the worker is up
     yield win
     win.close()
     assert not running_threads()
+
+
+def show_images(qtbot, win, images: ImageSet) -> None:
+    """Replace the window's pictures and wait until the worker has them and they are scored."""
+    win.set_images(images)
+    qtbot.waitUntil(lambda: win.images is images and win.presenter.results is not None
+                    and len(win.presenter.results.errors) == len(images), timeout=30_000)
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +40,7 @@ def small_demo() -> ImageSet:
 
 @pytest.fixture
 def fresh_demo(small_demo) -> ImageSet:
-    """A copy each test may extend."""
+    """A copy each test may use."""
     return ImageSet(small_demo.images.copy(), list(small_demo.paths), small_demo.splits.copy(),
                     small_demo.labels.copy())
 
@@ -46,23 +53,30 @@ def tiny_set() -> ImageSet:
 
 
 class GuiSide(QObject):
-    """The worker's signals, re-emitted on the GUI thread, as the window receives them.
+    """The worker's results, re-emitted on the GUI thread, as the window's presenter receives them.
 
     pytest-qt's blockers are not QObjects, so a worker signal connected straight
     to them runs in the worker thread and races with the waiting event loop.
-    Signal-to-signal connections to this QObject are queued to the GUI thread.
+    A signal-to-signal connection to this QObject is queued to the GUI thread.
     """
 
-    ready = Signal(object)
-    snapshot = Signal(object)
-    evaluated = Signal(object)
-    inspected = Signal(object)
-    training_started = Signal(int)
-    training_finished = Signal(object)
-    failed = Signal(str, str)
+    result = Signal(object)
 
     def __init__(self, worker) -> None:
         super().__init__()
-        for name in ("ready", "snapshot", "evaluated", "inspected", "training_started",
-                     "training_finished", "failed"):
-            getattr(worker, name).connect(getattr(self, name))
+        self.seen: list[object] = []
+        worker.result.connect(self.result)
+        self.result.connect(self.seen.append)
+
+    def of(self, kind: type) -> list:
+        return [r for r in self.seen if isinstance(r, kind)]
+
+    def wait_for(self, qtbot, kind: type, check=lambda r: True, timeout: int = 30_000):
+        """The first result of ``kind`` from now on that passes ``check``."""
+        start = len(self.seen)
+
+        def found():
+            return next((r for r in self.seen[start:] if isinstance(r, kind) and check(r)), None)
+
+        qtbot.waitUntil(lambda: found() is not None, timeout=timeout)
+        return found()

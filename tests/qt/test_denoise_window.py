@@ -13,9 +13,9 @@ from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
 def _switch_to_denoise(qtbot, win, arch="bottleneck"):
     win.task.set_architecture(arch)
     win.task.set_mode(True)  # settles, then retrains as a fresh denoising model
-    qtbot.waitUntil(lambda: win.denoising and win.model_config.architecture == arch, timeout=30_000)
-    qtbot.waitUntil(lambda: not win.training and win.controls.progress.value() == 1000, timeout=90_000)
-    qtbot.wait(200)
+    qtbot.waitUntil(lambda: win.presenter.model.denoising and win.presenter.model_config.architecture == arch, timeout=30_000)
+    qtbot.waitUntil(lambda: not win.presenter.training and win.controls.progress.value() == 1000, timeout=90_000)
+    qtbot.waitUntil(lambda: win.presenter.drawn, timeout=10_000)
 
 
 def test_denoise_mode_trains_noisy_to_clean_and_shows_four_pictures(qtbot, window, fresh_demo):
@@ -27,8 +27,8 @@ def test_denoise_mode_trains_noisy_to_clean_and_shows_four_pictures(qtbot, windo
     assert window.compare.titles == DENOISE_TITLES
     assert window.save_denoised_action.isEnabled()
     assert not window.anomalies.mode_note.isHidden()  # the Anomalies tab says whose scores it shows
-    qtbot.waitUntil(lambda: window._inspection is not None and window._inspection.denoising, timeout=20_000)
-    ins = window._inspection
+    qtbot.waitUntil(lambda: window.presenter.inspection is not None and window.presenter.inspection.denoising, timeout=20_000)
+    ins = window.presenter.inspection
     assert ins.clean is not None and ins.quality is not None
     assert ins.quality["psnr"] > ins.quality["noisy_psnr"]  # the U-Net already helps after two epochs
     text = window.compare.caption.text()
@@ -40,11 +40,11 @@ def test_test_noise_can_differ_from_training_and_can_be_none(qtbot, window, fres
     window.set_images(fresh_demo)
     _switch_to_denoise(qtbot, window)
     window.task.set_test_noise(NoiseSpec("salt", 0.2, 0.2))
-    qtbot.waitUntil(lambda: window._inspection is not None and "Salt" in window._inspection.noise, timeout=20_000)
-    noisy = window._inspection.input
+    qtbot.waitUntil(lambda: window.presenter.inspection is not None and "Salt" in window.presenter.inspection.noise, timeout=20_000)
+    noisy = window.presenter.inspection.input
     assert ((noisy == 0) | (noisy == 1)).all(axis=-1).mean() > 0.1  # salt and pepper, not the training noise
     window.task.set_test_noise(None)  # "the picture is noisy already"
-    qtbot.waitUntil(lambda: window._inspection.quality is None, timeout=20_000)
+    qtbot.waitUntil(lambda: window.presenter.inspection.quality is None, timeout=20_000)
     assert "no clean original" in window.compare.caption.text()
 
 
@@ -59,8 +59,8 @@ def test_a_dropped_photo_is_cleaned_at_full_size_and_saved(qtbot, window, fresh_
     qtbot.waitUntil(lambda: len(window.images) == row + 1 and not window.loading, timeout=20_000)
     window.task.set_test_noise(None)
     qtbot.waitUntil(
-        lambda: window._inspection is not None and window._inspection.index == row
-        and window._inspection.input.shape == (150, 211, 3) and window._inspection.quality is None,
+        lambda: window.presenter.inspection is not None and window.presenter.inspection.index == row
+        and window.presenter.inspection.input.shape == (150, 211, 3) and window.presenter.inspection.quality is None,
         timeout=20_000,
     )
     assert "in tiles" in window.compare.caption.text()
@@ -76,7 +76,7 @@ def test_a_dropped_photo_is_cleaned_at_full_size_and_saved(qtbot, window, fresh_
     blocker.write_text("not a folder")
     window.save_denoised(row, str(blocker / "x.png"))
     qtbot.waitUntil(lambda: getattr(window, "last_message", None) is not None, timeout=20_000)
-    assert "save denoised" in window.last_message.text()
+    assert "saving the denoised picture" in window.last_message.text()
     assert not window.load_bar.isVisible() and window.save_denoised_action.isEnabled()
 
 
@@ -84,7 +84,7 @@ def test_back_to_reconstruct_restores_three_pictures(qtbot, window, fresh_demo):
     window.set_images(fresh_demo)
     _switch_to_denoise(qtbot, window)
     window.task.set_mode(False)
-    qtbot.waitUntil(lambda: not window.denoising, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.presenter.model.denoising, timeout=30_000)
     qtbot.waitUntil(lambda: window.compare.titles == RECONSTRUCT_TITLES, timeout=30_000)
     assert not window.save_denoised_action.isEnabled()
     assert window.anomalies.mode_note.isHidden()
@@ -104,7 +104,7 @@ def test_command_line_starts_in_denoise_mode(qtbot, fresh_demo):
         qtbot.waitUntil(lambda: not win.loading and len(win.images) > 0, timeout=60_000)
         win.set_images(fresh_demo)
         win.retrain()
-        qtbot.waitUntil(lambda: win.denoising and win.model_config.architecture == "skip", timeout=30_000)
+        qtbot.waitUntil(lambda: win.presenter.model.denoising and win.presenter.model_config.architecture == "skip", timeout=30_000)
     finally:
         win.close()
     assert not running_threads()

@@ -16,12 +16,16 @@ from aeviewer.core.data import Split
 from aeviewer.qt.main_window import MainWindow
 from aeviewer.qt.worker import running_threads
 
+from .conftest import show_images
+
 
 def _train(qtbot, win, timeout=60_000):
     win.controls.train_button.click()
-    qtbot.waitUntil(lambda: win.training, timeout=timeout)
-    qtbot.waitUntil(lambda: not win.training, timeout=timeout)
-    qtbot.wait(250)  # let the draw timer show the final results
+    qtbot.waitUntil(lambda: win.presenter.training, timeout=timeout)
+    qtbot.waitUntil(lambda: not win.presenter.training, timeout=timeout)
+    # the final results are drawn by the presenter's timer
+    qtbot.waitUntil(lambda: win.presenter.results is not None and win.presenter.results.final
+                    and win.presenter.drawn, timeout=timeout)
 
 
 _KEEP_ALIVE = []  # the events refer to their QMimeData; it must outlive them
@@ -42,10 +46,10 @@ def _drop(win, paths):
 
 
 def test_panels_show_data_after_a_short_training_run(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     assert window.gallery.model().rowCount() == len(fresh_demo)
     _train(qtbot, window)
-    assert window.trained
+    assert window.presenter.trained
     errors = window.gallery.gallery._errors
     assert np.isfinite(errors).all()
     assert "train · " in window.gallery.model().index(0, 0).data()
@@ -58,7 +62,7 @@ def test_panels_show_data_after_a_short_training_run(qtbot, window, fresh_demo):
 
 
 def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     qtbot.waitUntil(lambda: window.latent_view.point_count() == len(fresh_demo), timeout=30_000)
     window.gallery.setCurrentIndex(window.gallery.model().index(5, 0))
     qtbot.waitUntil(lambda: window.compare.shown_index == 5, timeout=10_000)
@@ -73,7 +77,7 @@ def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
 
 
 def test_dropping_files_adds_scored_images(qtbot, window, fresh_demo, image_folder):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     n = len(fresh_demo)
     assert _drop(window, [image_folder])
     qtbot.waitUntil(lambda: len(window.images) == n + 3, timeout=30_000)
@@ -86,7 +90,7 @@ def test_dropping_files_adds_scored_images(qtbot, window, fresh_demo, image_fold
 
 
 def test_bad_files_are_listed_and_change_nothing(qtbot, window, fresh_demo, bad_files):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     before = len(window.images)
     _drop(window, sorted(bad_files.iterdir()))
     qtbot.waitUntil(lambda: not window.loading, timeout=30_000)
@@ -101,52 +105,62 @@ def test_bad_files_are_listed_and_change_nothing(qtbot, window, fresh_demo, bad_
 
 
 def test_file_open_loads_like_a_drop(qtbot, window, fresh_demo, image_folder):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     n = len(window.images)
     window.open_paths([str(image_folder / "wide.png")])
     qtbot.waitUntil(lambda: len(window.images) == n + 1, timeout=30_000)
 
 
 def test_slider_retrains_at_the_new_size(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(200)
     window.controls.slider.setValue(3)
-    qtbot.waitUntil(lambda: window.model_config.latent_dim == 3 and window.training, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 3 and window.presenter.training, timeout=30_000)
     assert "3-d code" in window.latent_title.text() and "in training" in window.latent_title.text()
     assert "<b>3</b> numbers" in window.controls.compression.text()
     window.controls.slider.setValue(2)
-    qtbot.waitUntil(lambda: window.model_config.latent_dim == 2 and window.training, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 2 and window.presenter.training, timeout=30_000)
     assert "drawn directly" in window.latent_title.text()
     window.controls.stop_button.click()
-    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
     assert "stopped early" in window.latent_title.text()
 
 
 def test_pause_and_resume_buttons(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(500)
     window.controls.train_button.click()
-    qtbot.waitUntil(lambda: window.training and window._last_step is not None, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.training and window.presenter.last_step is not None, timeout=30_000)
+    from aeviewer.core.results import Inspection, Snapshot
+
+    from .conftest import GuiSide
+
+    g = GuiSide(window.worker)
     window.controls.pause_button.click()
-    assert window.worker_thread.worker.paused
+    assert window.worker.paused
     assert window.controls.pause_button.text() == "Resume"
-    qtbot.wait(300)
-    seen = window._last_step.images_seen
-    qtbot.wait(400)
-    assert window._last_step.images_seen == seen
+    assert "paused" in window.latent_title.text()
+    # A batch in flight may still report. The worker serves inspections while paused, so
+    # after two answered in a row nothing may move: it is idle, not stuck.
+    window.select(1)
+    g.wait_for(qtbot, Inspection, lambda i: i.index == 1)
+    frozen = len(g.of(Snapshot))
+    window.select(2)
+    g.wait_for(qtbot, Inspection, lambda i: i.index == 2)
+    assert len(g.of(Snapshot)) == frozen
     window.controls.pause_button.click()
-    qtbot.waitUntil(lambda: window._last_step.images_seen > seen, timeout=10_000)
+    g.wait_for(qtbot, Snapshot, timeout=10_000)
     window.controls.stop_button.click()
-    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
 
 
 def test_close_during_training_is_clean_and_quick(qtbot, fresh_demo):
     win = MainWindow(ModelConfig(latent_dim=8), device="cpu", autostart=False, epochs=1000)
     qtbot.addWidget(win)
     win.show()
-    win.set_images(fresh_demo)
+    show_images(qtbot, win, fresh_demo)
     win.controls.train_button.click()
-    qtbot.waitUntil(lambda: win.training, timeout=30_000)
+    qtbot.waitUntil(lambda: win.presenter.training, timeout=30_000)
     t0 = time.monotonic()
     assert win.close()
     assert time.monotonic() - t0 < 5
@@ -161,7 +175,7 @@ def test_demo_loads_in_the_background_and_trains(qtbot):
     win.load_demo()
     assert win.loading
     qtbot.waitUntil(lambda: len(win.images) > 500, timeout=60_000)
-    qtbot.waitUntil(lambda: win.training, timeout=30_000)
+    qtbot.waitUntil(lambda: win.presenter.training, timeout=30_000)
     assert (win.images.labels == 1).sum() > 0  # rotten bananas are among the test images
     assert win.controls.augment.isChecked()  # the demo's own training recipe (README, bench_bananas)
     assert win.controls.epochs.value() == 1  # ... but epochs given on the command line win
@@ -182,9 +196,11 @@ def test_opening_a_dataset_turns_augmentation_off(qtbot, window, tmp_path):
 def test_a_worker_error_is_shown_and_the_window_stays_usable(qtbot, window):
     # no images at all: Train says so instead of failing
     window.retrain()
-    assert "no training images" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: "no training images" in window.statusBar().currentMessage(), timeout=10_000)
     # an error inside the worker becomes a visible, non-blocking message
-    window.worker_thread.worker.submit("inspect", "not a row")
+    from aeviewer.qt.messages import Inspect
+
+    window.worker.submit(Inspect(12345))
     qtbot.waitUntil(lambda: getattr(window, "last_message", None) is not None, timeout=10_000)
     assert "Something went wrong" in window.last_message.text()
     assert window.controls.train_button.isEnabled()
@@ -212,17 +228,16 @@ def test_paths_given_at_start_survive_the_demo_load(qtbot, image_folder):
     win = create_window(parse_args(["--no-train", "--device", "cpu", str(image_folder)]))
     qtbot.addWidget(win)
     win.show()
-    qtbot.waitUntil(lambda: not win.loading and len(win.images) > 0, timeout=60_000)
-    assert (win.images.splits == Split.DROPPED).sum() == 3
+    qtbot.waitUntil(lambda: not win.loading and (win.images.splits == Split.DROPPED).sum() == 3, timeout=60_000)
     assert (win.images.splits == Split.TRAIN).sum() == 512
     win.close()
 
 
 def test_threshold_flags_sorting_and_metrics(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     _train(qtbot, window)
     panel = window.anomalies
-    scores = window._evaluation.scores
+    scores = window.presenter.evaluation.scores
     train = window.images.splits == Split.TRAIN
     assert panel.threshold == pytest.approx(np.percentile(scores[train], 99))
     assert "AUROC" in panel.summary.text()  # the demo's test images are labelled
@@ -233,7 +248,7 @@ def test_threshold_flags_sorting_and_metrics(qtbot, window, fresh_demo):
     qtbot.waitUntil(lambda: window.latent_view.flagged_count() == len(fresh_demo), timeout=5_000)
     assert window.gallery.gallery.flagged(0)
     assert "recall 1.00" in panel.summary.text()
-    panel.reset_threshold()
+    panel.reset.click()
     assert not panel.user_threshold
     assert window.latent_view.flagged_count() < len(fresh_demo)
     # most anomalous first puts the highest score at the top
@@ -243,16 +258,16 @@ def test_threshold_flags_sorting_and_metrics(qtbot, window, fresh_demo):
 
 
 def test_switching_the_score_rescores_every_image(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     _train(qtbot, window)
     window.anomalies.kind.setCurrentIndex(window.anomalies.kind.findData("ssim"))
-    qtbot.waitUntil(lambda: window._evaluation.score_kind == "ssim", timeout=20_000)
-    ev = window._evaluation
-    assert np.isfinite(ev.scores).all() and not np.allclose(ev.scores, ev.errors)
+    qtbot.waitUntil(lambda: window.presenter.evaluation.score_kind == "ssim", timeout=20_000)
+    results = window.presenter.results
+    assert np.isfinite(results.scores).all() and not np.allclose(results.scores, results.errors)
 
 
 def test_per_image_heat_scale_toggle(qtbot, window, fresh_demo):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     qtbot.waitUntil(lambda: window.compare.shown_index == 0, timeout=20_000)
     fixed = window.compare.difference_top()
     assert "fixed from the training images" in window.compare.scale_note.text()
@@ -274,9 +289,9 @@ def test_opening_a_dataset_folder_trains_on_its_normal_part(qtbot, window, tmp_p
     qtbot.waitUntil(lambda: len(window.images) == 15, timeout=30_000)
     assert (window.images.splits == Split.TRAIN).sum() == 10  # 20 % of the normal images held back
     assert (window.images.labels == 1).sum() == 3
-    qtbot.waitUntil(lambda: window.training or window.trained, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.training or window.presenter.trained, timeout=30_000)
     window.stop_training()
-    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
     # a folder that is not a dataset changes nothing
     (tmp_path / "empty").mkdir()
     window.open_dataset(str(tmp_path / "empty"))
@@ -286,7 +301,7 @@ def test_opening_a_dataset_folder_trains_on_its_normal_part(qtbot, window, tmp_p
 
 
 def test_dropping_a_labelled_folder_opens_it_as_a_dataset(qtbot, window, fresh_demo, tmp_path, rng):
-    window.set_images(fresh_demo)
+    show_images(qtbot, window, fresh_demo)
     for i in range(10):
         (tmp_path / "d" / "normal").mkdir(parents=True, exist_ok=True)
         Image.fromarray(rng.integers(0, 255, (32, 32, 3), dtype=np.uint8)).save(tmp_path / "d" / "normal" / f"{i}.png")
@@ -296,6 +311,6 @@ def test_dropping_a_labelled_folder_opens_it_as_a_dataset(qtbot, window, fresh_d
     qtbot.waitUntil(lambda: len(window.images) == 11, timeout=30_000)
     assert (window.images.splits == Split.DROPPED).sum() == 0
     assert (window.images.labels == 1).sum() == 1
-    qtbot.waitUntil(lambda: window.training or window.trained, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.training or window.presenter.trained, timeout=30_000)
     window.stop_training()
-    qtbot.waitUntil(lambda: not window.training, timeout=10_000)
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)

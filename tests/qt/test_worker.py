@@ -1,13 +1,12 @@
-"""The torch thread: signals arrive, pause/stop respond, errors become messages."""
+"""The torch thread: typed commands in, typed results out, pause/stop respond, errors become messages."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
-from aeviewer.core.config import ModelConfig
-from aeviewer.core.training import TrainConfig
+from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.results import Inspection, ModelReady, Snapshot, TrainingEnd, TrainingStarted
+from aeviewer.qt.messages import AddImages, Failed, ImagesChanged, Inspect, Notice, Retrain, SetImages
 from aeviewer.qt.worker import WorkerThread, running_threads
 
 from .conftest import GuiSide
@@ -16,9 +15,8 @@ from .conftest import GuiSide
 def _start(qtbot, latent: int = 4) -> WorkerThread:
     wt = WorkerThread(ModelConfig(latent_dim=latent), "cpu")
     wt.gui = GuiSide(wt.worker)
-    with qtbot.waitSignal(wt.gui.ready, timeout=30_000) as ready:
-        wt.start()
-    wt.info = ready.args[0]
+    wt.start()
+    wt.info = wt.gui.wait_for(qtbot, ModelReady)
     return wt
 
 
@@ -30,114 +28,125 @@ def worker_thread(qtbot):
     assert not wt.thread.isRunning()
 
 
+def _train(w, epochs: int) -> None:
+    w.submit(Retrain(TrainConfig(epochs=epochs, batch_size=8)))
+
+
 def test_ready_reports_model_and_device(worker_thread):
-    assert worker_thread.info["config"].latent_dim == 4
-    assert worker_thread.info["device"] == "cpu"
+    assert worker_thread.info.config.latent_dim == 4
+    assert worker_thread.info.device == "cpu"
     assert running_threads() == [worker_thread.thread]
+
+
+def test_commands_must_be_typed(worker_thread):
+    with pytest.raises(TypeError, match="not a worker command"):
+        worker_thread.worker.submit("train")
+
+
+def test_images_come_back_as_the_engine_holds_them(qtbot, worker_thread, tiny_set):
+    w, g = worker_thread.worker, worker_thread.gui
+    w.submit(SetImages(tiny_set))
+    assert g.wait_for(qtbot, ImagesChanged).images is tiny_set  # shared, never copied or kept in step
+    w.submit(AddImages(tiny_set))
+    added = g.wait_for(qtbot, ImagesChanged)
+    assert added.added == range(20, 40) and len(added.images) == 40
+    assert added.images.labels.shape == (40,)
 
 
 def test_training_emits_snapshots_and_finishes(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    snaps = []
-    g.snapshot.connect(snaps.append)
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_finished, timeout=60_000) as done:
-        w.submit("train", TrainConfig(epochs=3, batch_size=8))
-    end = done.args[0]
+    w.submit(SetImages(tiny_set))
+    _train(w, 3)
+    end = g.wait_for(qtbot, TrainingEnd, timeout=60_000)
     assert end.reason == "done" and end.trained
-    assert snaps and snaps[-1].evaluation.final
+    snaps = g.of(Snapshot)
+    assert snaps and snaps[-1].results.final
     assert snaps[-1].step.images_seen == 3 * 16
-    assert snaps[-1].evaluation.errors.shape == (20,)
+    assert snaps[-1].results.errors.shape == (20,)
+    ready = g.of(ModelReady)[-1]
+    assert end.model_id == ready.model_id == snaps[-1].model_id  # results carry their model's generation
 
 
 def test_inspect_answers_while_idle_and_while_training(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.inspected, timeout=20_000) as got:
-        w.submit("inspect", 3)
-    assert got.args[0].index == 3
-    with qtbot.waitSignal(g.training_started, timeout=20_000):
-        w.submit("train", TrainConfig(epochs=500, batch_size=8))
-    with qtbot.waitSignal(g.inspected, timeout=20_000, check_params_cb=lambda i: i.index == 7):
-        w.submit("inspect", 7)
-    with qtbot.waitSignal(g.training_finished, timeout=20_000):
-        w.stop_training()
+    w.submit(SetImages(tiny_set))
+    w.submit(Inspect(3))
+    assert g.wait_for(qtbot, Inspection).index == 3
+    _train(w, 500)
+    g.wait_for(qtbot, TrainingStarted)
+    w.submit(Inspect(7))
+    g.wait_for(qtbot, Inspection, lambda i: i.index == 7)
+    w.stop_training()
+    g.wait_for(qtbot, TrainingEnd)
 
 
 def test_pause_holds_progress_and_resume_continues(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    seen = []
-    g.snapshot.connect(lambda s: seen.append(s.step.images_seen))
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_started, timeout=20_000):
-        w.submit("train", TrainConfig(epochs=2000, batch_size=8))
-    qtbot.waitUntil(lambda: len(seen) >= 2, timeout=20_000)
+    w.submit(SetImages(tiny_set))
+    _train(w, 2000)
+    g.wait_for(qtbot, Snapshot)
     w.pause()
-    qtbot.wait(300)  # a batch in flight may still report
-    frozen = seen[-1]
-    qtbot.wait(500)
-    assert seen[-1] == frozen and w.paused
+    assert w.paused
+    # A batch in flight may still report; after that nothing moves. Inspections are still
+    # served while paused, so two answered requests in a row prove the loop is idle, not stuck.
+    w.submit(Inspect(1))
+    g.wait_for(qtbot, Inspection, lambda i: i.index == 1)
+    frozen = len(g.of(Snapshot))
+    w.submit(Inspect(2))
+    g.wait_for(qtbot, Inspection, lambda i: i.index == 2)
+    assert len(g.of(Snapshot)) == frozen
     w.resume()
-    qtbot.waitUntil(lambda: seen[-1] > frozen, timeout=10_000)
-    t0 = time.monotonic()
-    with qtbot.waitSignal(g.training_finished, timeout=10_000) as done:
-        w.stop_training()
-    assert time.monotonic() - t0 < 5
-    assert done.args[0].reason == "stopped" and not done.args[0].trained
+    g.wait_for(qtbot, Snapshot, timeout=10_000)
+    w.stop_training()
+    end = g.wait_for(qtbot, TrainingEnd, timeout=10_000)
+    assert end.reason == "stopped" and not end.trained
 
 
 def test_stop_while_paused_ends_the_run(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_started, timeout=20_000):
-        w.submit("train", TrainConfig(epochs=2000, batch_size=8))
+    w.submit(SetImages(tiny_set))
+    _train(w, 2000)
+    g.wait_for(qtbot, TrainingStarted)
     w.pause()
-    qtbot.wait(100)
-    with qtbot.waitSignal(g.training_finished, timeout=10_000) as done:
-        w.stop_training()
-    assert done.args[0].reason == "stopped"
+    w.stop_training()
+    assert g.wait_for(qtbot, TrainingEnd, timeout=10_000).reason == "stopped"
 
 
-def test_errors_in_the_loop_become_a_message_and_the_worker_lives_on(qtbot, worker_thread, tiny_set):
+def test_errors_become_a_message_and_the_worker_lives_on(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    problems = []
-    g.failed.connect(lambda what, tb: problems.append((what, tb)))
-    with qtbot.waitSignal(g.training_finished, timeout=20_000) as done:
-        w.submit("train", TrainConfig(epochs=1))  # there are no images yet
-    assert done.args[0].reason == "error"
-    assert problems and "no training images" in problems[0][1]
-    # a bad command is reported too, and the worker still serves the next one
-    w.submit("add_images", "not an array", None)
-    qtbot.waitUntil(lambda: len(problems) == 2, timeout=10_000)
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_finished, timeout=60_000) as done:
-        w.submit("train", TrainConfig(epochs=1, batch_size=8))
-    assert done.args[0].reason == "done"
+    _train(w, 1)  # there are no images yet: said plainly, not an error
+    assert "no training images" in g.wait_for(qtbot, Notice).text
+    w.submit(AddImages("not an image set"))  # a bad command is reported, with what was being done
+    failure = g.wait_for(qtbot, Failed)
+    assert failure.doing == "adding the images" and "ImageSet" in failure.last_line
+    w.submit(SetImages(tiny_set))  # ... and the worker still serves the next one
+    _train(w, 1)
+    assert g.wait_for(qtbot, TrainingEnd, timeout=60_000).reason == "done"
 
 
-def test_a_new_train_command_supersedes_the_running_one(qtbot, worker_thread, tiny_set):
+def test_a_new_retrain_supersedes_the_running_one(qtbot, worker_thread, tiny_set):
     w, g = worker_thread.worker, worker_thread.gui
-    ends, ready = [], []
-    g.training_finished.connect(ends.append)
-    g.ready.connect(ready.append)
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_started, timeout=20_000):
-        w.submit("train", TrainConfig(epochs=2000, batch_size=8))
-    w.submit("rebuild", ModelConfig(latent_dim=9), None)
-    with qtbot.waitSignal(g.training_started, timeout=20_000) as started:
-        w.submit("train", TrainConfig(epochs=2000, batch_size=8))
-    assert ends and ends[0].reason == "stopped"
-    assert ready[-1]["config"].latent_dim == 9 and started.args[0] == ready[-1]["model_id"]
-    with qtbot.waitSignal(g.training_finished, timeout=10_000):
-        w.stop_training()
+    w.submit(SetImages(tiny_set))
+    _train(w, 2000)
+    first = g.wait_for(qtbot, TrainingStarted)
+    w.submit(Retrain(TrainConfig(epochs=2000, batch_size=8), ModelConfig(latent_dim=9)))
+    started = g.wait_for(qtbot, TrainingStarted)
+    ends = g.of(TrainingEnd)
+    assert ends and ends[0].reason == "stopped" and ends[0].model_id == first.model_id
+    ready = g.of(ModelReady)[-1]
+    assert ready.config.latent_dim == 9 and started.model_id == ready.model_id
+    w.stop_training()
+    g.wait_for(qtbot, TrainingEnd, timeout=10_000)
 
 
 def test_shutdown_during_training_is_quick(qtbot, tiny_set):
+    import time
+
     wt = _start(qtbot)
     w, g = wt.worker, wt.gui
-    w.submit("set_images", tiny_set.images, tiny_set.splits)
-    with qtbot.waitSignal(g.training_started, timeout=20_000):
-        w.submit("train", TrainConfig(epochs=2000, batch_size=8))
+    w.submit(SetImages(tiny_set))
+    _train(w, 2000)
+    g.wait_for(qtbot, TrainingStarted)
     t0 = time.monotonic()
     assert wt.shutdown(10_000)
     assert time.monotonic() - t0 < 5

@@ -1,0 +1,258 @@
+"""Between the worker and the views: the latest results, the run state, and drawing.
+
+Every result from the torch thread arrives at ``receive`` (on the GUI thread).
+A result of a model that has since been replaced is dropped there, once, for
+all views. Results that describe a state (a snapshot, scores, an inspection)
+only replace the stored latest one; a ~30 Hz timer draws what is new, one group
+of views per tick, so a burst of results never queues up paint work. Events
+(a new model, new pictures, training started or ended, failures) are handled
+as they come.
+
+The threshold a person drags lives here: scores arrive evaluated at the
+default rule, and ``Evaluation.with_threshold`` re-evaluates them at theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.data import ImageSet
+from aeviewer.core.evaluation import Evaluation
+from aeviewer.core.results import (
+    ImageResults,
+    Inspection,
+    ModelReady,
+    Snapshot,
+    Step,
+    TrainingEnd,
+    TrainingStarted,
+)
+from aeviewer.core.scoring import SCORES
+from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
+from aeviewer.qt.messages import Failed, ImagesChanged, Inspect, Notice, Saved, SaveProgress, SetScoreKind
+from aeviewer.qt.window_layout import Views
+
+DRAW_INTERVAL_MS = 33
+END_WORDS = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed."}
+END_PHASES = {"done": "trained", "stopped": "stopped", "error": "failed"}
+
+
+class Presenter(QObject):
+    problem = Signal(str, str, str)  # title, text, details
+    status = Signal(str, int)  # message, milliseconds (0: until replaced)
+    model_changed = Signal(object)  # ModelReady
+    images_changed = Signal(object)  # ImagesChanged
+
+    def __init__(self, views: Views, submit: Callable[[Any], None], model_config: ModelConfig, parent=None) -> None:
+        super().__init__(parent)
+        self.v = views
+        self.submit = submit
+        self.model: ModelReady | None = None
+        self.model_config = model_config
+        self.images = ImageSet.empty(model_config.image_size, model_config.channels)
+        self.phase = "untrained"
+        self.last_step: Step | None = None
+        self.results: ImageResults | None = None
+        self.evaluation: Evaluation | None = None  # the results' evaluation at the threshold in use
+        self.user_threshold: float | None = None
+        self.inspection: Inspection | None = None
+        self.selected: int | None = None
+        self._pending: dict[str, Any] = {}
+        self._turn = 0
+        self._shown_note = ""
+        self._events: dict[type, Callable[[Any], None]] = {
+            ModelReady: self._model_ready,
+            ImagesChanged: self._images_changed,
+            Snapshot: self._snapshot,
+            ImageResults: lambda r: self._pending.__setitem__("results", r),
+            Inspection: lambda r: self._pending.__setitem__("inspection", r),
+            TrainingStarted: self._training_started,
+            TrainingEnd: self._training_ended,
+            Failed: self._failed,
+            Notice: lambda r: self.status.emit(r.text, 8000),
+            SaveProgress: self._save_progress,
+            Saved: self._saved,
+        }
+        views.anomalies.threshold_dragged.connect(self.set_threshold)
+        views.anomalies.reset_requested.connect(lambda: self.set_threshold(None))
+        views.anomalies.score_kind_chosen.connect(self.set_score_kind)
+        views.gallery.image_selected.connect(self.select)
+        views.latent_view.index_clicked.connect(self.select)
+        self.timer = QTimer(self)
+        self.timer.setInterval(DRAW_INTERVAL_MS)
+        self.timer.timeout.connect(self._draw)
+        self.timer.start()
+        self._update_titles()
+
+    # -- run state ----------------------------------------------------------------------
+    @property
+    def drawn(self) -> bool:
+        """Everything received has been drawn."""
+        return not self._pending
+
+    @property
+    def training(self) -> bool:
+        return self.phase == "training"
+
+    @property
+    def trained(self) -> bool:
+        return self.phase == "trained"
+
+    def model_state(self) -> ModelState:
+        s, m = self.last_step, self.model
+        return ModelState(
+            self.model_config.latent_dim, self.model_config.architecture, self.phase,
+            s.epoch if s is not None else None, s.epochs if s is not None else None, self.v.settings.paused,
+            ", ".join(n.describe() for n in m.train_noise) if m is not None else "",
+        )
+
+    # -- from the worker ------------------------------------------------------------------
+    @Slot(object)
+    def receive(self, result: Any) -> None:
+        """Every result from the torch thread comes here; a stale one goes no further."""
+        model_id = getattr(result, "model_id", None)
+        if model_id is not None and not isinstance(result, ModelReady):
+            if self.model is None or model_id != self.model.model_id:
+                return
+        self._events[type(result)](result)
+
+    def _model_ready(self, m: ModelReady) -> None:
+        self.model, self.model_config = m, m.config
+        self.phase, self.last_step, self.results, self.evaluation = "untrained", None, None, None
+        self.user_threshold = None  # a new model scores on a new scale
+        self._pending = {}
+        self.v.loss_plot.clear_losses()
+        self.v.latent_view.set_axes(m.config.latent_dim)
+        self.v.settings.offer_cuda(m.cuda_available)
+        self.v.compare.set_denoising(m.denoising)
+        self.v.anomalies.set_denoising(m.denoising)
+        self.v.device_status.setText(f"device: {m.device}")
+        self.model_changed.emit(m)
+        self._update_titles()
+
+    def _images_changed(self, change: ImagesChanged) -> None:
+        self.images = change.images
+        if change.added is None:
+            self.selected = None
+            self.inspection = None
+            self.v.compare.clear()
+            self.v.latent_view.clear()
+            self.v.gallery.gallery.set_images(change.images)
+            first = 0
+        else:
+            self.v.gallery.gallery.append(change.images, change.added.start)
+            first = change.added.start
+        self._update_titles()
+        if first < len(self.images):
+            self.select(first)
+        self.images_changed.emit(change)
+
+    def _snapshot(self, snap: Snapshot) -> None:
+        self._pending["snapshot"] = snap
+        if snap.results is not None:
+            self._pending["results"] = snap.results
+
+    def _training_started(self, _started: TrainingStarted) -> None:
+        self.phase = "training"
+        self.v.settings.set_running(True)
+        self.status.emit("Training…", 0)
+        self._update_titles()
+
+    def _training_ended(self, end: TrainingEnd) -> None:
+        self.phase = END_PHASES[end.reason] if end.reason != "done" or end.trained else "stopped"
+        self.v.settings.set_running(False)
+        self.status.emit(END_WORDS[end.reason], 8000)
+        self.v.controls.show_idle({"trained": "trained", "stopped": "stopped early"}.get(self.phase, "failed"))
+        self._update_titles()
+        self._redraw_caption()
+
+    def _failed(self, failure: Failed) -> None:
+        self.v.load_bar.setVisible(False)  # a save in progress has ended
+        self.problem.emit("Something went wrong",
+                          f"Something went wrong while {failure.doing}:\n{failure.last_line}", failure.details)
+
+    def _save_progress(self, p: SaveProgress) -> None:
+        self.v.load_bar.setRange(0, max(p.total, 1))
+        self.v.load_bar.setValue(p.done)
+        self.v.load_bar.setVisible(p.done < p.total)
+
+    def _saved(self, saved: Saved) -> None:
+        self.v.load_bar.setVisible(False)
+        self.status.emit(f"Saved {saved.path}", 8000)
+
+    # -- from the person ----------------------------------------------------------------------
+    def select(self, row: int) -> None:
+        if 0 <= row < len(self.images) and row != self.selected:
+            self.selected = row
+            self.v.gallery.select_row(row)
+            self.v.latent_view.select(row)
+            self.submit(Inspect(row))
+
+    def set_threshold(self, threshold: float | None) -> None:
+        """A dragged threshold (None: back to the default rule)."""
+        self.user_threshold = threshold
+        if self.results is not None:
+            self._show_evaluation(self.results.evaluation if threshold is None
+                                  else self.results.evaluation.with_threshold(threshold))
+
+    def set_score_kind(self, kind: str) -> None:
+        self.user_threshold = None  # a threshold in the old score's units means nothing now
+        self.v.gallery.gallery.score_name = SCORES[kind].label.lower()
+        self.submit(SetScoreKind(kind))
+
+    # -- drawing -----------------------------------------------------------------------------
+    def _draw(self) -> None:
+        """Draw what is new, one group of views per tick: each tick stays short."""
+        self._turn = (self._turn + 1) % 3
+        if self._turn == 0 and (snap := self._pending.pop("snapshot", None)) is not None:
+            self._draw_progress(snap)
+        elif self._turn == 1 and (results := self._pending.pop("results", None)) is not None:
+            self.results = results
+            ev = results.evaluation
+            self._show_evaluation(ev if self.user_threshold is None else ev.with_threshold(self.user_threshold))
+            self.v.latent_view.set_points(results.points, self.images.splits)
+            self.v.compare.set_heat_scale(results.heat_scale)
+        elif self._turn == 2 and (ins := self._pending.pop("inspection", None)) is not None:
+            if ins.index == self.selected and ins.index < len(self.images):
+                self.inspection = ins
+                self.v.compare.set_denoising(ins.denoising)
+                self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean)
+                self.v.compare.show_mask(self.images.masks.get(ins.index))
+                self._redraw_caption()
+
+    def _draw_progress(self, snap: Snapshot) -> None:
+        s = self.last_step = snap.step
+        self.v.loss_plot.set_losses(snap.losses, s.epochs * s.batches_per_epoch)
+        if s.note and s.note != self._shown_note:
+            self._shown_note = s.note
+            self.status.emit(s.note, 15000)
+        self.v.controls.show_progress(s.epoch, s.epochs, s.fraction_done, s.images_per_second, s.seconds_left)
+        self._update_titles()
+
+    def _show_evaluation(self, ev: Evaluation) -> None:
+        self.evaluation = ev
+        self.v.anomalies.show_evaluation(ev)
+        self.v.gallery.gallery.set_errors(ev.scores, ev.flags)
+        self.v.latent_view.set_flags(ev.flags)
+        self._redraw_caption()
+
+    def _redraw_caption(self) -> None:
+        ins = self.inspection
+        if ins is None or ins.index != self.selected or ins.index >= len(self.images):
+            return
+        self.v.compare.set_caption(compare_caption(self.images, ins, self.model_state(),
+                                                   self.model_config.image_size, self.evaluation))
+
+    def _update_titles(self) -> None:
+        self.v.latent_title.setText(latent_title(self.model_state()))
+        self.v.gallery_title.setText(gallery_title(len(self.images)))
+        self.v.counts_label.setText(counts_text(self.images))
+
+    def redraw_titles(self) -> None:
+        """After a pause or resume: the titles say so."""
+        self._update_titles()
+        self._redraw_caption()

@@ -1,0 +1,101 @@
+"""The settings column: bottleneck, training and task, handed out as configs.
+
+The window never reads these widgets' children: it asks for a ``TrainConfig``,
+a ``ModelConfig`` or the device, and hears ``retrain_requested`` when a change
+calls for a fresh model. The rules about settings live here too: each
+architecture trains at its own learning rate; the demo trains with its recipe;
+an unknown dataset trains without flips and turns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
+from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
+from aeviewer.core.noise_kinds import NoiseSpec
+from aeviewer.qt.controls import Controls
+from aeviewer.qt.task_controls import TaskControls
+
+
+class SettingsPanel(QWidget):
+    retrain_requested = Signal()  # Train pressed, or the device or task changed
+    latent_settled = Signal(int)  # the bottleneck slider came to rest at this size
+    pause_toggled = Signal(bool)
+    stop_requested = Signal()
+    test_noise_changed = Signal(object)  # NoiseSpec | None
+
+    def __init__(self, model_config: ModelConfig, device: str, epochs: int | None, parent=None) -> None:
+        super().__init__(parent)
+        self.controls = Controls(model_config.latent_dim, model_config.input_values)
+        self.task = TaskControls()
+        self.epochs_given = epochs is not None
+        if epochs is not None:
+            self.controls.epochs.setValue(epochs)
+        self.controls.select_device(device)
+        self.controls.latent_dim_chosen.connect(self.latent_settled)
+        self.controls.train_requested.connect(self.retrain_requested)
+        self.controls.pause_toggled.connect(self.pause_toggled)
+        self.controls.stop_requested.connect(self.stop_requested)
+        self.controls.device_chosen.connect(lambda _d: self.retrain_requested.emit())
+        self.task.training_changed.connect(self._task_changed)
+        self.task.test_noise_changed.connect(lambda: self.test_noise_changed.emit(self.task.test_noise()))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.controls)
+        layout.addWidget(self.task)
+        layout.addStretch(1)
+
+    # -- what they say ------------------------------------------------------------------
+    def train_config(self) -> TrainConfig:
+        return TrainConfig(
+            epochs=self.controls.epochs.value(),
+            learning_rate=self.controls.learning_rate.value(),
+            denoise=self.task.train_noise(),
+            augment=self.controls.augment.isChecked(),
+        )
+
+    def model_config(self, base: ModelConfig) -> ModelConfig:
+        """``base`` (the picture size) with the chosen code size and architecture."""
+        return replace(base, latent_dim=self.controls.latent_dim(), architecture=self.task.chosen_architecture())
+
+    def device(self) -> str:
+        return str(self.controls.device.currentData())
+
+    def test_noise(self) -> NoiseSpec | None:
+        return self.task.test_noise()
+
+    # -- rules ----------------------------------------------------------------------------
+    def _task_changed(self) -> None:
+        arch = self.task.chosen_architecture()
+        if self.controls.learning_rate.value() != LEARNING_RATES[arch]:  # each trains best at its own rate
+            self.controls.learning_rate.setValue(LEARNING_RATES[arch])
+        self.retrain_requested.emit()
+
+    def set_task(self, denoise: NoiseSpec | None, architecture: str) -> None:
+        """Start-up choice of mode and model (command line); the next training run uses them."""
+        self.task.configure(denoise, architecture)
+        self.controls.learning_rate.setValue(LEARNING_RATES[architecture])
+
+    def apply_demo_recipe(self) -> None:
+        """What the demo is measured with (README): bananas may lie any way round."""
+        self.controls.augment.setChecked(DEMO_AUGMENT)
+        if not self.epochs_given:
+            self.controls.epochs.setValue(DEMO_EPOCHS)
+
+    def apply_dataset_recipe(self) -> None:
+        """Unknown pictures may be digits or text: no flips or turns."""
+        self.controls.augment.setChecked(False)
+
+    def offer_cuda(self, available: bool) -> None:
+        self.controls.offer_cuda(available)
+
+    def set_running(self, running: bool) -> None:
+        self.controls.set_running(running)
+
+    @property
+    def paused(self) -> bool:
+        return self.controls.pause_button.isChecked()
