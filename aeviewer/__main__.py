@@ -10,7 +10,8 @@ import sys
 
 
 def main() -> int:
-    from aeviewer.cli import COMMANDS, main as cli_main
+    from aeviewer.cli import COMMANDS
+    from aeviewer.cli import main as cli_main
 
     argv = sys.argv[1:]
     if argv and argv[0] in COMMANDS:

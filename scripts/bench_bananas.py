@@ -49,7 +49,8 @@ def main() -> int:
     seeds = [int(s) for s in args.seeds.split(",")]
     images = banana_imageset()
     setups = [("baseline: 40 epochs, no augmentation", 40, False),
-              (f"window: {DEMO_EPOCHS} epochs, augmentation {'on' if DEMO_AUGMENT else 'off'}", DEMO_EPOCHS, DEMO_AUGMENT)]
+              (f"window: {DEMO_EPOCHS} epochs, augmentation {'on' if DEMO_AUGMENT else 'off'}",
+               DEMO_EPOCHS, DEMO_AUGMENT)]
     rows = []
     for label, epochs, augment in setups:
         results = []

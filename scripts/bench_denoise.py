@@ -23,14 +23,14 @@ import time
 
 import numpy as np
 import torch
-from scipy import ndimage
-
 from aeviewer.core.config import LEARNING_RATES, ModelConfig
 from aeviewer.core.inference import run_model
 from aeviewer.core.model import build_model
 from aeviewer.core.noise_kinds import parse_specs
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.training import TrainConfig, output_spread, train_steps
+from scipy import ndimage
+
 from mnist_data import DEFAULT_DATA, POOL, load_mnist
 
 SIGMAS = (0.1, 0.2, 0.3, 0.5)
@@ -92,7 +92,8 @@ def main() -> int:
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--latent", type=int, default=128)
     p.add_argument("--width", type=int, default=16)
-    p.add_argument("--lr", type=float, default=None, help="default: each architecture's own (core.model.LEARNING_RATES)")
+    p.add_argument("--lr", type=float, default=None,
+                   help="default: each architecture's own (core.config.LEARNING_RATES)")
     p.add_argument("--test", type=int, default=2000, help="how many of the 2,000 test images to use")
     p.add_argument("--noise", default="gaussian:0.05-0.55", help="training noise for both models")
     p.add_argument("--skip-nlm", action="store_true", help="leave out non-local means (slow; needs scikit-image)")
@@ -118,7 +119,8 @@ def main() -> int:
         if not args.skip_nlm:
             nlm = best_of(nl_means(noisy, sigma), clean)
             rows.append((sigma, "non-local means", nlm[0], nlm[1], nlm[2]))
-        for arch, label in (("bottleneck", f"aeviewer bottleneck (latent {args.latent})"), ("skip", "aeviewer skip (U-Net)")):
+        labels = (("bottleneck", f"aeviewer bottleneck (latent {args.latent})"), ("skip", "aeviewer skip (U-Net)"))
+        for arch, label in labels:
             if arch not in models:
                 continue
             out = run_model(models[arch][0], noisy, torch.device("cpu"))

@@ -22,11 +22,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
-
 from aeviewer.cli import main as cli
 from aeviewer.core.metrics import auroc
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from PIL import Image
+
 from mnist_data import DEFAULT_DATA, POOL, load_mnist
 
 DCAE = 89.7
@@ -88,7 +88,8 @@ def main() -> int:
     mean = statistics.mean(r[2] for r in rows)
     print(f"| mean | | **{mean:.1f}** | {statistics.mean(DEEP_SVDD[d] for d in digits):.1f} | "
           f"{statistics.median(r[3] for r in rows):.0f} (median) |")
-    print(f"\npublished means: DCAE {DCAE}, Deep SVDD {statistics.mean(DEEP_SVDD):.1f}; target: >= 95.0, <= 60 s a digit")
+    print(f"\npublished means: DCAE {DCAE}, Deep SVDD {statistics.mean(DEEP_SVDD):.1f}; "
+          "target: >= 95.0, <= 60 s a digit")
     return 0
 
 

@@ -88,9 +88,8 @@ def worker_path(
 
 def gui_latency(app, seconds: float) -> np.ndarray:
     """Lateness (ms) of a 10 ms timer while the real window trains the demo."""
-    from PySide6.QtCore import QTimer
-
     from aeviewer.qt.app import create_window, parse_args
+    from PySide6.QtCore import QTimer
 
     window = create_window(parse_args(["--epochs", "1000"]))
     window.resize(1400, 860)
@@ -133,7 +132,6 @@ def main() -> int:
 
     from aeviewer.core.demos import banana_imageset
     from aeviewer.qt.app import prepare_app
-
     from aeviewer.qt.worker import default_torch_threads
 
     app = prepare_app()

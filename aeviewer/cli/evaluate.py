@@ -24,7 +24,7 @@ def evaluation_numbers(model, session, images, device) -> dict:
     out = {
         "score": session.score,
         "threshold": session.threshold,
-        "test_images": int(len(test)),
+        "test_images": len(test),
         "anomalous": int((images.labels[test] == 1).sum()),
         "image_auroc": ev.ranking.auroc,
         "precision": c.precision,

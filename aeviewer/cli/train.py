@@ -51,8 +51,10 @@ def run(args: argparse.Namespace) -> int:
             notes.append(snap.step.note)
             print(f"\nnote: {snap.step.note}", file=sys.stderr)
         bar.update(snap.step)
-        final = snap.results
+        if snap.results is not None:  # the last snapshot carries the final evaluation
+            final = snap.results
     seconds = time.perf_counter() - t0
+    assert final is not None, "training ended without a final evaluation"
     train_rows = images.indices(Split.TRAIN)
     evaluation = final.evaluation  # the engine's last full pass, of the kind asked for
     session = Session(
@@ -68,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
             "batch_size": args.batch_size,
             "seed": args.seed,
             "train_seconds": round(seconds, 2),
-            "train_images": int(len(train_rows)),
+            "train_images": len(train_rows),
             "denoise": [str(spec) for spec in denoise],
             "augment": args.augment,
             "notes": notes,

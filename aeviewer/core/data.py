@@ -55,7 +55,7 @@ class ImageSet:
     images: np.ndarray
     paths: list[str]
     splits: np.ndarray
-    labels: np.ndarray = field(default=None)  # type: ignore[assignment]
+    labels: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: all unknown (-1), set below
     masks: dict[int, np.ndarray] = field(default_factory=dict)  # row -> (H, W) bool defect mask
 
     def __post_init__(self) -> None:
@@ -224,7 +224,10 @@ def load_entries(
     ``progress(done, total)`` is called as files are read; ``cancelled()`` is
     polled between files and stops the load early (what was read is returned).
     """
-    arrays, paths, splits, labels = [], [], [], []
+    arrays: list[np.ndarray] = []
+    paths: list[str] = []
+    splits: list[int] = []
+    labels: list[int] = []
     masks: dict[int, np.ndarray] = {}
     failures: list[Failure] = []
     for i, e in enumerate(entries):

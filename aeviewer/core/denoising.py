@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from aeviewer.core.inference import run_model
+from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.noise import add_noise
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.quality import psnr, ssim
@@ -21,7 +22,7 @@ from aeviewer.core.tiling import run_tiled
 
 
 def clean_picture(
-    model: torch.nn.Module,
+    model: AnyAutoencoder,
     picture: np.ndarray,
     device: torch.device,
     progress: Callable[[int, int], None] | None = None,
@@ -70,7 +71,7 @@ class DenoiseResult:
 
 
 def denoise_picture(
-    model: torch.nn.Module,
+    model: AnyAutoencoder,
     picture: np.ndarray,
     device: torch.device,
     noise: NoiseSpec | None,

@@ -15,6 +15,7 @@ the end.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterator
 
@@ -27,7 +28,7 @@ from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
 from aeviewer.core.inference import inspect, pixel_auroc, score_images
-from aeviewer.core.model import Autoencoder, build_model, resolve_device
+from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.projection import StableProjection
@@ -44,6 +45,10 @@ MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this
 class Engine:
     """One model, its images and their latest scores."""
 
+    _codes: np.ndarray  # (N, K) latest code of every image; NaN where not yet known
+    _errors: np.ndarray  # (N,) latest mean squared error
+    _scores: np.ndarray  # (N,) latest anomaly score of ``score_kind``
+
     def __init__(self, model_config: ModelConfig | None = None, device: str = "auto", seed: int = 0) -> None:
         self.seed = seed
         self.model_config = model_config or ModelConfig()
@@ -55,7 +60,7 @@ class Engine:
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
-        self.model: Autoencoder = self._new_model()
+        self.model: AnyAutoencoder = self._new_model()
 
     # -- data -----------------------------------------------------------------
     def set_images(self, images: ImageSet) -> None:
@@ -110,7 +115,7 @@ class Engine:
             self.device = resolve_device(device)
         self.model = self._new_model()
 
-    def _new_model(self) -> Autoencoder:
+    def _new_model(self) -> AnyAutoencoder:
         self.model_id += 1
         self.trained = False
         model = build_model(self.model_config, seed=self.seed).to(self.device)
@@ -208,10 +213,8 @@ class Engine:
             return self._picture_cache[1]
         pixels = self.images.images[index]
         if key[2] is not None:
-            try:
+            with contextlib.suppress(ValueError):  # gone or changed since loaded: the working copy stands
                 pixels = read_picture(key[2], self.model_config.channels)
-            except ValueError:
-                pass  # gone or changed since it was loaded: the working copy still stands
         if max_side is not None:
             pixels = fit_within(pixels, max_side)
         picture = pixels.astype(np.float32) / 255.0

@@ -13,7 +13,7 @@ import torch
 
 from aeviewer.core.data import iter_batches
 from aeviewer.core.metrics import auroc
-from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, difference_map, heat_scale, mse_score, pixel_error_map
 
@@ -56,14 +56,14 @@ def _nhwc(t: torch.Tensor) -> np.ndarray:
     return t.permute(0, 2, 3, 1).cpu().numpy()
 
 
-def _forward(model: Autoencoder, images: np.ndarray, device: torch.device):
+def _forward(model: AnyAutoencoder, images: np.ndarray, device: torch.device):
     """Yield (inputs, recons, codes) as numpy, batch by batch, in eval mode."""
     for x, recon, z in _batches(model, images, device):
         yield _nhwc(x), _nhwc(recon), z.cpu().numpy()
 
 
 def score_images(
-    model: Autoencoder,
+    model: AnyAutoencoder,
     images: np.ndarray,
     device: torch.device,
     heat_rows: np.ndarray | None = None,
@@ -96,7 +96,9 @@ def score_images(
     )
 
 
-def inspect(model: Autoencoder, images: np.ndarray, index: int, device: torch.device, model_id: int = 0) -> Inspection:
+def inspect(
+    model: AnyAutoencoder, images: np.ndarray, index: int, device: torch.device, model_id: int = 0
+) -> Inspection:
     """Input, reconstruction and difference for one image."""
     (x, r, _), = _forward(model, images[index : index + 1], device)
     return Inspection(
@@ -109,14 +111,16 @@ def inspect(model: Autoencoder, images: np.ndarray, index: int, device: torch.de
     )
 
 
-def anomaly_scores(model: Autoencoder, images: np.ndarray, device: torch.device, kind: str = DEFAULT_SCORE) -> np.ndarray:
+def anomaly_scores(
+    model: AnyAutoencoder, images: np.ndarray, device: torch.device, kind: str = DEFAULT_SCORE
+) -> np.ndarray:
     """One anomaly score per image, of the kind named (see core.scoring.SCORES)."""
     score = SCORES[kind].function
     parts = [score(x, r) for x, r, _ in _forward(model, images, device)]
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
-def anomaly_maps(model: Autoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:
+def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:
     """Where each image is unusual: 3x3-smoothed squared error per pixel, (N, H, W)."""
     parts = [pixel_error_map(x, r) for x, r, _ in _forward(model, images, device)]
     if not parts:
@@ -125,7 +129,7 @@ def anomaly_maps(model: Autoencoder, images: np.ndarray, device: torch.device) -
 
 
 def pixel_auroc(
-    model: Autoencoder,
+    model: AnyAutoencoder,
     images: np.ndarray,
     labels: np.ndarray,
     masks: dict[int, np.ndarray],

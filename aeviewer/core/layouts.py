@@ -24,7 +24,6 @@ from aeviewer.core.data import (
     IMAGE_SUFFIXES,
     Entry,
     Failure,
-    ImageSet,
     LoadResult,
     Split,
     expand_paths,
@@ -94,7 +93,7 @@ def _two_folder(normal: Path, others: list[Path], holdout: float, seed: int) -> 
     if not normal_files:
         raise ValueError(f"the normal folder {normal.name}/ holds no images")
     rng = np.random.default_rng(seed)
-    held = set(rng.permutation(len(normal_files))[: int(round(holdout * len(normal_files)))].tolist())
+    held = set(rng.permutation(len(normal_files))[: round(holdout * len(normal_files))].tolist())
     entries = [
         Entry(f, Split.TEST if i in held else Split.TRAIN, 0) for i, f in enumerate(normal_files)
     ]

@@ -86,7 +86,9 @@ class SkipAutoencoder(nn.Module):
         prev = w0
         widths = config.widths
         for w in widths:
-            self.down.append(nn.Sequential(nn.Conv2d(prev, w, 4, stride=2, padding=1), act(), nn.Conv2d(w, w, 3, padding=1), act()))
+            self.down.append(nn.Sequential(
+                nn.Conv2d(prev, w, 4, stride=2, padding=1), act(), nn.Conv2d(w, w, 3, padding=1), act()
+            ))
             prev = w
         self.spatial = config.image_size // 2 ** len(widths)
         self.deep_channels = prev
@@ -95,7 +97,7 @@ class SkipAutoencoder(nn.Module):
         self.expand = nn.Sequential(nn.Linear(config.latent_dim, flat), act())
         self.up = nn.ModuleList()
         self.merge = nn.ModuleList()
-        skip_widths = ([w0] + widths[:-1]) if widths else []  # features waiting at each resolution on the way up
+        skip_widths = ([w0, *widths[:-1]]) if widths else []  # features waiting at each resolution on the way up
         for w_in, w_skip in zip(reversed(widths), reversed(skip_widths), strict=True):
             # The deepest stage also gets its own features back, beside the code.
             self.up.append(nn.Sequential(nn.ConvTranspose2d(w_in, w_skip, 4, stride=2, padding=1), act()))
@@ -123,11 +125,14 @@ class SkipAutoencoder(nn.Module):
         return (out if self.training else out.clamp(0.0, 1.0)), z
 
 
-def _construct(config: ModelConfig) -> nn.Module:
+AnyAutoencoder = Autoencoder | SkipAutoencoder  # what build_model makes: encode(x), forward(x) -> (image, code)
+
+
+def _construct(config: ModelConfig) -> AnyAutoencoder:
     return SkipAutoencoder(config) if config.architecture == "skip" else Autoencoder(config)
 
 
-def build_model(config: ModelConfig, seed: int | None = None) -> Autoencoder | SkipAutoencoder:
+def build_model(config: ModelConfig, seed: int | None = None) -> AnyAutoencoder:
     if seed is not None:
         gen_state = torch.random.get_rng_state()
         torch.manual_seed(seed)

@@ -77,7 +77,7 @@ class Snapshot:
     model_id: int
     step: Step
     losses: np.ndarray  # loss of every batch so far
-    results: ImageResults
+    results: ImageResults | None  # None while nobody watches (live=False); the last one always has them
 
 
 @dataclass(frozen=True)

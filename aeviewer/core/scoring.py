@@ -35,7 +35,7 @@ PIXEL_SMOOTH = 3
 
 def patch_window(size: int) -> int:
     """Odd window about a seventh of the image wide: 9 for 64 px, 5 for 28 px."""
-    w = max(3, int(round(size / PATCH_DIVISOR)))
+    w = max(3, round(size / PATCH_DIVISOR))
     return w if w % 2 else w + 1
 
 
@@ -98,7 +98,7 @@ def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
     diff = box_filter(lightness(inputs) - lightness(recons), patch_window(inputs.shape[-2]))
     err = (diff * diff).mean(axis=-1)
     flat = err.reshape(*err.shape[:-2], -1)
-    k = max(1, int(round(LOCAL_SHARE * flat.shape[-1])))
+    k = max(1, round(LOCAL_SHARE * flat.shape[-1]))
     worst = np.partition(flat, flat.shape[-1] - k, axis=-1)[..., -k:]
     return worst.mean(axis=-1).astype(np.float32)
 

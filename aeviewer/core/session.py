@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_file, save_file
 from safetensors import safe_open
+from safetensors.torch import load_file, save_file
 
 from aeviewer import __version__
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.model import Autoencoder, build_model
+from aeviewer.core.model import AnyAutoencoder, build_model
 from aeviewer.core.scoring import DEFAULT_SCORE
 
 FORMAT = "aeviewer-session/1"
@@ -36,7 +36,7 @@ class Session:
     info: dict = field(default_factory=dict)  # data path, epochs, learning rate, seed, ...
 
 
-def save_session(path: str | os.PathLike[str], model: Autoencoder, session: Session) -> Path:
+def save_session(path: str | os.PathLike[str], model: AnyAutoencoder, session: Session) -> Path:
     path = Path(path)
     meta = {
         "format": FORMAT,
@@ -56,7 +56,7 @@ def save_session(path: str | os.PathLike[str], model: Autoencoder, session: Sess
     return path
 
 
-def load_session(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> tuple[Autoencoder, Session]:
+def load_session(path: str | os.PathLike[str], device: torch.device | str = "cpu") -> tuple[AnyAutoencoder, Session]:
     """Read a session file; raises ValueError with a reason when it is not one."""
     path = Path(path)
     if not path.is_file():

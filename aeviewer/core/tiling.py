@@ -64,7 +64,7 @@ def run_tiled(
     ys, xs = tile_starts(ph, tile, overlap), tile_starts(pw, tile, overlap)
     weight_tile = np.outer(ramp(tile, overlap), ramp(tile, overlap))[..., None].astype(np.float32)
     total = np.zeros(work.shape, np.float64)
-    weights = np.zeros(work.shape[:2] + (1,), np.float64)
+    weights = np.zeros((*work.shape[:2], 1), np.float64)
     corners = [(y, x) for y in ys for x in xs]
     for start in range(0, len(corners), TILE_BATCH):
         chunk = corners[start : start + TILE_BATCH]

@@ -116,7 +116,7 @@ class AnomalyPanel(QWidget):
             self._draw_histogram()
         self._show_summary(roc=self.isVisible())
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+    def showEvent(self, event) -> None:
         super().showEvent(event)
         self._draw_histogram()
         self._show_summary()

@@ -157,7 +157,8 @@ class ComparePanel(QWidget):
                 pixels = pixels[..., 0]
             item.setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
         if self.denoising:
-            self.colour_bar.getAxis("left").setLabel("|output − clean|" if clean is not None else "|input − output|: removed")
+            label = "|output − clean|" if clean is not None else "|input − output|: removed"
+            self.colour_bar.getAxis("left").setLabel(label)
         self._difference = np.ascontiguousarray(difference, np.float32)
         self._redraw_difference()
         if difference.shape != self._shape:

@@ -42,7 +42,7 @@ def compression_text(latent_dim: int, input_values: int) -> str:
 def duration_text(seconds: float) -> str:
     if not math.isfinite(seconds):
         return "…"
-    seconds = max(0, int(round(seconds)))
+    seconds = max(0, round(seconds))
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 

@@ -115,9 +115,9 @@ class Presenter(QObject):
     def receive(self, result: Any) -> None:
         """Every result from the torch thread comes here; a stale one goes no further."""
         model_id = getattr(result, "model_id", None)
-        if model_id is not None and not isinstance(result, ModelReady):
-            if self.model is None or model_id != self.model.model_id:
-                return
+        current = self.model.model_id if self.model is not None else None
+        if model_id is not None and not isinstance(result, ModelReady) and model_id != current:
+            return
         self._events[type(result)](result)
 
     def _model_ready(self, m: ModelReady) -> None:
@@ -217,12 +217,16 @@ class Presenter(QObject):
             self.v.latent_view.set_points(results.points, self.images.splits)
             self.v.compare.set_heat_scale(results.heat_scale)
         elif self._turn == 2 and (ins := self._pending.pop("inspection", None)) is not None:
-            if ins.index == self.selected and ins.index < len(self.images):
-                self.inspection = ins
-                self.v.compare.set_denoising(ins.denoising)
-                self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean)
-                self.v.compare.show_mask(self.images.masks.get(ins.index))
-                self._redraw_caption()
+            self._draw_inspection(ins)
+
+    def _draw_inspection(self, ins: Inspection) -> None:
+        if ins.index != self.selected or ins.index >= len(self.images):
+            return  # the person has moved on
+        self.inspection = ins
+        self.v.compare.set_denoising(ins.denoising)
+        self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean)
+        self.v.compare.show_mask(self.images.masks.get(ins.index))
+        self._redraw_caption()
 
     def _draw_progress(self, snap: Snapshot) -> None:
         s = self.last_step = snap.step

@@ -7,10 +7,9 @@ import json
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from aeviewer.cli import main
 from aeviewer.core.session import load_session
+from PIL import Image
 
 
 def _square(rng, size=16):
@@ -47,7 +46,7 @@ def session_file(dataset, tmp_path_factory):
 
 
 def test_train_writes_a_session_without_pickle(session_file, capsys):
-    model, session = load_session(session_file)
+    _model, session = load_session(session_file)
     assert session.model_config.latent_dim == 4 and session.model_config.channels == 1
     assert np.isfinite(session.threshold) and len(session.train_scores) == 32
     assert session.threshold == pytest.approx(np.percentile(session.train_scores, 99))

@@ -4,7 +4,6 @@ import itertools
 
 import numpy as np
 import pytest
-
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.engine import Engine
@@ -149,10 +148,9 @@ def test_score_kind_changes_every_score_and_is_reported():
 
 
 def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, monkeypatch):
-    from PIL import Image
-
     import aeviewer.core.engine as engine_module
     from aeviewer.core.noise_kinds import NoiseSpec
+    from PIL import Image
 
     engine = _engine()
     engine.rebuild(train_noise=(NoiseSpec("gaussian", 0.1, 0.3),))

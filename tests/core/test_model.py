@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import build_model, resolve_device, to_tensor
 
@@ -15,7 +14,7 @@ def test_shapes_for_several_bottleneck_sizes(latent):
         recon, z = model(x)
     assert z.shape == (3, latent)
     assert recon.shape == x.shape
-    assert 0.0 <= float(recon.min()) and float(recon.max()) <= 1.0
+    assert float(recon.min()) >= 0.0 and float(recon.max()) <= 1.0
     with torch.no_grad():
         assert torch.equal(model.encode(x), z)
 
@@ -30,7 +29,6 @@ def test_other_image_sizes_round_trip(size, channels):
 def test_training_on_dark_images_does_not_collapse_to_black():
     """A sigmoid output used to saturate at 0 on mostly dark pictures."""
     import numpy as np
-
     from aeviewer.core.training import TrainConfig, train_steps
 
     rng = np.random.default_rng(2)

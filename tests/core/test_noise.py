@@ -7,10 +7,9 @@ import io
 import numpy as np
 import pytest
 import torch
-from PIL import Image
-
 from aeviewer.core.noise import add_noise, corrupt, jpeg_quality, make_generator
 from aeviewer.core.noise_kinds import NOISES, NoiseSpec, parse_specs
+from PIL import Image
 
 GREY = np.full((64, 64, 3), 0.5, np.float32)
 
@@ -63,7 +62,8 @@ def test_jpeg_blocks_match_a_real_jpeg_encoder():
     for compression in (0.5, 0.9):
         ours = add_noise(picture, NoiseSpec("jpeg", compression, compression))
         buf = io.BytesIO()
-        Image.fromarray((picture[..., 0] * 255 + 0.5).astype(np.uint8)).save(buf, "JPEG", quality=jpeg_quality(compression))
+        pixels = (picture[..., 0] * 255 + 0.5).astype(np.uint8)
+        Image.fromarray(pixels).save(buf, "JPEG", quality=jpeg_quality(compression))
         real = np.asarray(Image.open(buf), np.float32) / 255.0
         ours_err = np.abs(ours[..., 0] - picture[..., 0]).mean()
         real_err = np.abs(real - picture[..., 0]).mean()
@@ -74,7 +74,7 @@ def test_jpeg_blocks_match_a_real_jpeg_encoder():
 
 def test_jpeg_on_an_odd_size_keeps_the_shape():
     out = add_noise(np.random.default_rng(0).random((13, 21, 3)).astype(np.float32), NoiseSpec("jpeg", 0.8, 0.8))
-    assert out.shape == (13, 21, 3) and 0 <= out.min() and out.max() <= 1
+    assert out.shape == (13, 21, 3) and out.min() >= 0 and out.max() <= 1
 
 
 def test_strengths_are_drawn_per_image_from_the_range():

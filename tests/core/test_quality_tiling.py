@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
 import pytest
-
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.scoring import SSIM_C1
 from aeviewer.core.tiling import ramp, run_tiled, tile_starts
@@ -42,7 +42,7 @@ def test_tiles_cover_every_pixel():
     for length in (64, 65, 100, 129, 300):
         starts = tile_starts(length, 64, 16)
         assert starts[0] == 0 and starts[-1] == length - 64
-        assert all(b - a <= 48 for a, b in zip(starts, starts[1:]))
+        assert all(b - a <= 48 for a, b in itertools.pairwise(starts))
     assert ramp(64, 16).min() > 0
 
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
-
 from aeviewer.qt.captions import denoise_caption
 
 

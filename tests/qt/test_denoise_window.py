@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
-
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
+from PIL import Image
+
+
+def _model_is(win, arch: str) -> bool:
+    """The presenter shows a denoising model of this architecture."""
+    m = win.presenter.model
+    return m is not None and m.denoising and m.config.architecture == arch
+
+
+def _shown(win, check) -> bool:
+    """The compare panel shows an inspection that passes ``check``."""
+    return win.presenter.inspection is not None and check(win.presenter.inspection)
 
 
 def _switch_to_denoise(qtbot, win, arch="bottleneck"):
     win.task.set_architecture(arch)
     win.task.set_mode(True)  # settles, then retrains as a fresh denoising model
-    qtbot.waitUntil(lambda: win.presenter.model.denoising and win.presenter.model_config.architecture == arch, timeout=30_000)
+    qtbot.waitUntil(lambda: _model_is(win, arch), timeout=30_000)
     qtbot.waitUntil(lambda: not win.presenter.training and win.controls.progress.value() == 1000, timeout=90_000)
     qtbot.waitUntil(lambda: win.presenter.drawn, timeout=10_000)
 
@@ -27,7 +37,7 @@ def test_denoise_mode_trains_noisy_to_clean_and_shows_four_pictures(qtbot, windo
     assert window.compare.titles == DENOISE_TITLES
     assert window.save_denoised_action.isEnabled()
     assert not window.anomalies.mode_note.isHidden()  # the Anomalies tab says whose scores it shows
-    qtbot.waitUntil(lambda: window.presenter.inspection is not None and window.presenter.inspection.denoising, timeout=20_000)
+    qtbot.waitUntil(lambda: _shown(window, lambda i: i.denoising), timeout=20_000)
     ins = window.presenter.inspection
     assert ins.clean is not None and ins.quality is not None
     assert ins.quality["psnr"] > ins.quality["noisy_psnr"]  # the U-Net already helps after two epochs
@@ -40,7 +50,7 @@ def test_test_noise_can_differ_from_training_and_can_be_none(qtbot, window, fres
     window.set_images(fresh_demo)
     _switch_to_denoise(qtbot, window)
     window.task.set_test_noise(NoiseSpec("salt", 0.2, 0.2))
-    qtbot.waitUntil(lambda: window.presenter.inspection is not None and "Salt" in window.presenter.inspection.noise, timeout=20_000)
+    qtbot.waitUntil(lambda: _shown(window, lambda i: "Salt" in i.noise), timeout=20_000)
     noisy = window.presenter.inspection.input
     assert ((noisy == 0) | (noisy == 1)).all(axis=-1).mean() > 0.1  # salt and pepper, not the training noise
     window.task.set_test_noise(None)  # "the picture is noisy already"
@@ -104,7 +114,7 @@ def test_command_line_starts_in_denoise_mode(qtbot, fresh_demo):
         qtbot.waitUntil(lambda: not win.loading and len(win.images) > 0, timeout=60_000)
         win.set_images(fresh_demo)
         win.retrain()
-        qtbot.waitUntil(lambda: win.presenter.model.denoising and win.presenter.model_config.architecture == "skip", timeout=30_000)
+        qtbot.waitUntil(lambda: _model_is(win, "skip"), timeout=30_000)
     finally:
         win.close()
     assert not running_threads()

@@ -6,15 +6,14 @@ import time
 
 import numpy as np
 import pytest
-from PIL import Image
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
-
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import Split
 from aeviewer.qt.main_window import MainWindow
 from aeviewer.qt.worker import running_threads
+from PIL import Image
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from .conftest import show_images
 
@@ -314,3 +313,24 @@ def test_dropping_a_labelled_folder_opens_it_as_a_dataset(qtbot, window, fresh_d
     qtbot.waitUntil(lambda: window.presenter.training or window.presenter.trained, timeout=30_000)
     window.stop_training()
     qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
+
+
+def test_a_pixel_auroc_that_arrives_while_the_anomalies_tab_is_hidden_survives_showing_it(qtbot, window):
+    """Regression: showing the tab redrew the histogram, and the redraw erased the pixel AUROC."""
+    from aeviewer.core.data import ImageSet
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(90, 110, (24, 64, 64, 3), dtype=np.uint8)
+    images[20:, 10:26, 10:26] = 255
+    mask = np.zeros((64, 64), bool)
+    mask[10:26, 10:26] = True
+    data = ImageSet(images, [f"p{i}" for i in range(24)], [Split.TRAIN] * 16 + [Split.TEST] * 8,
+                    [0] * 20 + [1] * 4, {r: mask for r in range(20, 24)})
+    window.tabs.setCurrentIndex(0)  # the Loss tab: the Anomalies tab is hidden
+    show_images(qtbot, window, data)
+    _train(qtbot, window)
+    assert not window.anomalies.isVisible()
+    assert window.presenter.evaluation.pixel_auroc is not None
+    window.tabs.setCurrentIndex(1)
+    assert window.anomalies.isVisible()
+    assert "pixel AUROC" in window.anomalies.summary.text()

@@ -94,7 +94,8 @@ def reinitialise(model: torch.nn.Module, seed: int) -> None:
     torch.manual_seed(seed)
     try:
         for m in model.modules():
-            if hasattr(m, "reset_parameters"):
-                m.reset_parameters()
+            reset = getattr(m, "reset_parameters", None)
+            if callable(reset):
+                reset()
     finally:
         torch.random.set_rng_state(state)

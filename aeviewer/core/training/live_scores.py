@@ -28,9 +28,12 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
     if kind == "mse":
         return (diff**2).mean(dim=(1, 2, 3))
     if kind == "local":
-        lightness_diff = (inputs.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3) - (recons.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
+        def lightness(t: torch.Tensor) -> torch.Tensor:
+            return (t.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
+
+        lightness_diff = lightness(inputs) - lightness(recons)
         local_mean = box_mean(lightness_diff, patch_window(inputs.shape[-2]))
         flat = (local_mean**2).mean(dim=1).flatten(1)
-        k = max(1, int(round(LOCAL_SHARE * flat.shape[1])))
+        k = max(1, round(LOCAL_SHARE * flat.shape[1]))
         return flat.topk(k, dim=1).values.mean(dim=1)
     return None

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from aeviewer.core.config import TrainConfig
-from aeviewer.core.model import Autoencoder, to_tensor
+from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.results import Step
 from aeviewer.core.training.augment import augment_batch
@@ -47,7 +47,7 @@ class Trainer:
 
     def __init__(
         self,
-        model: Autoencoder,
+        model: AnyAutoencoder,
         images: np.ndarray,
         config: TrainConfig,
         device: torch.device,
@@ -62,7 +62,7 @@ class Trainer:
         self.control, self.batch_scorer, self.record = control, batch_scorer, record
         # Channels-last: PyTorch's CPU convolutions run faster on it (U-Net 110 -> 151 images/s,
         # bottleneck 742 -> 834 on this machine); the numbers are the same.
-        model.to(device=device, memory_format=torch.channels_last)
+        model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks it
         self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
         self.noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
@@ -172,7 +172,7 @@ class Trainer:
 
 
 def train_steps(
-    model: Autoencoder,
+    model: AnyAutoencoder,
     images: np.ndarray,
     config: TrainConfig,
     device: torch.device,

@@ -1,0 +1,91 @@
+"""The presenter with made-up results: stale ones are dropped, the latest wins, threshold drags re-evaluate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.evaluation import evaluate
+from aeviewer.core.results import ImageResults, Inspection, ModelReady
+from aeviewer.qt.messages import ImagesChanged, Inspect
+from aeviewer.qt.presenter import Presenter
+from aeviewer.qt.window_layout import Views
+
+CONFIG = ModelConfig(image_size=16, channels=3, latent_dim=2)
+
+
+@pytest.fixture
+def presenter(qtbot):
+    views = Views(CONFIG, "cpu", None)
+    qtbot.addWidget(views.central)
+    sent: list = []
+    p = Presenter(views, sent.append, CONFIG)
+    p.timer.stop()  # the test draws by hand
+    p.sent = sent
+    yield p
+    p.deleteLater()
+
+
+def _images(n: int = 6) -> ImageSet:
+    rng = np.random.default_rng(0)
+    return ImageSet(rng.integers(0, 255, (n, 16, 16, 3), dtype=np.uint8), [f"p{i}" for i in range(n)],
+                    [Split.TRAIN] * (n - 2) + [Split.TEST] * 2, [0] * (n - 1) + [1])
+
+
+def _results(model_id: int, images: ImageSet, value: float) -> ImageResults:
+    scores = np.full(len(images), value, np.float32)
+    scores[-1] = value * 3
+    ev = evaluate(scores, images.splits, images.labels, "mse")
+    return ImageResults(model_id, scores, np.zeros((len(images), 2), np.float32), 1.0, True, ev)
+
+
+def _draw_all(p: Presenter) -> None:
+    for _ in range(3):
+        p._draw()
+
+
+def test_results_of_a_replaced_model_are_dropped_and_the_latest_wins(presenter):
+    images = _images()
+    presenter.receive(ModelReady(2, CONFIG, "cpu", False, ()))
+    presenter.receive(ImagesChanged(images))
+    assert presenter.sent == [Inspect(0)]  # the first picture is shown
+    presenter.receive(_results(1, images, 0.5))  # from the model before: dropped at the door
+    assert presenter.drawn
+    presenter.receive(_results(2, images, 0.1))
+    presenter.receive(_results(2, images, 0.2))  # the newer one replaces it before any drawing
+    _draw_all(presenter)
+    assert presenter.results.scores[0] == pytest.approx(0.2)
+    assert presenter.v.gallery.gallery._errors[0] == pytest.approx(0.2)
+    stale = Inspection(1, 0, np.zeros((16, 16, 3)), np.zeros((16, 16, 3)), np.zeros((16, 16)), 0.0)
+    presenter.receive(stale)
+    assert presenter.drawn and presenter.inspection is None
+
+
+def test_an_inspection_for_a_picture_no_longer_selected_is_not_drawn(presenter):
+    images = _images()
+    presenter.receive(ModelReady(1, CONFIG, "cpu", False, ()))
+    presenter.receive(ImagesChanged(images))
+    presenter.select(3)
+    old = Inspection(1, 0, np.zeros((16, 16, 3)), np.zeros((16, 16, 3)), np.zeros((16, 16)), 0.0)
+    presenter.receive(old)
+    _draw_all(presenter)
+    assert presenter.inspection is None and presenter.v.compare.shown_index is None
+
+
+def test_a_dragged_threshold_re_evaluates_and_survives_new_scores_until_the_model_changes(presenter):
+    images = _images()
+    presenter.receive(ModelReady(1, CONFIG, "cpu", False, ()))
+    presenter.receive(ImagesChanged(images))
+    presenter.receive(_results(1, images, 0.2))
+    _draw_all(presenter)
+    presenter.set_threshold(0.0)  # as dragging the line does
+    assert presenter.evaluation.user_threshold and presenter.evaluation.flags.all()
+    assert presenter.v.latent_view._flags.all()
+    presenter.receive(_results(1, images, 0.3))  # training moves on: the person's threshold stays
+    _draw_all(presenter)
+    assert presenter.evaluation.threshold == 0.0
+    presenter.receive(ModelReady(2, CONFIG, "cpu", False, ()))  # a new model scores on a new scale
+    presenter.receive(_results(2, images, 0.3))
+    _draw_all(presenter)
+    assert not presenter.evaluation.user_threshold
