@@ -6,22 +6,6 @@ import time
 from collections.abc import Callable
 
 
-class Pacer:
-    """Says yes at most once per ``interval`` seconds."""
-
-    def __init__(self, interval: float, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.interval = interval
-        self._clock = clock
-        self._last = -float("inf")
-
-    def due(self) -> bool:
-        now = self._clock()
-        if now - self._last >= self.interval:
-            self._last = now
-            return True
-        return False
-
-
 class Budget:
     """Schedules a side job so that it takes about ``fraction`` of the wall time."""
 
@@ -35,3 +19,17 @@ class Budget:
 
     def spent(self, seconds: float) -> None:
         self._next = self._clock() + seconds / self.fraction
+
+
+class Pacer(Budget):
+    """Says yes at most once per ``interval`` seconds (a budget whose every turn costs ``interval``)."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__(1.0, clock)
+        self.interval = interval
+
+    def due(self) -> bool:
+        if not super().due():
+            return False
+        self.spent(self.interval)
+        return True

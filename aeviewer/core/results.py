@@ -115,11 +115,15 @@ class ModelReady:
 
 @dataclass(frozen=True)
 class TrainingStarted:
+    """The model ``model_id`` has begun training (its first snapshots follow)."""
+
     model_id: int
 
 
 @dataclass(frozen=True)
 class TrainingEnd:
+    """A training run is over: finished, stopped by a person, or failed; ``trained`` if it finished."""
+
     model_id: int
     reason: str  # "done", "stopped" or "error"
     trained: bool

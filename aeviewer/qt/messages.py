@@ -19,68 +19,73 @@ from aeviewer.core.noise_kinds import NoiseSpec
 
 @dataclass(frozen=True)
 class Command:
-    doing: ClassVar[str] = "working"  # for messages: "Something went wrong while <doing>"
-    exclusive: ClassVar[bool] = False  # ends a training run: it needs the model to itself
+    """A request to the worker. Subclasses say what it is doing (for messages: "Something
+    went wrong while <doing>") and whether it is exclusive (it ends a training run, since
+    it needs the model to itself): ``class SetImages(Command, doing=..., exclusive=True)``."""
+
+    doing: ClassVar[str] = "working"
+    exclusive: ClassVar[bool] = False
+
+    def __init_subclass__(cls, doing: str = "working", exclusive: bool = False, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.doing, cls.exclusive = doing, exclusive
 
 
 @dataclass(frozen=True)
-class SetImages(Command):
+class SetImages(Command, doing="loading the images", exclusive=True):
     """Replace every picture (the demo, a dataset)."""
 
     images: ImageSet
-    doing: ClassVar[str] = "loading the images"
-    exclusive: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
-class AddImages(Command):
+class AddImages(Command, doing="adding the images"):
     """Add pictures (dropped ones); training goes on."""
 
     images: ImageSet
-    doing: ClassVar[str] = "adding the images"
 
 
 @dataclass(frozen=True)
-class Retrain(Command):
+class Retrain(Command, doing="training", exclusive=True):
     """A fresh model with these settings, trained from scratch."""
 
     train: TrainConfig
     model: ModelConfig | None = None  # None: the current size and architecture
     device: str | None = None  # None: the current device
-    doing: ClassVar[str] = "training"
-    exclusive: ClassVar[bool] = True
 
 
 @dataclass(frozen=True)
-class Inspect(Command):
+class Inspect(Command, doing="inspecting the image"):
     """Show this picture in the compare panel, and keep it fresh while training."""
 
     row: int
-    doing: ClassVar[str] = "inspecting the image"
 
 
 @dataclass(frozen=True)
-class SetScoreKind(Command):
+class SetScoreKind(Command, doing="scoring the images"):
+    """Score every picture another way (a key of core.scoring.SCORES)."""
+
     kind: str
-    doing: ClassVar[str] = "scoring the images"
 
 
 @dataclass(frozen=True)
-class SetTestNoise(Command):
-    noise: NoiseSpec | None  # None: the picture is noisy already
-    doing: ClassVar[str] = "adding the test noise"
+class SetTestNoise(Command, doing="adding the test noise"):
+    """The noise added before the denoiser cleans the selected picture (None: it is noisy already)."""
+
+    noise: NoiseSpec | None
 
 
 @dataclass(frozen=True)
-class SaveDenoised(Command):
+class SaveDenoised(Command, doing="saving the denoised picture"):
+    """Clean picture ``row`` at full size and write it to ``path`` as a PNG."""
+
     row: int
     path: str
-    doing: ClassVar[str] = "saving the denoised picture"
 
 
 @dataclass(frozen=True)
-class Shutdown(Command):
-    exclusive: ClassVar[bool] = True
+class Shutdown(Command, exclusive=True):
+    """End the worker's loop (after stopping any training)."""
 
 
 # -- results that belong to no one model (worker -> GUI) ------------------------------------
@@ -96,6 +101,8 @@ class ImagesChanged:
 
 @dataclass(frozen=True)
 class Failed:
+    """A command (or the worker's loop) raised: what it was doing, and the traceback."""
+
     doing: str
     details: str  # the traceback
 
@@ -106,18 +113,16 @@ class Failed:
 
 
 @dataclass(frozen=True)
+class Saving:
+    """A denoised picture being saved: tiles cleaned so far, of all; ``path`` once it is written."""
+
+    done: int
+    total: int
+    path: str = ""
+
+
+@dataclass(frozen=True)
 class Notice:
     """Something a person should know that is no error (shown in the status bar)."""
 
     text: str
-
-
-@dataclass(frozen=True)
-class SaveProgress:
-    done: int
-    total: int
-
-
-@dataclass(frozen=True)
-class Saved:
-    path: str

@@ -33,7 +33,7 @@ from aeviewer.core.results import (
 )
 from aeviewer.core.scoring import SCORES
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
-from aeviewer.qt.messages import Failed, ImagesChanged, Inspect, Notice, Saved, SaveProgress, SetScoreKind
+from aeviewer.qt.messages import Failed, ImagesChanged, Inspect, Notice, Saving, SetScoreKind
 from aeviewer.qt.window_layout import Views
 
 DRAW_INTERVAL_MS = 33
@@ -74,8 +74,7 @@ class Presenter(QObject):
             TrainingEnd: self._training_ended,
             Failed: self._failed,
             Notice: lambda r: self.status.emit(r.text, 8000),
-            SaveProgress: self._save_progress,
-            Saved: self._saved,
+            Saving: self._saving,
         }
         views.anomalies.threshold_dragged.connect(self.set_threshold)
         views.anomalies.reset_requested.connect(lambda: self.set_threshold(None))
@@ -175,14 +174,12 @@ class Presenter(QObject):
         self.problem.emit("Something went wrong",
                           f"Something went wrong while {failure.doing}:\n{failure.last_line}", failure.details)
 
-    def _save_progress(self, p: SaveProgress) -> None:
-        self.v.load_bar.setRange(0, max(p.total, 1))
-        self.v.load_bar.setValue(p.done)
-        self.v.load_bar.setVisible(p.done < p.total)
-
-    def _saved(self, saved: Saved) -> None:
-        self.v.load_bar.setVisible(False)
-        self.status.emit(f"Saved {saved.path}", 8000)
+    def _saving(self, s: Saving) -> None:
+        self.v.load_bar.setRange(0, max(s.total, 1))
+        self.v.load_bar.setValue(s.done)
+        self.v.load_bar.setVisible(s.done < s.total)
+        if s.path:
+            self.status.emit(f"Saved {s.path}", 8000)
 
     # -- from the person ----------------------------------------------------------------------
     def select(self, row: int) -> None:

@@ -35,9 +35,8 @@ from aeviewer.qt.messages import (
     Inspect,
     Notice,
     Retrain,
-    Saved,
     SaveDenoised,
-    SaveProgress,
+    Saving,
     SetImages,
     SetScoreKind,
     SetTestNoise,
@@ -191,10 +190,10 @@ class TorchWorker(QObject):
         from aeviewer.core.data import save_picture
 
         def progress(done: int, total: int) -> None:
-            self.result.emit(SaveProgress(done, total))
+            self.result.emit(Saving(done, total))
 
         result = self._engine.denoise(cmd.row, progress=progress)  # full size, in tiles
-        self.result.emit(Saved(str(save_picture(cmd.path, result.output))))
+        self.result.emit(Saving(1, 1, str(save_picture(cmd.path, result.output))))
 
     def _inspect(self, cmd: Inspect) -> None:
         self._focus = cmd.row

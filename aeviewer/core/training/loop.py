@@ -171,19 +171,13 @@ class Trainer:
         )
 
 
-def train_steps(
-    model: AnyAutoencoder,
-    images: np.ndarray,
-    config: TrainConfig,
-    device: torch.device,
-    control: RunControl | None = None,
-    batch_scorer: BatchScorer | None = None,
-    record: bool = True,
-) -> Iterator[Step]:
-    """Train ``model`` on uint8 ``images`` (N, H, W, C); yield a ``Step`` after every batch.
+def train_steps(*args, **kwargs) -> Iterator[Step]:
+    """Train a model on uint8 images (N, H, W, C); yield a ``Step`` after every batch.
 
-    The data moves to ``device`` once; shuffling is seeded by ``config.seed``.
-    ``batch_scorer(inputs, recons)`` may add anomaly scores to a recorded step (see
-    ``core.training.live_scores``); it decides itself when that is worth the time.
+    Takes ``Trainer``'s arguments: model, images, config, device, and optionally a
+    ``RunControl``, a ``batch_scorer(inputs, recons)`` that may add anomaly scores
+    to recorded steps (see ``core.training.live_scores``; it decides itself when
+    that is worth the time) and ``record``. The data moves to the device once;
+    shuffling is seeded by ``config.seed``.
     """
-    return Trainer(model, images, config, device, control, batch_scorer, record).fit()
+    return Trainer(*args, **kwargs).fit()
