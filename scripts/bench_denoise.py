@@ -23,15 +23,15 @@ import time
 
 import numpy as np
 import torch
+from mnist_data import DEFAULT_DATA, POOL, load_mnist
+from scipy import ndimage
+
 from aeviewer.core.config import LEARNING_RATES, ModelConfig
 from aeviewer.core.inference import run_model
 from aeviewer.core.model import build_model
 from aeviewer.core.noise_kinds import parse_specs
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.training import TrainConfig, output_spread, train_steps
-from scipy import ndimage
-
-from mnist_data import DEFAULT_DATA, POOL, load_mnist
 
 SIGMAS = (0.1, 0.2, 0.3, 0.5)
 BLUR_WIDTHS = (0.5, 0.7, 0.9, 1.1, 1.4, 1.8)

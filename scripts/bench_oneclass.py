@@ -22,12 +22,12 @@ import time
 from pathlib import Path
 
 import numpy as np
+from mnist_data import DEFAULT_DATA, POOL, load_mnist
+from PIL import Image
+
 from aeviewer.cli import main as cli
 from aeviewer.core.metrics import auroc
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
-from PIL import Image
-
-from mnist_data import DEFAULT_DATA, POOL, load_mnist
 
 DCAE = 89.7
 DEEP_SVDD = [98.0, 99.7, 91.7, 91.9, 94.9, 88.5, 98.3, 94.6, 93.9, 96.5]

@@ -34,10 +34,11 @@ from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import ImageResults, Inspection, Snapshot
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
-from aeviewer.core.training import RunControl, batch_scores, train_steps
+from aeviewer.core.training import RunControl, batch_scores, train_steps, warm_up
 
-SNAPSHOTS_PER_SECOND = 20
-SIDE_EVAL_BUDGET = 0.03  # fraction of training time spent scoring non-training images
+SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
+SNAPSHOT_BUDGET = 0.04  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
+SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.02  # ... and scoring training batches with a score other than MSE
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
@@ -61,6 +62,7 @@ class Engine:
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.model: AnyAutoencoder = self._new_model()
+        warm_up()
 
     # -- data -----------------------------------------------------------------
     def set_images(self, images: ImageSet) -> None:
@@ -164,7 +166,7 @@ class Engine:
         return self._results(final)
 
     def _results(self, final: bool) -> ImageResults:
-        known = np.flatnonzero(~np.isnan(self._errors))
+        known = np.flatnonzero(~np.isnan(self._codes).any(axis=1))  # a picture's point needs its code
         points = np.full((len(self.images), 2), np.nan, np.float32)
         if len(known):
             fit = np.flatnonzero(self.images.splits[known] == Split.TRAIN)
@@ -259,7 +261,8 @@ class Engine:
     ) -> Iterator[Snapshot | None]:
         """Train on the TRAIN images; yield after every batch.
 
-        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second, else ``None``,
+        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second (less when its
+        results take more than SNAPSHOT_BUDGET of the time), else ``None``,
         and always one after the last batch, with a full evaluation. With ``live`` off
         (nobody draws), the snapshots before the last carry no results and cost nothing.
 
@@ -271,7 +274,7 @@ class Engine:
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
         self.train_noise = tuple(config.denoise)
-        pacer = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock)
+        pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
         losses: list[float] = []
         self.trained = False
         with threadpool_limits(limits=1, user_api="blas"):
@@ -283,8 +286,10 @@ class Engine:
                 losses.append(step.loss)
                 if record is not None:
                     record(step)
-                if pacer.due():
+                if budget.due() and pacer.due():
+                    t0 = clock()
                     results = self._results(final=False) if live else None
+                    budget.spent(clock() - t0)
                     yield Snapshot(self.model_id, step, np.array(losses, np.float32), results)
                 else:
                     yield None
@@ -299,7 +304,7 @@ class Engine:
 
         def record(step) -> None:
             batch = rows[step.rows]
-            self._codes[batch] = step.codes
+            self._codes[batch[: len(step.codes)]] = step.codes
             self._errors[batch] = step.errors
             if self.score_kind == "mse":
                 self._scores[batch] = step.errors

@@ -16,6 +16,7 @@ from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, difference_map, heat_scale, mse_score, pixel_error_map
+from aeviewer.core.torch_scores import batch_scores
 
 EVAL_BATCH = 256
 HEAT_SAMPLE_IMAGES = 256  # enough training maps for a steady percentile
@@ -62,6 +63,14 @@ def _forward(model: AnyAutoencoder, images: np.ndarray, device: torch.device):
         yield _nhwc(x), _nhwc(recon), z.cpu().numpy()
 
 
+def _kind_scores(x: torch.Tensor, recon: torch.Tensor, kind: str) -> np.ndarray:
+    """Scores of ``kind`` for a batch: on the device where that is cheap (core.torch_scores), else numpy."""
+    scores = batch_scores(x, recon, kind)
+    if scores is not None:
+        return scores.cpu().numpy()
+    return SCORES[kind].function(_nhwc(x), _nhwc(recon))
+
+
 def score_images(
     model: AnyAutoencoder,
     images: np.ndarray,
@@ -76,14 +85,13 @@ def score_images(
     codes: list[np.ndarray] = []
     heat_maps: list[np.ndarray] = []
     offset = 0
-    score = SCORES[kind].function
-    for x, r, z in _forward(model, images, device):
-        errors.append(mse_score(x, r))
-        scores.append(errors[-1] if kind == "mse" else score(x, r))
-        codes.append(z)
+    for x, r, z in _batches(model, images, device):
+        errors.append(_kind_scores(x, r, "mse"))
+        scores.append(errors[-1] if kind == "mse" else _kind_scores(x, r, kind))
+        codes.append(z.cpu().numpy())
         local = [i for i in range(len(x)) if offset + i in heat]
         if local:
-            heat_maps.append(difference_map(x[local], r[local]))
+            heat_maps.append(difference_map(_nhwc(x[local]), _nhwc(r[local])))
         offset += len(x)
     if not errors:
         empty = np.zeros(0, np.float32)
@@ -115,8 +123,7 @@ def anomaly_scores(
     model: AnyAutoencoder, images: np.ndarray, device: torch.device, kind: str = DEFAULT_SCORE
 ) -> np.ndarray:
     """One anomaly score per image, of the kind named (see core.scoring.SCORES)."""
-    score = SCORES[kind].function
-    parts = [score(x, r) for x, r, _ in _forward(model, images, device)]
+    parts = [_kind_scores(x, r, kind) for x, r, _ in _batches(model, images, device)]
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 

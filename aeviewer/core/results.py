@@ -29,7 +29,7 @@ class Step:
     images_total: int
     compute_seconds: float
     rows: np.ndarray | None = None  # which training images this batch held (recorded runs only)
-    codes: np.ndarray | None = None  # their codes (B, K), a by-product of the forward pass
+    codes: np.ndarray | None = None  # codes (b, K) of the first b <= B of them (b < B with augmentation)
     errors: np.ndarray | None = None  # their mean squared errors (B,)
     scores: np.ndarray | None = None  # their anomaly scores of the kind asked for, when cheap here
     restarts: int = 0  # how often the run started again after a collapse

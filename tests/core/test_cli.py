@@ -7,9 +7,10 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from aeviewer.cli import main
 from aeviewer.core.session import load_session
-from PIL import Image
 
 
 def _square(rng, size=16):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from aeviewer.cli import main
 from aeviewer.core.quality import psnr
 from aeviewer.core.session import load_session
-from PIL import Image
 
 
 def _bars(rng, h=16, w=16):

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from aeviewer.core import data
 from aeviewer.core.data import ImageSet, Split, decode_image, expand_paths, load_images, to_working_size
-from PIL import Image
 
 
 def test_folder_loads_recursively_at_working_size(image_folder):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from aeviewer.core.data import Split
 from aeviewer.core.demos import banana_imageset
 from aeviewer.core.demos.bananas import draw_banana, make_bananas

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch import nn
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.inference import run_model
 from aeviewer.core.model import build_model
@@ -13,7 +15,6 @@ from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.quality import psnr
 from aeviewer.core.training import BlowUpGuard, CollapseWatch, TrainConfig, output_spread, train_steps
 from aeviewer.core.training.guards import MAX_RECOVERIES, MAX_RESTARTS
-from torch import nn
 
 CPU = torch.device("cpu")
 

@@ -4,6 +4,7 @@ import itertools
 
 import numpy as np
 import pytest
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.engine import Engine
@@ -148,9 +149,10 @@ def test_score_kind_changes_every_score_and_is_reported():
 
 
 def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, monkeypatch):
+    from PIL import Image
+
     import aeviewer.core.engine as engine_module
     from aeviewer.core.noise_kinds import NoiseSpec
-    from PIL import Image
 
     engine = _engine()
     engine.rebuild(train_noise=(NoiseSpec("gaussian", 0.1, 0.3),))
@@ -170,3 +172,18 @@ def test_denoising_inspection_reads_a_dropped_file_at_full_size_once(tmp_path, m
     assert second.clean is None and second.quality is None and second.noise == ""
     assert len(reads) == 1  # the second inspection reused the picture
     assert engine.inspect(0).input.shape == (SIZE, SIZE, 3)  # training images have no file: working size
+
+
+def test_augmented_training_places_pictures_by_their_own_codes_as_they_become_known():
+    engine = _engine(n_train=40, n_test=0)
+    clock = FakeClock()
+    snaps = []
+    for snap in engine.train(TrainConfig(epochs=3, batch_size=20, augment=True), clock=clock):
+        clock.now += 1.0  # a second between batches, none within one: every batch is worth a snapshot
+        if snap is not None:
+            snaps.append(snap)
+    after_one_epoch = next(s.results for s in snaps if s.step.epoch == 1)
+    known = ~np.isnan(after_one_epoch.points).any(axis=1)
+    assert 0 < known.sum() < 40  # a sample of each batch gets its unturned code ...
+    assert np.isfinite(after_one_epoch.errors).all()  # ... while every trained picture has its error
+    assert np.isfinite(snaps[-1].results.points).all()  # the final evaluation places every one

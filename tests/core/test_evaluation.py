@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import default_threshold, evaluate
 

@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import default_threshold
 from aeviewer.core.layouts import detect_layout, load_layout
 from aeviewer.core.metrics import auroc, counts_at, roc_curve
 from aeviewer.core.scoring import lightness, local_score, mse_score, ssim_score
-from PIL import Image
 
 
 def test_auroc_known_values_and_ties():

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import build_model, resolve_device, to_tensor
 
@@ -29,6 +30,7 @@ def test_other_image_sizes_round_trip(size, channels):
 def test_training_on_dark_images_does_not_collapse_to_black():
     """A sigmoid output used to saturate at 0 on mostly dark pictures."""
     import numpy as np
+
     from aeviewer.core.training import TrainConfig, train_steps
 
     rng = np.random.default_rng(2)

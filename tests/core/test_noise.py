@@ -7,9 +7,10 @@ import io
 import numpy as np
 import pytest
 import torch
+from PIL import Image
+
 from aeviewer.core.noise import add_noise, corrupt, jpeg_quality, make_generator
 from aeviewer.core.noise_kinds import NOISES, NoiseSpec, parse_specs
-from PIL import Image
 
 GREY = np.full((64, 64, 3), 0.5, np.float32)
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.scoring import difference_map, heat_scale, mse_score
 
@@ -67,6 +68,7 @@ def test_heat_scale_is_a_high_percentile_of_training_differences():
 
 def test_batch_scores_on_the_device_match_the_numpy_scores(rng):
     import torch
+
     from aeviewer.core.scoring import local_score
     from aeviewer.core.training import batch_scores
 

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from aeviewer.core.quality import psnr, ssim
 from aeviewer.core.scoring import SSIM_C1
 from aeviewer.core.tiling import ramp, run_tiled, tile_starts

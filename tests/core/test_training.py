@@ -5,6 +5,7 @@ import threading
 import numpy as np
 import pytest
 import torch
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import build_model
 from aeviewer.core.training import RunControl, TrainConfig, train_steps

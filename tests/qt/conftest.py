@@ -2,10 +2,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QObject, Signal
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.demos import banana_imageset
-from PySide6.QtCore import QObject, Signal
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+
 from aeviewer.qt.captions import denoise_caption
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PIL import Image
+
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.qt.compare_panel import DENOISE_TITLES, RECONSTRUCT_TITLES
-from PIL import Image
 
 
 def _model_is(win, arch: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.evaluation import evaluate

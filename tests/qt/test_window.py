@@ -6,14 +6,15 @@ import time
 
 import numpy as np
 import pytest
-from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import Split
-from aeviewer.qt.main_window import MainWindow
-from aeviewer.qt.worker import running_threads
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.data import Split
+from aeviewer.qt.main_window import MainWindow
+from aeviewer.qt.worker import running_threads
 
 from .conftest import show_images
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.results import Inspection, ModelReady, Snapshot, TrainingEnd, TrainingStarted
 from aeviewer.qt.messages import AddImages, Failed, ImagesChanged, Inspect, Notice, Retrain, SetImages

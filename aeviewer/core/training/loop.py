@@ -39,6 +39,8 @@ from aeviewer.core.training.guards import (
     reinitialise,
 )
 
+AUGMENTED_CODE_SAMPLE = 16  # pictures of an augmented batch whose unturned code is recorded
+
 BatchScorer = Callable[[torch.Tensor, torch.Tensor], "torch.Tensor | None"]
 
 
@@ -148,14 +150,21 @@ class Trainer:
 
     @torch.no_grad()
     def _recorded(self, step: Step, rows, plain, x_in, recon, z, per_image) -> Step:
-        """The step with what the views show: rows, codes, errors and (when cheap) scores."""
+        """The step with what the views show: rows, codes, errors and (when cheap) scores.
+
+        With augmentation the batch's codes are of turned pictures, and the views place each
+        picture by its own, unturned code: those come from one more encoder pass, over a
+        sample of the batch (a whole-batch pass cost 12 % of a step; each picture's point
+        still moves every few epochs).
+        """
         scores = self.batch_scorer(x_in, recon) if self.batch_scorer is not None else None
-        if self.config.augment:  # the views place each image by its own, unturned code
-            z = self.model.encode(plain)
+        codes = z
+        if self.config.augment:
+            codes = self.model.encode(plain[:AUGMENTED_CODE_SAMPLE])
         return Step(
             **{**step.__dict__,
                "rows": rows.cpu().numpy(),
-               "codes": z.detach().cpu().numpy(),
+               "codes": codes.detach().cpu().numpy(),
                "errors": per_image.detach().cpu().numpy(),
                "scores": None if scores is None else scores.cpu().numpy()}
         )
@@ -171,12 +180,19 @@ class Trainer:
         )
 
 
+def warm_up() -> None:
+    """Pay PyTorch's one-off cost of a process's first optimizer now (it imports torch._dynamo:
+    about 1 s on a 2-core CPU). The engine calls this when it starts, so that in the window
+    the wait falls while the demo is drawn, not when Train is pressed."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def train_steps(*args, **kwargs) -> Iterator[Step]:
     """Train a model on uint8 images (N, H, W, C); yield a ``Step`` after every batch.
 
     Takes ``Trainer``'s arguments: model, images, config, device, and optionally a
     ``RunControl``, a ``batch_scorer(inputs, recons)`` that may add anomaly scores
-    to recorded steps (see ``core.training.live_scores``; it decides itself when
+    to recorded steps (see ``core.torch_scores``; it decides itself when
     that is worth the time) and ``record``. The data moves to the device once;
     shuffling is seeded by ``config.seed``.
     """

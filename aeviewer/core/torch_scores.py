@@ -1,7 +1,9 @@
-"""Anomaly scores of a training batch, on the device, while it is in hand anyway.
+"""Anomaly scores of a batch of tensors, on the device they are on.
 
 The same numbers as ``core.scoring``'s numpy versions (a test checks), for the
-kinds that are cheap on a batch; the live histogram uses them during training.
+kinds that are cheap on a batch (MSE, worst patch): training scores its batches
+with them for the live histogram, and every evaluation scores with them (on the
+GPU when there is one); SSIM stays with numpy.
 """
 
 from __future__ import annotations

@@ -1,0 +1,113 @@
+"""Anomaly detection on real inspection pictures, through the commands a person runs.
+
+    python -m pip install elpv-dataset        # 2,624 solar-cell pictures, CC BY-NC-SA 4.0 (benchmarks only)
+    python scripts/bench_realdata.py [--sets mono,poly] [--method NAME=OPTIONS ...] [--work DIR]
+
+The ELPV protocol of ../shared/data/elpv/README.md, per module type: normal = defect
+probability 0, anomalous = 1; the normal pictures shuffled with random.Random(0), the
+first quarter held back for testing. Each set is written out in MVTec layout
+(train/good, test/good, test/defect) and every method runs the real commands:
+
+    aeviewer train WORK/SET --out S.aesession OPTIONS
+    aeviewer score S.aesession WORK/SET/test --csv scores.csv
+
+The table gives the image AUROC from the CSV and the seconds `aeviewer train` took
+(wall clock, start-up included). Methods are NAME=OPTIONS pairs; the defaults are
+"today" (the options that reproduce the defaults before the real-pictures work:
+colour, 64 px, reconstruction) and "default" (no options at all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import importlib.resources
+import random
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from aeviewer.core.metrics import auroc
+
+TODAY = "--channels 3 --image-size 64"
+DEFAULT_METHODS = [f"today={TODAY} --method reconstruct", "default="]
+
+
+def elpv_folder() -> Path:
+    try:
+        return Path(str(importlib.resources.files("elpv_dataset") / "data"))
+    except ModuleNotFoundError:
+        sys.exit("ELPV is not installed: python -m pip install elpv-dataset")
+
+
+def write_set(data: Path, module: str, out: Path) -> Path:
+    """The protocol's split of one module type, in MVTec layout (links to the pictures)."""
+    rows = [line.split() for line in (data / "labels.csv").read_text().splitlines() if line.strip()]
+    normal = [r[0] for r in rows if r[2] == module and float(r[1]) == 0.0]
+    anomalous = [r[0] for r in rows if r[2] == module and float(r[1]) == 1.0]
+    random.Random(0).shuffle(normal)
+    held = len(normal) // 4
+    parts = {"train/good": normal[held:], "test/good": normal[:held], "test/defect": anomalous}
+    root = out / module
+    for sub, names in parts.items():
+        folder = root / sub
+        folder.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            link = folder / Path(name).name
+            if not link.exists():
+                link.symlink_to(data / name)
+    return root
+
+
+def run_method(root: Path, name: str, options: str, work: Path) -> tuple[float, float, str]:
+    session = work / f"{root.name}-{name}.aesession"
+    scores = work / f"{root.name}-{name}.csv"
+    t0 = time.perf_counter()
+    train = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(root), "--out", str(session),
+                            *shlex.split(options)], capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if train.returncode != 0:
+        raise RuntimeError(f"train failed: {train.stderr[-2000:]}")
+    subprocess.run([sys.executable, "-m", "aeviewer", "score", str(session), str(root / "test"), "--csv",
+                    str(scores)], capture_output=True, text=True, check=True)
+    with scores.open() as fh:
+        rows = list(csv.DictReader(fh))
+    labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]
+    said = " ".join(line for line in train.stderr.splitlines() if line.startswith(("chose", "method")))
+    return auroc([float(r["score"]) for r in rows], labels), seconds, said
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--sets", default="mono,poly")
+    p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
+                   help="a method to compare (repeatable); default: today's and the default")
+    p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / "elpv"))
+    args = p.parse_args()
+    methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
+    work = Path(args.work)
+    data = elpv_folder()
+    results = []
+    for module in args.sets.split(","):
+        root = write_set(data, module, work)
+        counts = {s: len(list((root / s).iterdir())) for s in ("train/good", "test/good", "test/defect")}
+        print(f"ELPV {module}: {counts['train/good']} train, {counts['test/good']} normal + "
+              f"{counts['test/defect']} defective test pictures", flush=True)
+        for name, options in methods:
+            value, seconds, said = run_method(root, name, options, work)
+            results.append((module, name, options, value, seconds))
+            print(f"  {name:>10}: AUROC {value:.3f}, train {seconds:.0f} s  {said}", flush=True)
+    print()
+    print("| set | method | options | image AUROC | train s (wall) |")
+    print("|-----|--------|---------|------------:|---------------:|")
+    for module, name, options, value, seconds in results:
+        print(f"| ELPV {module} | {name} | `{options or '(none)'}` | {value:.3f} | {seconds:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
