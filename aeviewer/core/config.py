@@ -24,6 +24,10 @@ ARCHITECTURES = {
     "bottleneck": "Bottleneck: everything passes through the code",
     "skip": "Skip connections (U-Net): detail goes around the code",
 }
+METHODS = {
+    "reconstruct": "Reconstruct: the difference between a picture and its reconstruction",
+    "synthetic": "Learned from synthetic defects: a second network finds the differences that matter",
+}
 # Adam's rate for each. The U-Net's loss blew up at 2e-3 on the banana demo (denoising,
 # batch ~180); at 1e-3 it trained smoothly and reached a lower loss.
 LEARNING_RATES = {"bottleneck": 2e-3, "skip": 1e-3}
@@ -38,8 +42,13 @@ class ModelConfig:
     latent_dim: int = 16
     base_width: int = 16
     architecture: str = "bottleneck"
+    method: str = "reconstruct"  # "synthetic": trained with pasted defects, plus a defect segmenter
 
     def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"unknown method {self.method!r}: use one of {', '.join(METHODS)}")
+        if self.method == "synthetic" and self.architecture != "bottleneck":
+            raise ValueError("the synthetic method rebuilds through the bottleneck: a U-Net would copy defects")
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {self.architecture!r}: use one of {', '.join(ARCHITECTURES)}")
         if self.channels not in (1, 3):
@@ -95,6 +104,6 @@ class TrainConfig:
 
 
 __all__ = [
-    "ARCHITECTURES", "DEFAULT_SCORE", "DEVICES", "LEARNING_RATES", "NOISE_KINDS", "SCORE_KINDS",
+    "ARCHITECTURES", "DEFAULT_SCORE", "DEVICES", "LEARNING_RATES", "METHODS", "NOISE_KINDS", "SCORE_KINDS",
     "ModelConfig", "TrainConfig",
 ]

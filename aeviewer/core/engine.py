@@ -33,7 +33,7 @@ from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import ImageResults, Inspection, Snapshot
-from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
 from aeviewer.core.training import RunControl, batch_scores, train_steps, warm_up
 
 SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
@@ -120,6 +120,11 @@ class Engine:
     def _new_model(self) -> AnyAutoencoder:
         self.model_id += 1
         self.trained = False
+        # A model trained on synthetic defects is scored by its learned map; others cannot be.
+        if self.model_config.method == "synthetic":
+            self.score_kind = LEARNED_SCORE
+        elif self.score_kind == LEARNED_SCORE:
+            self.score_kind = DEFAULT_SCORE
         model = build_model(self.model_config, seed=self.seed).to(self.device)
         model.eval()
         self._projection = StableProjection()
@@ -179,6 +184,8 @@ class Engine:
         """Score every image the new way (a full pass)."""
         if kind not in SCORES:
             raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
+        if SCORES[kind].learned and self.model_config.method != "synthetic":
+            raise ValueError("the learned score needs a model trained on synthetic defects")
         self.score_kind = kind
         return self.evaluate()
 

@@ -6,7 +6,9 @@ GUI thread.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -15,7 +17,16 @@ from aeviewer.core.data import iter_batches
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.results import Inspection
-from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, difference_map, heat_scale, mse_score, pixel_error_map
+from aeviewer.core.scoring import (
+    DEFAULT_SCORE,
+    SCORES,
+    difference_map,
+    heat_scale,
+    learned_window,
+    mse_score,
+    pixel_error_map,
+)
+from aeviewer.core.synthetic import smooth_max
 from aeviewer.core.torch_scores import batch_scores
 
 EVAL_BATCH = 256
@@ -32,14 +43,22 @@ class Scores:
     heat_scale: float | None  # from the rows asked for, if any
 
 
-@torch.no_grad()
-def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device):
-    """Yield (inputs, recons, codes) tensors batch by batch, in eval mode.
+class Batch(NamedTuple):
+    """One batch through a model, as tensors: inputs, outputs, codes, and the learned
+    defect maps (B, 1, H, W) of a model trained on synthetic defects (else None)."""
 
-    ``images`` are uint8 (N, H, W, C) or float in [0, 1] of the same shape.
-    """
+    x: torch.Tensor
+    recon: torch.Tensor
+    z: torch.Tensor
+    maps: torch.Tensor | None
+
+
+@torch.no_grad()
+def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -> Iterator[Batch]:
+    """Every batch of ``images`` (uint8 (N, H, W, C) or float in [0, 1]) through ``model``, in eval mode."""
     was_training = model.training
     model.eval()
+    defect_map = getattr(model, "defect_map", None)
     try:
         for sl in iter_batches(len(images), EVAL_BATCH):
             chunk = images[sl]
@@ -48,7 +67,7 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device):
             else:
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
-            yield x, recon, z
+            yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None)
     finally:
         model.train(was_training)
 
@@ -57,18 +76,18 @@ def _nhwc(t: torch.Tensor) -> np.ndarray:
     return t.permute(0, 2, 3, 1).cpu().numpy()
 
 
-def _forward(model: AnyAutoencoder, images: np.ndarray, device: torch.device):
-    """Yield (inputs, recons, codes) as numpy, batch by batch, in eval mode."""
-    for x, recon, z in _batches(model, images, device):
-        yield _nhwc(x), _nhwc(recon), z.cpu().numpy()
-
-
-def _kind_scores(x: torch.Tensor, recon: torch.Tensor, kind: str) -> np.ndarray:
-    """Scores of ``kind`` for a batch: on the device where that is cheap (core.torch_scores), else numpy."""
-    scores = batch_scores(x, recon, kind)
+def _kind_scores(b: Batch, kind: str) -> np.ndarray:
+    """Scores of ``kind`` for a batch: from the learned map, on the device where cheap, else numpy."""
+    if SCORES[kind].learned:
+        if b.maps is None:
+            raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
+        return smooth_max(b.maps, learned_window(b.x.shape[-1])).cpu().numpy()
+    scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
         return scores.cpu().numpy()
-    return SCORES[kind].function(_nhwc(x), _nhwc(recon))
+    function = SCORES[kind].function
+    assert function is not None
+    return function(_nhwc(b.x), _nhwc(b.recon))
 
 
 def score_images(
@@ -85,14 +104,14 @@ def score_images(
     codes: list[np.ndarray] = []
     heat_maps: list[np.ndarray] = []
     offset = 0
-    for x, r, z in _batches(model, images, device):
-        errors.append(_kind_scores(x, r, "mse"))
-        scores.append(errors[-1] if kind == "mse" else _kind_scores(x, r, kind))
-        codes.append(z.cpu().numpy())
-        local = [i for i in range(len(x)) if offset + i in heat]
+    for b in _batches(model, images, device):
+        errors.append(_kind_scores(b, "mse"))
+        scores.append(errors[-1] if kind == "mse" else _kind_scores(b, kind))
+        codes.append(b.z.cpu().numpy())
+        local = [i for i in range(len(b.x)) if offset + i in heat]
         if local:
-            heat_maps.append(difference_map(_nhwc(x[local]), _nhwc(r[local])))
-        offset += len(x)
+            heat_maps.append(difference_map(_nhwc(b.x[local]), _nhwc(b.recon[local])))
+        offset += len(b.x)
     if not errors:
         empty = np.zeros(0, np.float32)
         return Scores(np.zeros((0, model.config.latent_dim), np.float32), empty, empty, None)
@@ -107,15 +126,17 @@ def score_images(
 def inspect(
     model: AnyAutoencoder, images: np.ndarray, index: int, device: torch.device, model_id: int = 0
 ) -> Inspection:
-    """Input, reconstruction and difference for one image."""
-    (x, r, _), = _forward(model, images[index : index + 1], device)
+    """Input, reconstruction and difference for one image (and the learned map, when the model has one)."""
+    (b,) = _batches(model, images[index : index + 1], device)
+    x, r = _nhwc(b.x)[0], _nhwc(b.recon)[0]
     return Inspection(
         model_id=model_id,
         index=index,
-        input=x[0],
-        recon=r[0],
-        difference=difference_map(x[0], r[0]),
-        error=float(mse_score(x[0], r[0])),
+        input=x,
+        recon=r,
+        difference=difference_map(x, r),
+        error=float(mse_score(x, r)),
+        learned=None if b.maps is None else b.maps[0, 0].cpu().numpy(),
     )
 
 
@@ -123,13 +144,15 @@ def anomaly_scores(
     model: AnyAutoencoder, images: np.ndarray, device: torch.device, kind: str = DEFAULT_SCORE
 ) -> np.ndarray:
     """One anomaly score per image, of the kind named (see core.scoring.SCORES)."""
-    parts = [_kind_scores(x, r, kind) for x, r, _ in _batches(model, images, device)]
+    parts = [_kind_scores(b, kind) for b in _batches(model, images, device)]
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
 def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:
-    """Where each image is unusual: 3x3-smoothed squared error per pixel, (N, H, W)."""
-    parts = [pixel_error_map(x, r) for x, r, _ in _forward(model, images, device)]
+    """Where each image is unusual, (N, H, W): the learned defect map when the model has one,
+    else the 3x3-smoothed squared error per pixel."""
+    parts = [b.maps[:, 0].cpu().numpy() if b.maps is not None else pixel_error_map(_nhwc(b.x), _nhwc(b.recon))
+             for b in _batches(model, images, device)]
     if not parts:
         return np.zeros((0, model.config.image_size, model.config.image_size), np.float32)
     return np.concatenate(parts)
@@ -155,5 +178,5 @@ def pixel_auroc(
 
 def run_model(model: torch.nn.Module, images: np.ndarray, device: torch.device) -> np.ndarray:
     """The model's output for float (N, H, W, C) images in [0, 1]: same shape, float32."""
-    out = [_nhwc(recon) for _, recon, _ in _batches(model, images, device)]
+    out = [_nhwc(b.recon) for b in _batches(model, images, device)]
     return np.concatenate(out) if out else np.zeros_like(images, np.float32)

@@ -13,6 +13,8 @@ Two architectures share that shape:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Union
+
 import numpy as np
 import torch
 from torch import nn
@@ -125,10 +127,18 @@ class SkipAutoencoder(nn.Module):
         return (out if self.training else out.clamp(0.0, 1.0)), z
 
 
-AnyAutoencoder = Autoencoder | SkipAutoencoder  # what build_model makes: encode(x), forward(x) -> (image, code)
+if TYPE_CHECKING:
+    from aeviewer.core.defect_model import DefectModel
+
+# What build_model makes: encode(x) -> code, forward(x) -> (image, code), and .config.
+AnyAutoencoder = Union[Autoencoder, SkipAutoencoder, "DefectModel"]
 
 
 def _construct(config: ModelConfig) -> AnyAutoencoder:
+    if config.method == "synthetic":
+        from aeviewer.core.defect_model import DefectModel
+
+        return DefectModel(config)
     return SkipAutoencoder(config) if config.architecture == "skip" else Autoencoder(config)
 
 

@@ -96,6 +96,7 @@ class Inspection:
     clean: np.ndarray | None = None
     quality: dict[str, float] | None = None  # PSNR / SSIM of input and output against clean
     noise: str = ""  # which test noise was added, in words; "" when none
+    learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
 
 
 @dataclass(frozen=True)

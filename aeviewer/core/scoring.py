@@ -105,10 +105,14 @@ def local_score(inputs: np.ndarray, recons: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ScoreKind:
+    """A way to score a picture: from input and reconstruction (``function``), or, for a model
+    trained on synthetic defects, from its learned defect map (``learned``; see core.inference)."""
+
     key: str
     label: str
     explanation: str
-    function: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    function: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+    learned: bool = False
 
 
 SCORES: dict[str, ScoreKind] = {
@@ -117,8 +121,18 @@ SCORES: dict[str, ScoreKind] = {
         ScoreKind("mse", "Mean squared error", "average squared difference over every pixel", mse_score),
         ScoreKind("ssim", "Structure (1 - SSIM)", "how much local structure and texture differ", ssim_score),
         ScoreKind("local", "Worst patch", "colour error of the worst 1% of patches: local defects count", local_score),
+        ScoreKind("learned", "Learned defect map", "where the model's second network sees a defect "
+                  "(models trained on synthetic defects)", learned=True),
     )
 }
+LEARNED_SCORE = "learned"
+LEARNED_WINDOW_DIVISOR = 16  # a learned map is averaged over windows this fraction of the picture wide
+
+
+def learned_window(size: int) -> int:
+    """Odd window about a sixteenth of the picture wide (at least 3): 9 px at 128, 5 at 64."""
+    w = max(3, round(size / LEARNED_WINDOW_DIVISOR))
+    return w if w % 2 else w + 1
 DEFAULT_SCORE = "local"  # best on the MNIST one-class benchmark and the banana demo (README)
 
 

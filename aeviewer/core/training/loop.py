@@ -23,9 +23,11 @@ import numpy as np
 import torch
 
 from aeviewer.core.config import TrainConfig
+from aeviewer.core.defect_model import focal_loss
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.results import Step
+from aeviewer.core.synthetic import paste_defects
 from aeviewer.core.training.augment import augment_batch
 from aeviewer.core.training.control import RunControl
 from aeviewer.core.training.guards import (
@@ -67,6 +69,10 @@ class Trainer:
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks it
         self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
         self.noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
+        # The synthetic method: defects pasted into half of every batch, and a segmenter to find them.
+        self.defect_gen = make_generator(device, config.seed + 2) if hasattr(model, "defect_logits") else None
+        if self.defect_gen is not None and config.denoise:
+            raise ValueError("a model trained on synthetic defects does not denoise: choose one or the other")
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.batches = (self.n + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
@@ -128,10 +134,7 @@ class Trainer:
         x = plain = self.data[rows].contiguous(memory_format=torch.channels_last)
         if self.config.augment:
             x = augment_batch(x, self.generator)
-        x_in = corrupt(x, self.config.denoise, self.noise_gen) if self.noise_gen is not None else x
-        recon, z = self.model(x_in)
-        per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
-        loss = per_image.mean()
+        x_in, recon, z, per_image, loss = self._objective(x)
         self.optimiser.zero_grad(set_to_none=True)
         loss.backward()
         self.optimiser.step()
@@ -147,6 +150,24 @@ class Trainer:
         if self.record:
             step = self._recorded(step, rows, plain, x_in, recon, z, per_image)
         return step, spread
+
+    def _objective(self, x: torch.Tensor):
+        """What the model sees, what it makes of it, and the loss: rebuild the clean picture from
+        itself, from a noisy copy (denoising), or from a copy with synthetic defects, whose mask
+        the segmenter must also find (the synthetic method)."""
+        mask = None
+        if self.defect_gen is not None:
+            x_in, mask = paste_defects(x, self.defect_gen)
+        elif self.noise_gen is not None:
+            x_in = corrupt(x, self.config.denoise, self.noise_gen)
+        else:
+            x_in = x
+        recon, z = self.model(x_in)
+        per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
+        loss = per_image.mean()
+        if mask is not None:
+            loss = loss + focal_loss(self.model.defect_logits(x_in, recon), mask)
+        return x_in, recon, z, per_image, loss
 
     @torch.no_grad()
     def _recorded(self, step: Step, rows, plain, x_in, recon, z, per_image) -> Step:

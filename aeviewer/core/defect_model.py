@@ -1,0 +1,77 @@
+"""The "synthetic" method's network: an autoencoder and a segmenter that has learned what a defect looks like.
+
+The reconstructing half is the app's bottleneck autoencoder: trained on pictures
+with synthetic defects pasted in (core.synthetic), it learns to give back the
+clean picture. The segmenter is a small U-Net that sees the input and the
+reconstruction side by side and says, per pixel, how likely a defect is there:
+it learns which differences matter (a defect the autoencoder removed) and which
+do not (the blur every reconstruction has). Its map is the learned difference;
+an image's score is the largest mean of that map over a small window.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.model import Autoencoder
+
+
+def _block(cin: int, cout: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.LeakyReLU(0.2),
+                         nn.Conv2d(cout, cout, 3, padding=1), nn.LeakyReLU(0.2))
+
+
+class Segmenter(nn.Module):
+    """A small U-Net: (B, in_channels, H, W) -> defect logits (B, 1, H, W), any H and W."""
+
+    def __init__(self, in_channels: int, width: int, depth: int = 3) -> None:
+        super().__init__()
+        widths = [width * 2**i for i in range(depth)]
+        self.down = nn.ModuleList([_block(in_channels, widths[0])])
+        self.down.extend(_block(a, b) for a, b in itertools.pairwise(widths))
+        self.up = nn.ModuleList(_block(b + a, a) for a, b in itertools.pairwise(widths))
+        self.out = nn.Conv2d(widths[0], 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        skips = []
+        for i, block in enumerate(self.down):
+            x = block(x if i == 0 else F.max_pool2d(x, 2, ceil_mode=True))
+            skips.append(x)
+        for block, skip in zip(reversed(self.up), reversed(skips[:-1]), strict=True):
+            x = F.interpolate(x, size=skip.shape[-2:], mode="bilinear", align_corners=False)
+            x = block(torch.cat([x, skip], 1))
+        return self.out(x)
+
+
+class DefectModel(nn.Module):
+    """forward(x) -> (reconstruction, code) like every model here; defect_map(x, recon) -> (B, 1, H, W) in [0, 1]."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.reconstructor = Autoencoder(config)
+        self.segmenter = Segmenter(2 * config.channels, config.base_width)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        return self.reconstructor.encode(x)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.reconstructor(x)
+
+    def defect_logits(self, x: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+        return self.segmenter(torch.cat([x, recon.clamp(0, 1)], 1))
+
+    def defect_map(self, x: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.defect_logits(x, recon))
+
+
+def focal_loss(logits: torch.Tensor, target: torch.Tensor, gamma: float = 2.0) -> torch.Tensor:
+    """Binary focal loss (Lin et al. 2017): easy pixels, most of a picture, count for little."""
+    bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+    p_true = torch.exp(-bce)
+    return ((1 - p_true) ** gamma * bce).mean()
