@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from aeviewer.core.data import Failure, Split
-from aeviewer.core.layouts import Opened, open_paths
+from aeviewer.core.layouts import Found, Opened, find_paths, load_found
 
 
 def report_failures(failures: list[Failure]) -> None:
@@ -13,12 +13,22 @@ def report_failures(failures: list[Failure]) -> None:
         print(f"skipped {f.path}: {f.reason}", file=sys.stderr)
 
 
-def open_inputs(paths: list[str], size: int, channels: int, loose_split: Split) -> Opened:
-    """PATHs as the window would open them; says what was found and lists what was skipped."""
-    opened = open_paths(paths, size, channels, loose_split)
-    print(opened.description, file=sys.stderr)
+def find_inputs(paths: list[str], loose_split: Split) -> Found:
+    """PATHs as the window would open them; says what was found."""
+    found = find_paths(paths, loose_split)
+    print(found.description, file=sys.stderr)
+    return found
+
+
+def load_inputs(found: Found, size: int, channels: int) -> Opened:
+    """Decode what was found; lists what was skipped."""
+    opened = load_found(found, size, channels)
     report_failures(opened.result.failures)
     return opened
+
+
+def open_inputs(paths: list[str], size: int, channels: int, loose_split: Split) -> Opened:
+    return load_inputs(find_inputs(paths, loose_split), size, channels)
 
 
 def load_session_or_fail(path: str, device_choice: str):

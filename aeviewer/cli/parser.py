@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from aeviewer.core.config import ARCHITECTURES, DEFAULT_SCORE, DEVICES, LEARNING_RATES, NOISE_KINDS, SCORE_KINDS
+from aeviewer.core.config import ARCHITECTURES, DEVICES, LEARNING_RATES, METHODS, NOISE_KINDS, SCORE_KINDS
 
 COMMANDS = ("train", "score", "evaluate", "denoise")
 
@@ -33,13 +33,20 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train on the normal training part of DATA; write a session file")
     t.add_argument("data", help="a folder (MVTec, normal/anomaly subfolders, or flat) or one picture")
     t.add_argument("--out", required=True, help="session file to write")
+    t.add_argument("--method", choices=tuple(METHODS), default=None,
+                   help="reconstruct: the difference from the reconstruction; synthetic: a second network, "
+                        "trained on synthetic defects, finds the differences that matter "
+                        "(default: synthetic for pictures of 64 px and more, else reconstruct)")
     t.add_argument("--latent", type=int, default=16)
-    t.add_argument("--epochs", type=int, default=40)
-    t.add_argument("--image-size", type=int, default=64)
-    t.add_argument("--channels", type=int, choices=[1, 3], default=3)
-    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--epochs", type=int, default=None, help="default: 40, or about 25,000 pictures' worth "
+                                                                 "for the synthetic method")
+    t.add_argument("--image-size", type=int, default=None, help="working size (default: from the pictures)")
+    t.add_argument("--channels", type=int, choices=[1, 3], default=None,
+                   help="default: 1 when every picture is grey, else 3")
+    t.add_argument("--batch-size", type=int, default=None, help="default: 64, or 16 for the synthetic method")
     t.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {rates})")
-    t.add_argument("--score", choices=SCORE_KINDS, default=DEFAULT_SCORE)
+    t.add_argument("--score", choices=SCORE_KINDS, default=None,
+                   help="default: learned for the synthetic method, else local (worst patch)")
     _device(t)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--denoise", action="append", metavar="NOISE",
@@ -47,8 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--augment", action="store_true",
                    help="also train on flipped and quarter-turned copies (for pictures whose orientation "
                         "does not matter, such as fruit on a table; not for digits or text)")
-    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default="bottleneck",
-                   help="skip: a U-Net, best for denoising, but it compresses nothing")
+    t.add_argument("--arch", choices=tuple(ARCHITECTURES), default=None,
+                   help="skip: a U-Net, best for denoising, but it compresses nothing "
+                        "(default: skip with --denoise, else bottleneck)")
     t.set_defaults(run=_run("train"))
 
     s = sub.add_parser("score", help="score images with a session; write a CSV")

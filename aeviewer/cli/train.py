@@ -7,13 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from aeviewer.cli.common import open_inputs
+from aeviewer.cli.common import find_inputs, load_inputs
 from aeviewer.cli.progress import ProgressBar
 
 
 def run(args: argparse.Namespace) -> int:
     import torch
 
+    from aeviewer.core.choices import Survey, choose
     from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
@@ -22,20 +23,28 @@ def run(args: argparse.Namespace) -> int:
 
     torch.manual_seed(args.seed)
     denoise = parse_specs(args.denoise) if args.denoise else ()
-    config = ModelConfig(
-        image_size=args.image_size, channels=args.channels, latent_dim=args.latent, architecture=args.arch
-    )
-    images = open_inputs([args.data], config.image_size, config.channels, Split.TRAIN).result.images
+    # A person who asks for a denoiser gets the best one (the U-Net) unless they ask for the bottleneck.
+    arch = args.arch or ("skip" if denoise else "bottleneck")
+    found = find_inputs([args.data], Split.TRAIN)
+    train_paths = found.paths(Split.TRAIN)
+    method = args.method or ("reconstruct" if denoise or arch == "skip" else None)
+    settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size, args.epochs)
+    if settings.reasons:
+        print(settings.describe(), file=sys.stderr)
+    config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
+                         architecture=arch, method=settings.method)
+    images = load_inputs(found, config.image_size, config.channels).result.images
     if not len(images.indices(Split.TRAIN)):
         print("error: no training images could be read", file=sys.stderr)
         return 2
     engine = Engine(config, args.device, seed=args.seed)
-    engine.score_kind = args.score  # the final evaluation scores this way
+    if args.score is not None:
+        engine.set_score_kind(args.score)  # the final evaluation scores this way (else the method's own)
     engine.set_images(images)
-    lr = LEARNING_RATES[args.arch] if args.lr is None else args.lr
+    lr = LEARNING_RATES[arch] if args.lr is None else args.lr
     train_config = TrainConfig(
-        epochs=args.epochs, batch_size=args.batch_size, learning_rate=lr, seed=args.seed, denoise=denoise,
-        augment=args.augment,
+        epochs=settings.epochs, batch_size=args.batch_size or settings.batch_size, learning_rate=lr,
+        seed=args.seed, denoise=denoise, augment=args.augment,
     )
     if denoise:
         print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
@@ -59,15 +68,16 @@ def run(args: argparse.Namespace) -> int:
     evaluation = final.evaluation  # the engine's last full pass, of the kind asked for
     session = Session(
         model_config=config,
-        score=args.score,
+        score=engine.score_kind,
         threshold=evaluation.threshold,
         heat_scale=final.heat_scale,
         train_scores=evaluation.scores[train_rows],
         info={
             "data": str(Path(args.data).resolve()),
-            "epochs": args.epochs,
+            "epochs": settings.epochs,
+            "method": settings.method,
             "learning_rate": lr,
-            "batch_size": args.batch_size,
+            "batch_size": train_config.batch_size,
             "seed": args.seed,
             "train_seconds": round(seconds, 2),
             "train_images": len(train_rows),
@@ -78,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     )
     save_session(args.out, engine.model, session)
     what = (f"to remove {', '.join(str(spec) for spec in denoise)}" if denoise
-            else f"threshold {session.threshold:.6g} ({args.score})")
+            else f"threshold {session.threshold:.6g} ({engine.score_kind})")
     print(f"trained on {len(train_rows)} images in {seconds:.1f} s; {what}; saved {args.out}")
     if evaluation.ranking is not None:
         print(f"test image AUROC: {evaluation.ranking.auroc:.4f}")

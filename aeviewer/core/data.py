@@ -176,14 +176,19 @@ def save_picture(path: str | os.PathLike[str], pixels: np.ndarray) -> Path:
 
 
 def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
-    """Centre-crop to square and resize with antialiasing; keeps a channel axis."""
+    """The whole picture in a size x size square: scaled (antialiased) so its longer side fits,
+    the rest filled by repeating its edge pixels. Nothing is cropped, so a defect at an end of a
+    long picture is still there; a filling of repeated edges is easy to reconstruct."""
     if pixels.ndim == 2:
         pixels = pixels[..., None]
     h, w = pixels.shape[:2]
-    side = min(h, w)
-    top, left = (h - side) // 2, (w - side) // 2
-    square = np.ascontiguousarray(pixels[top : top + side, left : left + side])
-    return square if side == size else _resize(square, size, size)
+    if h == w:
+        return pixels if h == size else _resize(np.ascontiguousarray(pixels), size, size)
+    scale = size / max(h, w)
+    inner = _resize(np.ascontiguousarray(pixels), max(1, round(w * scale)), max(1, round(h * scale)))
+    ih, iw = inner.shape[:2]
+    top, left = (size - ih) // 2, (size - iw) // 2
+    return np.pad(inner, ((top, size - ih - top), (left, size - iw - left), (0, 0)), mode="edge")
 
 
 def _resize(pixels: np.ndarray, width: int, height: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -66,11 +67,21 @@ class Engine:
 
     # -- data -----------------------------------------------------------------
     def set_images(self, images: ImageSet) -> None:
-        """Replace all images; the model stays, the scores are forgotten."""
-        self._check_shape(images)
+        """Replace all images; the scores are forgotten. The model stays, unless the pictures
+        have another working size or channel count (a grey dataset after the colour demo):
+        then a fresh model of their shape takes its place."""
+        if not isinstance(images, ImageSet):
+            raise ValueError("images must be an ImageSet")
+        _, h, w, channels = images.images.shape
+        if h != w:
+            raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
         self._picture_cache = None
-        self._forget_scores()
+        if (h, channels) != (self.model_config.image_size, self.model_config.channels):
+            self.model_config = replace(self.model_config, image_size=h, channels=channels)
+            self.model = self._new_model()
+        else:
+            self._forget_scores()
 
     def add_images(self, images: ImageSet) -> range:
         """Append images (their scores are unknown until refreshed); returns their rows."""
@@ -104,15 +115,14 @@ class Engine:
         device: str | None = None,
         train_noise: tuple[NoiseSpec, ...] | None = None,
     ) -> None:
-        """A fresh, untrained model (new size, device or task); scores are forgotten."""
+        """A fresh, untrained model (new code size, architecture, method, device or task); scores
+        are forgotten. Its picture size and channels are the pictures' (set_images changes them):
+        a config of another shape, sent before the pictures arrived, cannot mismatch them."""
         if train_noise is not None:
             self.train_noise = tuple(train_noise)
         if model_config is not None:
-            same_pictures = (model_config.image_size, model_config.channels) == (
-                self.model_config.image_size, self.model_config.channels)
-            if not same_pictures and len(self.images):
-                raise ValueError("the working image size cannot change while images are loaded")
-            self.model_config = model_config
+            self.model_config = replace(model_config, image_size=self.model_config.image_size,
+                                        channels=self.model_config.channels)
         if device is not None:
             self.device = resolve_device(device)
         self.model = self._new_model()

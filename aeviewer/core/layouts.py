@@ -114,6 +114,22 @@ def load_layout(
 
 
 @dataclass(frozen=True)
+class Found:
+    """The files a list of paths stands for, before any is decoded."""
+
+    entries: list[Entry]
+    failures: list[Failure]
+    description: str
+
+    @property
+    def labelled(self) -> bool:
+        return any(e.label >= 0 for e in self.entries)
+
+    def paths(self, split: Split) -> list[Path]:
+        return [e.path for e in self.entries if e.split == split]
+
+
+@dataclass(frozen=True)
 class Opened:
     """What a list of paths turned out to be, loaded."""
 
@@ -122,20 +138,12 @@ class Opened:
     result: LoadResult
 
 
-def open_paths(
-    paths: list[str],
-    size: int,
-    channels: int,
-    loose_split: Split = Split.DROPPED,
-    layouts: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> Opened:
-    """Load image files and folders: the one meaning of "open these", for the window and the CLI.
+def find_paths(paths: list[str], loose_split: Split = Split.DROPPED, layouts: bool = True) -> Found:
+    """The files under ``paths``: the one meaning of "open these", for the window and the CLI.
 
     With ``layouts``, a folder in a labelled layout keeps its splits, labels and
-    masks; everything else (files, flat folders) is loaded as ``loose_split``,
-    unlabelled. A folder whose layout is malformed is reported as a Failure.
+    masks; everything else (files, flat folders) is ``loose_split``, unlabelled.
+    A folder whose layout is malformed is reported as a Failure.
     """
     entries: list[Entry] = []
     failures: list[Failure] = []
@@ -158,6 +166,28 @@ def open_paths(
     if files:
         entries += [Entry(f, loose_split) for f in files]
         described.append(f"{len(files)} picture(s) without labels")
-    result = load_entries(entries, size, channels, progress, cancelled)
-    labelled = any(e.label >= 0 for e in entries)
-    return Opened(labelled, "; ".join(described) or "nothing", LoadResult(result.images, failures + result.failures))
+    return Found(entries, failures, "; ".join(described) or "nothing")
+
+
+def load_found(
+    found: Found,
+    size: int,
+    channels: int,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Opened:
+    result = load_entries(found.entries, size, channels, progress, cancelled)
+    return Opened(found.labelled, found.description, LoadResult(result.images, found.failures + result.failures))
+
+
+def open_paths(
+    paths: list[str],
+    size: int,
+    channels: int,
+    loose_split: Split = Split.DROPPED,
+    layouts: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Opened:
+    """Find (``find_paths``) and decode at ``size`` x ``size`` with ``channels``."""
+    return load_found(find_paths(paths, loose_split, layouts), size, channels, progress, cancelled)

@@ -108,10 +108,16 @@ class ModelReady:
     device: str
     cuda_available: bool
     train_noise: tuple[NoiseSpec, ...]
+    score_kind: str = "local"  # what its pictures are scored by (core.scoring.SCORES)
 
     @property
     def denoising(self) -> bool:
         return bool(self.train_noise)
+
+    @property
+    def layout(self) -> str:
+        """What the compare panel shows for it: 'reconstruct', 'denoise' or 'defects'."""
+        return "denoise" if self.denoising else "defects" if self.config.method == "synthetic" else "reconstruct"
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,22 @@ CLEAN_SHARE = 0.5  # pictures of a batch left without a defect
 STRENGTH = (0.15, 1.0)  # how opaque a defect is
 BLOB_THRESHOLD = (0.1, 0.45)  # Perlin noise above this (of about -0.7..0.7) becomes a blob: 2 to 30 %
 LINE_SHARE = 0.3  # defects that are thin lines rather than blobs
+VISIBLE = 0.02  # a change smaller than this (of 1) is no defect: it is undone and left out of the mask
 
 
 def _fade(t: torch.Tensor) -> torch.Tensor:
     return t * t * t * (t * (t * 6 - 15) + 10)
 
 
+SAMPLES_PER_CELL = 8  # Perlin noise is smooth: computed this finely and then upsampled, it looks the same
+
+
 def perlin(batch: int, h: int, w: int, cells: int, gen: torch.Generator, device: torch.device) -> torch.Tensor:
     """Perlin noise (B, H, W), about -0.7..0.7, with ``cells`` gradient cells along each side."""
+    fine_h, fine_w = min(h, cells * SAMPLES_PER_CELL), min(w, cells * SAMPLES_PER_CELL)
+    if (fine_h, fine_w) != (h, w):
+        coarse = perlin(batch, fine_h, fine_w, cells, gen, device)
+        return F.interpolate(coarse[:, None], size=(h, w), mode="bilinear", align_corners=True)[:, 0]
     angles = torch.rand((batch, cells + 1, cells + 1), generator=gen, device=device) * (2 * math.pi)
     grad = torch.stack([torch.cos(angles), torch.sin(angles)], -1)  # (B, cells+1, cells+1, 2)
     ys = torch.linspace(0, cells, h, device=device).clamp(max=cells - 1e-4)
@@ -124,11 +132,11 @@ def paste_defects(x: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, 
     shape = shape * (_rand((b, 1, 1, 1), gen, device) >= CLEAN_SHARE).float()
     strength = _rand((b, 1, 1, 1), gen, device, *STRENGTH)
     filling = _fillings(x, gen)
-    out = x * (1 - strength * shape) + filling * (strength * shape)
-    # Where the filling happens to match the picture there is nothing to find: the mask says
-    # only where the picture visibly changed.
-    changed = ((out - x).abs().amax(1, keepdim=True) > 0.02).float()
-    return out.clamp(0, 1), shape * changed
+    out = (x * (1 - strength * shape) + filling * (strength * shape)).clamp(0, 1)
+    # Where the filling happens to match the picture there is nothing to find: the mask is where
+    # the picture visibly changed, and the picture is left as it was everywhere else.
+    mask = shape * ((out - x).abs().amax(1, keepdim=True) > VISIBLE).float()
+    return torch.where(mask > 0, out, x), mask
 
 
 def smooth_max(maps: torch.Tensor, window: int) -> torch.Tensor:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import Evaluation
-from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
 from aeviewer.qt.captions import evaluation_summary
 from aeviewer.qt.images import SPLIT_COLOURS
 
@@ -34,6 +34,8 @@ class AnomalyPanel(QWidget):
         super().__init__(parent)
         self.kind = QComboBox()
         for key, s in SCORES.items():
+            if s.learned:
+                continue  # offered when a model has a learned defect map (set_model)
             self.kind.addItem(s.label, key)
             self.kind.setItemData(self.kind.count() - 1, s.explanation, Qt.ItemDataRole.ToolTipRole)
         self.kind.setCurrentIndex(self.kind.findData(DEFAULT_SCORE))
@@ -147,9 +149,20 @@ class AnomalyPanel(QWidget):
     def _kind_changed(self, _index: int) -> None:
         self.score_kind_chosen.emit(self.kind.currentData())
 
-    def set_denoising(self, denoising: bool) -> None:
-        """Say so when the scores come from a denoiser rather than a reconstructing model."""
+    def set_model(self, denoising: bool, learned: bool, score_kind: str) -> None:
+        """What a new model offers: the learned score only with a learned defect map, and which
+        score it uses now; say so when the scores come from a denoiser."""
         self.mode_note.setVisible(denoising)
+        self.kind.blockSignals(True)
+        index = self.kind.findData(LEARNED_SCORE)
+        if learned and index < 0:
+            self.kind.addItem(SCORES[LEARNED_SCORE].label, LEARNED_SCORE)
+            self.kind.setItemData(self.kind.count() - 1, SCORES[LEARNED_SCORE].explanation,
+                                  Qt.ItemDataRole.ToolTipRole)
+        elif not learned and index >= 0:
+            self.kind.removeItem(index)
+        self.kind.setCurrentIndex(max(0, self.kind.findData(score_kind)))
+        self.kind.blockSignals(False)
 
     def _line_moved(self) -> None:
         if not self._moving:

@@ -32,6 +32,8 @@ def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.View
 
 RECONSTRUCT_TITLES = ("Input", "Reconstruction", "Difference")
 DENOISE_TITLES = ("Noisy input", "Denoised", "Clean original", "Residual")
+DEFECT_TITLES = ("Input", "Reconstruction", "Difference", "Learned defect map")
+LAYOUTS = {"reconstruct": RECONSTRUCT_TITLES, "denoise": DENOISE_TITLES, "defects": DEFECT_TITLES}
 
 
 class ComparePanel(QWidget):
@@ -40,7 +42,7 @@ class ComparePanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         self.view.ci.setSpacing(6)
-        self.denoising = False
+        self.layout_kind = "reconstruct"
         self._build(RECONSTRUCT_TITLES)
         self.per_image = QCheckBox("Scale the difference to this image")
         self.per_image.setToolTip(
@@ -67,7 +69,9 @@ class ComparePanel(QWidget):
         self._shape: tuple[int, ...] = ()
 
     def _build(self, titles: tuple[str, ...]) -> None:
-        """(Re)create the picture boxes: the last one is always the heatmap."""
+        """(Re)create the picture boxes. The difference is the last one, or the one before the
+        learned defect map (for a model trained on synthetic defects), which then carries the
+        colour bar: the learned map is what that model's score reads."""
         self.view.ci.clear()
         self._boxes: list[pg.ViewBox] = []
         self._items: list[pg.ImageItem] = []
@@ -76,15 +80,19 @@ class ComparePanel(QWidget):
             box, item = _image_box(self.view.ci, title, col)
             self._boxes.append(box)
             self._items.append(item)
-        self._heat = self._items[-1]
-        label = "|output − clean|" if self.denoising else "|input − reconstruction|"
+        defects = self.layout_kind == "defects"
+        self._learned = self._items[-1] if defects else None
+        self._heat = self._items[-2] if defects else self._items[-1]
+        self._heat.setColorMap(pg.colormap.get(HEAT_COLOURS))
+        label = {"denoise": "|output − clean|", "defects": "learned: chance of a defect"}.get(
+            self.layout_kind, "|input − reconstruction|")
         self.colour_bar = pg.ColorBarItem(
             values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12, label=label,
         )
-        self.colour_bar.setImageItem(self._heat)
-        # The true defect, when the data has a mask: its outline over the heatmap.
+        self.colour_bar.setImageItem(self._learned or self._heat)
+        # The true defect, when the data has a mask: its outline over the map the score uses.
         self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
-        self.mask_outline.setParentItem(self._heat)
+        self.mask_outline.setParentItem(self._learned or self._heat)
         self.view.ci.addItem(self.colour_bar, row=1, col=len(titles))
         self._shape = ()
         self._equal_columns()
@@ -102,13 +110,18 @@ class ComparePanel(QWidget):
         super().resizeEvent(event)
         self._equal_columns()
 
-    def set_denoising(self, denoising: bool) -> None:
-        """Three pictures for a reconstructing model, four for a denoising one."""
-        if denoising == self.denoising:
+    @property
+    def denoising(self) -> bool:
+        return self.layout_kind == "denoise"
+
+    def set_layout(self, kind: str) -> None:
+        """Three pictures for a reconstructing model; four for a denoising one (with the clean
+        original) and for one trained on synthetic defects (with its learned defect map)."""
+        if kind == self.layout_kind:
             return
-        self.denoising = denoising
-        self._build(DENOISE_TITLES if denoising else RECONSTRUCT_TITLES)
-        self.per_image.setChecked(denoising)  # residuals are small: show their pattern by default
+        self.layout_kind = kind
+        self._build(LAYOUTS[kind])
+        self.per_image.setChecked(kind == "denoise")  # residuals are small: show their pattern by default
         self._difference = None
         self._redraw_difference()
 
@@ -127,7 +140,8 @@ class ComparePanel(QWidget):
 
     def _redraw_difference(self) -> None:
         top = self.difference_top()
-        self.colour_bar.setLevels(values=(0.0, top))
+        if self._learned is None:  # else the bar belongs to the learned map, 0 to 1
+            self.colour_bar.setLevels(values=(0.0, top))
         if self._difference is not None:
             self._heat.setImage(self._difference, levels=(0.0, top), autoLevels=False)
         self.scale_note.setText(
@@ -142,14 +156,22 @@ class ComparePanel(QWidget):
         recon: np.ndarray,
         difference: np.ndarray,
         clean: np.ndarray | None = None,
+        learned: np.ndarray | None = None,
     ) -> None:
         """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference.
 
-        ``clean`` is the third picture of the denoising layout (None leaves it empty).
+        ``clean`` is the third picture of the denoising layout (None leaves it empty);
+        ``learned`` the (H, W) defect map of the defects layout.
         """
+        if self._learned is not None:
+            if learned is None:
+                self._learned.clear()
+            else:
+                self._learned.setImage(np.ascontiguousarray(learned, np.float32), levels=(0.0, 1.0), autoLevels=False)
         self.shown_index = index
         pictures = [input_, recon] + ([clean] if self.denoising else [])
-        for item, pixels in zip(self._items[:-1], pictures, strict=True):
+        plain = [item for item in self._items if item is not self._heat and item is not self._learned]
+        for item, pixels in zip(plain, pictures, strict=True):
             if pixels is None:
                 item.clear()
                 continue

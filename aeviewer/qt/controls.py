@@ -153,6 +153,11 @@ class Controls(QWidget):
         self._show_compression(value)
         self._settle.start()
 
+    def set_input_values(self, input_values: int) -> None:
+        """The pictures changed shape (a grey dataset, another size): the caption counts their values."""
+        self.input_values = input_values
+        self._show_compression(self.slider.value())
+
     def _show_compression(self, value: int) -> None:
         self.compression.setText(compression_text(value, self.input_values))
 

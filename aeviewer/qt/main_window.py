@@ -160,15 +160,15 @@ class MainWindow(QMainWindow):
         if self.autostart:
             self.retrain()
 
-    def _dataset_loaded(self, result: LoadResult, description: str) -> None:
+    def _dataset_loaded(self, result: LoadResult, description: str, settings) -> None:
         if not len(result.images.indices(Split.TRAIN)):
             self._report_failures(result)
             self._show_problem("No training images", "None of the dataset's training images could be read; "
                                "nothing was changed.", "")
             return
-        self.views.settings.apply_dataset_recipe()
+        self.views.settings.apply_dataset_recipe(settings)
         self.set_images(result.images)
-        self.statusBar().showMessage(f"Opened {description}.", 8000)
+        self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.", 15000)
         self._report_failures(result)
         self.retrain()
 
@@ -247,6 +247,7 @@ class MainWindow(QMainWindow):
 
     def _model_changed(self, model: ModelReady) -> None:
         self.save_denoised_action.setEnabled(model.denoising)
+        self.opener.size, self.opener.channels = model.config.image_size, model.config.channels  # for drops
 
     # -- saving a denoised picture ---------------------------------------------------------------
     def _save_denoised_dialog(self) -> None:

@@ -13,8 +13,9 @@ import os
 
 from PySide6.QtCore import QObject, Signal
 
+from aeviewer.core.choices import Survey, choose
 from aeviewer.core.data import LoadResult, Split
-from aeviewer.core.layouts import open_paths
+from aeviewer.core.layouts import Found, find_paths, load_found
 from aeviewer.qt.loader import Loader
 
 
@@ -23,7 +24,7 @@ class Opener(QObject):
     progress = Signal(int, int)  # files done, files in all
     idle = Signal()  # nothing is loading any more
     demo_ready = Signal(object)  # LoadResult
-    dataset_ready = Signal(object, str)  # LoadResult, description of the layout
+    dataset_ready = Signal(object, str, object)  # LoadResult, description, core.choices.Settings
     dropped_ready = Signal(object)  # LoadResult
     refused = Signal(str)  # why a folder is not a dataset
     failed = Signal(str)  # traceback
@@ -50,7 +51,7 @@ class Opener(QObject):
         def job(progress, cancelled):
             from aeviewer.core.demos import banana_imageset
 
-            return "demo", "", LoadResult(banana_imageset(size=size), [])
+            return "demo", "", LoadResult(banana_imageset(size=size), []), None
 
         self._demo_pending = True
         self._start(job, "Drawing the banana demo…")
@@ -63,24 +64,23 @@ class Opener(QObject):
         single_folder = len(paths) == 1 and os.path.isdir(paths[0])
 
         def job(progress, cancelled):
-            opened = open_paths(paths, size, channels, Split.DROPPED, single_folder, progress, cancelled)
-            if opened.labelled:
-                return "dataset", opened.description, opened.result
-            return "dropped", "", opened.result
+            found = find_paths(paths, Split.DROPPED, single_folder)
+            if found.labelled:
+                return _dataset(found, progress, cancelled)
+            return "dropped", "", load_found(found, size, channels, progress, cancelled).result, None
 
         self._start(job, f"Loading {len(paths)} item(s)…")
 
     def open_dataset(self, folder: str) -> None:
         """A folder in any layout (a flat one trains on everything); refused when it holds no pictures."""
-        size, channels = self.size, self.channels
-
         def job(progress, cancelled):
             if not os.path.isdir(folder):
-                return "refused", f"{folder} is not a folder", None
-            opened = open_paths([folder], size, channels, Split.TRAIN, True, progress, cancelled)
-            if not len(opened.result.images) and opened.result.failures:
-                return "refused", "; ".join(f.reason for f in opened.result.failures[:3]), None
-            return "dataset", opened.description, opened.result
+                return "refused", f"{folder} is not a folder", None, None
+            found = find_paths([folder], Split.TRAIN)
+            if not found.entries:
+                reasons = "; ".join(f.reason for f in found.failures[:3]) or "it holds no pictures"
+                return "refused", reasons, None, None
+            return _dataset(found, progress, cancelled)
 
         self._start(job, f"Loading the dataset in {folder}…")
 
@@ -110,7 +110,7 @@ class Opener(QObject):
     def _loaded(self, job_id: int, payload) -> None:
         if not self._finish(job_id):
             return
-        kind, description, result = payload
+        kind, description, result, settings = payload
         if kind == "demo":
             self._demo_pending = False
             self.demo_ready.emit(result)
@@ -120,8 +120,16 @@ class Opener(QObject):
         elif kind == "refused":
             self.refused.emit(description)
         elif kind == "dataset":
-            self.dataset_ready.emit(result, description)
+            self.dataset_ready.emit(result, description, settings)
         elif self._demo_pending:  # the demo would replace them: report them after it
             self._early_drops.append(result)
         else:
             self.dropped_ready.emit(result)
+
+
+def _dataset(found: Found, progress, cancelled):
+    """A dataset's pictures at the channels and size chosen from them (core.choices)."""
+    train = found.paths(Split.TRAIN)
+    settings = choose(Survey.of(train), len(train))
+    opened = load_found(found, settings.size, settings.channels, progress, cancelled)
+    return "dataset", opened.description, opened.result, settings

@@ -127,8 +127,9 @@ class Presenter(QObject):
         self.v.loss_plot.clear_losses()
         self.v.latent_view.set_axes(m.config.latent_dim)
         self.v.settings.offer_cuda(m.cuda_available)
-        self.v.compare.set_denoising(m.denoising)
-        self.v.anomalies.set_denoising(m.denoising)
+        self.v.controls.set_input_values(m.config.input_values)
+        self.v.compare.set_layout(m.layout)
+        self.v.anomalies.set_model(m.denoising, m.config.method == "synthetic", m.score_kind)
         self.v.device_status.setText(f"device: {m.device}")
         self.model_changed.emit(m)
         self._update_titles()
@@ -220,8 +221,9 @@ class Presenter(QObject):
         if ins.index != self.selected or ins.index >= len(self.images):
             return  # the person has moved on
         self.inspection = ins
-        self.v.compare.set_denoising(ins.denoising)
-        self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean)
+        self.v.compare.set_layout("denoise" if ins.denoising else "defects" if ins.learned is not None
+                                  else "reconstruct")
+        self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean, ins.learned)
         self.v.compare.show_mask(self.images.masks.get(ins.index))
         self._redraw_caption()
 

@@ -14,6 +14,7 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
+from aeviewer.core.choices import BATCH, SYNTHETIC_BATCH
 from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.noise_kinds import NoiseSpec
@@ -53,6 +54,7 @@ class SettingsPanel(QWidget):
     def train_config(self) -> TrainConfig:
         return TrainConfig(
             epochs=self.controls.epochs.value(),
+            batch_size=SYNTHETIC_BATCH if self.task.chosen_method() == "synthetic" else BATCH,
             learning_rate=self.controls.learning_rate.value(),
             denoise=self.task.train_noise(),
             augment=self.controls.augment.isChecked(),
@@ -60,7 +62,8 @@ class SettingsPanel(QWidget):
 
     def model_config(self, base: ModelConfig) -> ModelConfig:
         """``base`` (the picture size) with the chosen code size and architecture."""
-        return replace(base, latent_dim=self.controls.latent_dim(), architecture=self.task.chosen_architecture())
+        return replace(base, latent_dim=self.controls.latent_dim(), architecture=self.task.chosen_architecture(),
+                       method=self.task.chosen_method())
 
     def device(self) -> str:
         return str(self.controls.device.currentData())
@@ -86,9 +89,13 @@ class SettingsPanel(QWidget):
         if not self.epochs_given:
             self.controls.epochs.setValue(DEMO_EPOCHS)
 
-    def apply_dataset_recipe(self) -> None:
-        """Unknown pictures may be digits or text: no flips or turns."""
+    def apply_dataset_recipe(self, settings) -> None:
+        """Unknown pictures may be digits or text: no flips or turns; the method and epochs
+        chosen from the pictures (core.choices.Settings) unless epochs came from the command line."""
         self.controls.augment.setChecked(False)
+        self.task.set_method(settings.method)
+        if not self.epochs_given:
+            self.controls.epochs.setValue(settings.epochs)
 
     def offer_cuda(self, available: bool) -> None:
         self.controls.offer_cuda(available)

@@ -16,6 +16,7 @@ from superqt import QLabeledDoubleRangeSlider, QLabeledDoubleSlider
 from aeviewer.core.noise_kinds import NOISES, NoiseSpec
 
 SETTLE_MS = 400
+DEFECTS = "defects"  # the mode that trains the synthetic method (core.synthetic)
 MIX = "mix"
 ALREADY_NOISY = "none"
 
@@ -53,8 +54,14 @@ class TaskControls(QGroupBox):
         super().__init__("Task", parent)
         self.mode = QComboBox()
         self.mode.addItem("Reconstruct (compress, find anomalies)", "reconstruct")
+        self.mode.addItem("Find defects (learned from synthetic ones)", DEFECTS)
         self.mode.addItem("Denoise (noisy in, clean out)", "denoise")
-        self.mode.setToolTip("Denoise: each training batch gets fresh noise, and the clean picture is the target.")
+        self.mode.setToolTip(
+            "Reconstruct: an unusual picture is one the model rebuilds badly.\n"
+            "Find defects: training pastes made-up defects into the normal pictures; a second network\n"
+            "learns where input and reconstruction differ in a way that matters (best on real pictures).\n"
+            "Denoise: each training batch gets fresh noise, and the clean picture is the target."
+        )
         self.architecture = QComboBox()
         self.architecture.addItem("Bottleneck", "bottleneck")
         self.architecture.addItem("Skip connections (U-Net)", "skip")
@@ -125,7 +132,10 @@ class TaskControls(QGroupBox):
         return self.mode.currentData() == "denoise"
 
     def chosen_architecture(self) -> str:
-        return str(self.architecture.currentData())
+        return "bottleneck" if self.mode.currentData() == DEFECTS else str(self.architecture.currentData())
+
+    def chosen_method(self) -> str:
+        return "synthetic" if self.mode.currentData() == DEFECTS else "reconstruct"
 
     def train_noise(self) -> tuple[NoiseSpec, ...]:
         """What training corrupts inputs with: () in Reconstruct mode."""
@@ -146,6 +156,13 @@ class TaskControls(QGroupBox):
     # -- setting them (tests, command line) ------------------------------------------------
     def set_mode(self, denoise: bool) -> None:
         self.mode.setCurrentIndex(self.mode.findData("denoise" if denoise else "reconstruct"))
+
+    def set_method(self, method: str) -> None:
+        """Reconstruct or find defects (the synthetic method), without asking for a retrain."""
+        self.mode.blockSignals(True)
+        self.mode.setCurrentIndex(self.mode.findData(DEFECTS if method == "synthetic" else "reconstruct"))
+        self.mode.blockSignals(False)
+        self._mode_changed(settle=False)
 
     def set_architecture(self, name: str) -> None:
         self.architecture.setCurrentIndex(self.architecture.findData(name))
@@ -170,9 +187,11 @@ class TaskControls(QGroupBox):
             self.blockSignals(False)
 
     # -- reactions -----------------------------------------------------------------------
-    def _mode_changed(self) -> None:
+    def _mode_changed(self, _index: int = 0, settle: bool = True) -> None:
         self.show_denoise_rows(self.denoising)
-        self._settle.start()
+        self.architecture.setEnabled(self.mode.currentData() != DEFECTS)  # defects: through the bottleneck
+        if settle:
+            self._settle.start()
 
     def _arch_changed(self) -> None:
         self.arch_note.setText(ARCH_EXPLANATION[self.chosen_architecture()])

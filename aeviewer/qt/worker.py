@@ -146,7 +146,7 @@ class TorchWorker(QObject):
 
         e = self._engine
         self.result.emit(ModelReady(e.model_id, e.model_config, str(e.device), torch.cuda.is_available(),
-                                    e.train_noise))
+                                    e.train_noise, e.score_kind))
 
     def _handle(self, cmd: Command) -> None:
         try:
@@ -170,7 +170,10 @@ class TorchWorker(QObject):
 
     # -- commands -----------------------------------------------------------------
     def _set_images(self, cmd: SetImages) -> None:
+        model_id = self._engine.model_id
         self._engine.set_images(cmd.images)
+        if self._engine.model_id != model_id:  # pictures of another shape: a model of their shape
+            self._announce()
         self.result.emit(ImagesChanged(self._engine.images))
         self.result.emit(self._engine.evaluate())
 

@@ -26,12 +26,33 @@ def test_greyscale_and_colour_conversions(image_folder):
     assert np.array_equal(colour[..., 0], colour[..., 1])  # grey promoted to RGB
 
 
-def test_centre_crop_keeps_the_middle():
-    img = np.zeros((10, 30, 3), np.uint8)
-    img[:, 10:20] = 255  # the centre square is white, the sides black
-    out = to_working_size(img, 10)
-    assert out.shape == (10, 10, 3)
-    assert out.min() == 255
+def test_a_wide_picture_is_kept_whole_not_cropped():
+    img = np.full((40, 120, 1), 100, np.uint8)
+    img[:, :8] = 255  # a bright mark at each end, where a centre crop would cut
+    img[:, -8:] = 0
+    out = to_working_size(img, 30)
+    assert out.shape == (30, 30, 1)
+    middle = out[15, :, 0]
+    assert middle[0] > 200 and middle[-1] < 50  # both ends survive
+    assert (out[0] == out[9]).all() and (out[-1] == out[-10]).all()  # the rest is the edge, repeated
+
+
+def test_a_defect_at_the_end_of_a_wide_picture_raises_its_score():
+    """The reason for no crop: a defect near an end of a long tile must be seen by the model."""
+    from aeviewer.core.config import ModelConfig, TrainConfig
+    from aeviewer.core.data import ImageSet, Split
+    from aeviewer.core.engine import Engine
+
+    rng = np.random.default_rng(0)
+    wide = [np.clip(rng.normal(120, 6, (24, 96, 1)), 0, 255).astype(np.uint8) for _ in range(40)]
+    defect = wide[-1].copy()
+    defect[8:16, 84:94] = 255  # near the right end, outside the middle 24x24
+    pictures = np.stack([to_working_size(p, 32) for p in [*wide, defect]])
+    engine = Engine(ModelConfig(image_size=32, channels=1, latent_dim=4), "cpu")
+    engine.set_images(ImageSet(pictures, [f"p{i}" for i in range(41)], [Split.TRAIN] * 39 + [Split.TEST] * 2))
+    final = [s for s in engine.train(TrainConfig(epochs=15, batch_size=13)) if s is not None][-1]
+    scores = final.results.scores
+    assert scores[40] > 3 * scores[39]  # the picture with the defect against the same picture without
 
 
 @pytest.mark.parametrize(

@@ -95,8 +95,9 @@ def test_rebuild_changes_size_and_identity():
     assert engine.model_id == old_id + 1
     assert engine.model.config.latent_dim == 7
     assert np.isnan(engine._errors).all()  # old scores belong to the old model
-    with pytest.raises(ValueError, match="image size"):
-        engine.rebuild(ModelConfig(image_size=32, latent_dim=7))
+    engine.rebuild(ModelConfig(image_size=32, channels=1, latent_dim=5))  # the shape is the pictures'
+    assert (engine.model.config.image_size, engine.model.config.channels, engine.model.config.latent_dim) == (
+        SIZE, 3, 5)
 
 
 def test_images_added_during_training_are_scored():

@@ -335,3 +335,31 @@ def test_a_pixel_auroc_that_arrives_while_the_anomalies_tab_is_hidden_survives_s
     window.tabs.setCurrentIndex(1)
     assert window.anomalies.isVisible()
     assert "pixel AUROC" in window.anomalies.summary.text()
+
+
+def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtbot, window, tmp_path):
+    """A dataset of real-sized grey pictures: grey stays grey, the method that learned what defects
+    look like is chosen and said, and the compare panel shows its learned map beside the difference."""
+    from aeviewer.qt.compare_panel import DEFECT_TITLES
+
+    rng = np.random.default_rng(0)
+    for sub, count in (("good", 15), ("crack", 3)):
+        (tmp_path / "cells" / sub).mkdir(parents=True)
+        for i in range(count):
+            cell = np.clip(rng.normal(150, 10, (80, 100)), 0, 255).astype(np.uint8)
+            if sub == "crack":
+                cell[10:70, 40:43] = 20
+            Image.fromarray(cell).save(tmp_path / "cells" / sub / f"{i}.png")
+    window.open_dataset(str(tmp_path / "cells"))
+    qtbot.waitUntil(lambda: len(window.images) == 18 and window.images.channels == 1, timeout=30_000)
+    assert "chose: method synthetic" in window.statusBar().currentMessage()
+    assert window.task.chosen_method() == "synthetic"
+    qtbot.waitUntil(lambda: window.presenter.model.config.method == "synthetic"
+                    and window.presenter.model.config.channels == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.trained, timeout=120_000)
+    qtbot.waitUntil(lambda: window.presenter.inspection is not None
+                    and window.presenter.inspection.learned is not None, timeout=30_000)
+    assert window.compare.titles == DEFECT_TITLES
+    assert window.anomalies.kind.currentData() == "learned"
+    assert window.presenter.model.config.image_size == 80  # the pictures' own shorter side
+    assert "of 6,400 pixel values" in window.controls.compression.text()  # grey 80x80, not colour 64x64

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from aeviewer.core.config import TrainConfig
-from aeviewer.core.defect_model import focal_loss
+from aeviewer.core.defect_model import segmentation_loss
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.results import Step
@@ -166,7 +166,7 @@ class Trainer:
         per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
         loss = per_image.mean()
         if mask is not None:
-            loss = loss + focal_loss(self.model.defect_logits(x_in, recon), mask)
+            loss = loss + segmentation_loss(self.model.defect_logits(x_in, recon), mask)
         return x_in, recon, z, per_image, loss
 
     @torch.no_grad()

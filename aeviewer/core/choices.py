@@ -1,0 +1,114 @@
+"""Sensible settings from the pictures themselves, for whoever did not say.
+
+Grey pictures stay grey (a colour model would tint them and count three times the
+values); the working size follows the pictures' own; the method follows what
+they are: small whole-picture patterns (digits, icons) are best told apart by
+reconstruction, real inspection pictures by a model that has learned what a
+defect looks like (core.synthetic). Every choice comes with its reason, in words.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SURVEY_SAMPLE = 48  # pictures looked at
+GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
+SYNTHETIC_FROM = 64  # pictures at least this big (shorter side) are inspection pictures
+SYNTHETIC_SIZE = 128
+RECONSTRUCT_SIZE = 64
+SYNTHETIC_PICTURES_SEEN = 25_000  # the synthetic method trains until about this many pictures were seen
+SYNTHETIC_EPOCHS = (10, 80)
+SYNTHETIC_BATCH = 16  # the segmenter needs optimizer steps more than big batches (see core.defect_model)
+BATCH = 64
+RECONSTRUCT_EPOCHS = 40
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What a sample of the pictures looks like."""
+
+    pictures: int
+    grey: bool
+    short_side: int  # median of the shorter sides
+
+    @classmethod
+    def of(cls, paths: Sequence[Path | str], sample: int = SURVEY_SAMPLE) -> Survey:
+        step = max(1, len(paths) // sample)
+        grey, sides = True, []
+        for path in list(paths)[::step][:sample]:
+            try:
+                with Image.open(path) as im:
+                    sides.append(min(im.size))
+                    grey = grey and _is_grey(im)
+            except (OSError, ValueError, Image.DecompressionBombError):
+                continue  # the loader will say what is wrong with it
+        return cls(len(sides), grey, int(statistics.median(sides)) if sides else RECONSTRUCT_SIZE)
+
+
+def _is_grey(im: Image.Image) -> bool:
+    if im.mode in GREY_MODES:
+        return True
+    if im.mode == "P":
+        im = im.convert("RGB")
+    if im.mode not in ("RGB", "RGBA"):
+        return False
+    im.draft("RGB", (64, 64))  # a small look is enough (JPEG decodes at a fraction of the size)
+    rgb = np.asarray(im.convert("RGB").resize((64, 64)), np.int16)
+    return bool(np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 2 and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 2)
+
+
+@dataclass(frozen=True)
+class Settings:
+    method: str
+    channels: int
+    size: int
+    epochs: int
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def batch_size(self) -> int:
+        return SYNTHETIC_BATCH if self.method == "synthetic" else BATCH
+
+    def describe(self) -> str:
+        return "chose: " + "; ".join(self.reasons)
+
+
+def choose(
+    survey: Survey,
+    train_pictures: int,
+    method: str | None = None,
+    channels: int | None = None,
+    size: int | None = None,
+    epochs: int | None = None,
+) -> Settings:
+    """Fill in what was not given (None) from ``survey``; say why for each choice."""
+    reasons = []
+    if method is None:
+        method = "synthetic" if survey.short_side >= SYNTHETIC_FROM else "reconstruct"
+        reasons.append(
+            f"method {method} (pictures of {survey.short_side} px: "
+            + ("real pictures, where a model that learned what defects look like finds them best)"
+               if method == "synthetic" else "small whole-picture patterns, told apart by reconstruction)")
+        )
+    if channels is None:
+        channels = 1 if survey.grey else 3
+        reasons.append(f"{channels} channel{'s' if channels == 3 else ''} (the pictures are "
+                       f"{'grey' if channels == 1 else 'in colour'})")
+    if size is None:
+        top = SYNTHETIC_SIZE if method == "synthetic" else RECONSTRUCT_SIZE
+        size = top if survey.short_side >= top else max(16, survey.short_side // 4 * 4)
+        reasons.append(f"{size} px working size (their shorter side is {survey.short_side} px)")
+    if epochs is None:
+        if method == "synthetic":
+            lo, hi = SYNTHETIC_EPOCHS
+            epochs = int(np.clip(round(SYNTHETIC_PICTURES_SEEN / max(train_pictures, 1)), lo, hi))
+            reasons.append(f"{epochs} epochs (about {SYNTHETIC_PICTURES_SEEN:,} pictures seen)")
+        else:
+            epochs = RECONSTRUCT_EPOCHS
+    return Settings(method, channels, size, epochs, reasons)

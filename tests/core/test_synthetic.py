@@ -1,0 +1,110 @@
+"""Synthetic defects, the method that learns from them, and the settings chosen from the pictures."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aeviewer.core.choices import Survey, choose
+from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.synthetic import blob_masks, line_masks, paste_defects, perlin
+
+CPU = torch.device("cpu")
+
+
+def test_the_masks_say_exactly_where_the_pictures_changed():
+    x = torch.rand(64, 1, 48, 48) * 0.2 + 0.4
+    out, masks = paste_defects(x, torch.Generator().manual_seed(0))
+    assert out.shape == x.shape and masks.shape == (64, 1, 48, 48)
+    assert out.min() >= 0 and out.max() <= 1
+    changed = (out - x).abs() > 1e-6
+    assert not changed[masks == 0].any()  # nothing changes outside a mask ...
+    assert ((out - x).abs()[masks == 1] > 0.02).all()  # ... and everything inside one visibly changed
+    has_defect = masks.flatten(1).amax(1) > 0
+    assert 0.3 < has_defect.float().mean() < 0.7  # about half of a batch stays clean
+
+
+def test_the_same_seed_pastes_the_same_defects():
+    x = torch.rand(8, 3, 32, 32)
+    a = paste_defects(x, torch.Generator().manual_seed(5))
+    b = paste_defects(x, torch.Generator().manual_seed(5))
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_blobs_vary_in_size_and_lines_are_thin():
+    g = torch.Generator().manual_seed(1)
+    noise = perlin(4, 64, 64, 4, g, CPU)
+    assert noise.shape == (4, 64, 64) and noise.abs().max() < 1.0
+    blobs = blob_masks(32, 64, 64, g, CPU).flatten(1).mean(1)
+    assert (blobs > 0).all() and blobs.min() < 0.05 < 0.15 < blobs.max()
+    lines = line_masks(32, 64, 64, g, CPU).flatten(1).mean(1)
+    assert (lines > 0).all() and lines.max() < 0.08
+
+
+def test_the_synthetic_method_trains_both_networks_and_scores_by_the_learned_map():
+    """Mechanics only: finding real defects takes a thousand steps or more (scripts/bench_realdata.py)."""
+    from aeviewer.core.engine import Engine
+
+    rng = np.random.default_rng(0)
+    pictures = np.clip(rng.normal(140, 8, (30, 32, 32, 1)), 0, 255).astype(np.uint8)
+    engine = Engine(ModelConfig(image_size=32, channels=1, latent_dim=8, method="synthetic"), "cpu")
+    engine.set_images(ImageSet(pictures, [f"p{i}" for i in range(30)], [Split.TRAIN] * 25 + [Split.TEST] * 5))
+    before = {k: v.clone() for k, v in engine.model.state_dict().items()}
+    final = [s for s in engine.train(TrainConfig(epochs=2, batch_size=10)) if s is not None][-1]
+    after = engine.model.state_dict()
+    for part in ("reconstructor.", "segmenter."):  # both halves learn from the one loss
+        assert any(not torch.equal(before[k], after[k]) for k in after if k.startswith(part))
+    assert final.results.evaluation.score_kind == "learned" and np.isfinite(final.results.scores).all()
+    learned = engine.inspect(27).learned
+    assert learned is not None and learned.shape == (32, 32) and 0 <= learned.min() <= learned.max() <= 1
+
+
+def test_a_synthetic_session_round_trips(tmp_path):
+    from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.model import build_model
+    from aeviewer.core.session import Session, load_session, save_session
+
+    config = ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic")
+    model = build_model(config, seed=0).eval()
+    save_session(tmp_path / "s.aesession", model, Session(config, score="learned", threshold=0.5))
+    loaded, session = load_session(tmp_path / "s.aesession")
+    assert session.model_config.method == "synthetic" and session.score == "learned"
+    pictures = np.random.default_rng(0).integers(0, 255, (5, 32, 32, 1), dtype=np.uint8)
+    assert np.allclose(anomaly_scores(model, pictures, CPU, "learned"),
+                       anomaly_scores(loaded, pictures, CPU, "learned"), atol=1e-6)
+
+
+def test_the_learned_score_needs_a_learned_map():
+    from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.model import build_model
+
+    model = build_model(ModelConfig(image_size=16, channels=1, latent_dim=2))
+    with pytest.raises(ValueError, match="synthetic defects"):
+        anomaly_scores(model, np.zeros((2, 16, 16, 1), np.uint8), CPU, "learned")
+    with pytest.raises(ValueError, match="would copy defects"):
+        ModelConfig(method="synthetic", architecture="skip")
+
+
+def _save(path, array):
+    Image.fromarray(array).save(path)
+    return path
+
+
+def test_settings_are_chosen_from_the_pictures_and_explained(tmp_path):
+    rng = np.random.default_rng(0)
+    grey = [_save(tmp_path / f"g{i}.png", rng.integers(0, 255, (300, 300), dtype=np.uint8)) for i in range(5)]
+    rgb_grey = [_save(tmp_path / f"r{i}.png", np.repeat(rng.integers(0, 255, (90, 120, 1), dtype=np.uint8), 3, 2))
+                for i in range(3)]
+    colour = [_save(tmp_path / f"c{i}.png", rng.integers(0, 255, (28, 28, 3), dtype=np.uint8)) for i in range(3)]
+
+    big = choose(Survey.of(grey), train_pictures=500)
+    assert (big.method, big.channels, big.size) == ("synthetic", 1, 128)
+    assert big.epochs == 50 and "grey" in big.describe() and "128 px" in big.describe()
+    assert choose(Survey.of(rgb_grey), 100).channels == 1  # grey stored as RGB is still grey
+    small = choose(Survey.of(colour), 800)
+    assert (small.method, small.channels, small.size, small.epochs) == ("reconstruct", 3, 28, 40)
+    given = choose(Survey.of(grey), 500, method="reconstruct", channels=3, size=64, epochs=7)
+    assert (given.method, given.channels, given.size, given.epochs, given.reasons) == ("reconstruct", 3, 64, 7, [])
