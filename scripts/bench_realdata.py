@@ -2,6 +2,7 @@
 
     python -m pip install elpv-dataset        # 2,624 solar-cell pictures, CC BY-NC-SA 4.0 (benchmarks only)
     python scripts/bench_realdata.py [--sets mono,poly] [--method NAME=OPTIONS ...] [--work DIR]
+                                     [--also-score KIND,...] [--reuse]
 
 The ELPV protocol of ../shared/data/elpv/README.md, per module type: normal = defect
 probability 0, anomalous = 1; the normal pictures shuffled with random.Random(0), the
@@ -12,7 +13,9 @@ first quarter held back for testing. Each set is written out in MVTec layout
     aeviewer score S.aesession WORK/SET/test --csv scores.csv
 
 The table gives the image AUROC from the CSV and the seconds `aeviewer train` took
-(wall clock, start-up included). Methods are NAME=OPTIONS pairs; the defaults are
+(wall clock, start-up included). ``--also-score learned,mse`` scores each session the
+other ways too (``aeviewer score --score KIND``); ``--reuse`` scores the sessions a
+previous run left in WORK instead of training again. Methods are NAME=OPTIONS pairs; the defaults are
 "today" (the options that reproduce the defaults before the real-pictures work:
 colour, 64 px, reconstruction) and "default" (no options at all).
 """
@@ -63,22 +66,30 @@ def write_set(data: Path, module: str, out: Path) -> Path:
     return root
 
 
-def run_method(root: Path, name: str, options: str, work: Path) -> tuple[float, float, str]:
+def train(root: Path, name: str, options: str, work: Path, reuse: bool) -> tuple[Path, float, str]:
+    """The session for this set and method, and the seconds `aeviewer train` took (nan when reused)."""
     session = work / f"{root.name}-{name}.aesession"
-    scores = work / f"{root.name}-{name}.csv"
+    if reuse and session.exists():
+        return session, float("nan"), "(reused)"
     t0 = time.perf_counter()
-    train = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(root), "--out", str(session),
-                            *shlex.split(options)], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(root), "--out", str(session),
+                           *shlex.split(options)], capture_output=True, text=True)
     seconds = time.perf_counter() - t0
-    if train.returncode != 0:
-        raise RuntimeError(f"train failed: {train.stderr[-2000:]}")
+    if done.returncode != 0:
+        raise RuntimeError(f"train failed: {done.stderr[-2000:]}")
+    return session, seconds, " ".join(line for line in done.stderr.splitlines() if line.startswith("chose"))
+
+
+def score(root: Path, session: Path, kind: str | None) -> float:
+    """Image AUROC of `aeviewer score` (by ``kind``, or the session's own score) on the test pictures."""
+    csv_path = session.with_name(f"{session.stem}-{kind or 'own'}.csv")
+    extra = ["--score", kind] if kind else []
     subprocess.run([sys.executable, "-m", "aeviewer", "score", str(session), str(root / "test"), "--csv",
-                    str(scores)], capture_output=True, text=True, check=True)
-    with scores.open() as fh:
+                    str(csv_path), *extra], capture_output=True, text=True, check=True)
+    with csv_path.open() as fh:
         rows = list(csv.DictReader(fh))
     labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]
-    said = " ".join(line for line in train.stderr.splitlines() if line.startswith(("chose", "method")))
-    return auroc([float(r["score"]) for r in rows], labels), seconds, said
+    return auroc([float(r["score"]) for r in rows], labels)
 
 
 def main() -> int:
@@ -87,7 +98,10 @@ def main() -> int:
     p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
                    help="a method to compare (repeatable); default: today's and the default")
     p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / "elpv"))
+    p.add_argument("--also-score", default="", help="score each session these ways too, e.g. learned,mse")
+    p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
     args = p.parse_args()
+    extra_kinds = [k for k in args.also_score.split(",") if k]
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     work = Path(args.work)
     data = elpv_folder()
@@ -98,14 +112,17 @@ def main() -> int:
         print(f"ELPV {module}: {counts['train/good']} train, {counts['test/good']} normal + "
               f"{counts['test/defect']} defective test pictures", flush=True)
         for name, options in methods:
-            value, seconds, said = run_method(root, name, options, work)
-            results.append((module, name, options, value, seconds))
-            print(f"  {name:>10}: AUROC {value:.3f}, train {seconds:.0f} s  {said}", flush=True)
+            session, seconds, said = train(root, name, options, work, args.reuse)
+            for kind in [None, *extra_kinds]:
+                value = score(root, session, kind)
+                results.append((module, name, options, kind or "its own", value, seconds))
+                print(f"  {name:>10} (score: {kind or 'its own'}): AUROC {value:.3f}, train {seconds:.0f} s  {said}",
+                      flush=True)
     print()
-    print("| set | method | options | image AUROC | train s (wall) |")
-    print("|-----|--------|---------|------------:|---------------:|")
-    for module, name, options, value, seconds in results:
-        print(f"| ELPV {module} | {name} | `{options or '(none)'}` | {value:.3f} | {seconds:.0f} |")
+    print("| set | method | options | score | image AUROC | train s (wall) |")
+    print("|-----|--------|---------|-------|------------:|---------------:|")
+    for module, name, options, kind, value, seconds in results:
+        print(f"| ELPV {module} | {name} | `{options or '(none)'}` | {kind} | {value:.3f} | {seconds:.0f} |")
     return 0
 
 

@@ -50,7 +50,7 @@ def main() -> int:
             time.sleep(0.01)
         return cond()
 
-    if not pump_until(lambda: len(window.images) > 0 and window.training, 120):
+    if not pump_until(lambda: len(window.images) > 0 and window.presenter.training, 120):
         print("the demo did not start training", file=sys.stderr)
     if args.test_noise:
         from aeviewer.core.noise_kinds import NoiseSpec
@@ -60,7 +60,7 @@ def main() -> int:
         window.open_paths(args.paths)
     if args.dataset:
         window.open_dataset(args.dataset)
-        pump_until(lambda: not window.loading and window.training, 120)
+        pump_until(lambda: not window.loading and window.presenter.training, 120)
     start = time.monotonic()
     pump_until(lambda: time.monotonic() - start >= args.train_seconds, args.train_seconds + 1)
     if args.paths:

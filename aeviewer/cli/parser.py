@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=None, help="default: 64, or 16 for the synthetic method")
     t.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {rates})")
     t.add_argument("--score", choices=SCORE_KINDS, default=None,
-                   help="default: learned for the synthetic method, else local (worst patch)")
+                   help="default: local (worst patch); learned: the synthetic method's learned defect map")
     _device(t)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--denoise", action="append", metavar="NOISE",
@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("session")
     s.add_argument("paths", nargs="+", metavar="PATH")
     s.add_argument("--csv", required=True)
+    s.add_argument("--score", choices=SCORE_KINDS, default=None,
+                   help="score another way than the session's own (its threshold then does not apply)")
     _device(s)
     s.set_defaults(run=_run("score"))
 

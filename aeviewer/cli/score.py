@@ -20,15 +20,19 @@ def run(args: argparse.Namespace) -> int:
     if not len(images):
         print("error: none of the inputs could be read", file=sys.stderr)
         return 2
-    scores = anomaly_scores(model, images.images, device, session.score)
+    kind = args.score or session.score
+    own = kind == session.score  # the session's threshold is in its own score's units
+    if not own:
+        print(f"note: scoring by {kind}, not the session's {session.score}: no threshold applies", file=sys.stderr)
+    scores = anomaly_scores(model, images.images, device, kind)
     out = Path(args.csv)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["path", "score", "threshold", "is_anomaly", "label"])
         for path, score, label in zip(images.paths, scores, images.labels, strict=True):
-            w.writerow([path, f"{score:.8g}", f"{session.threshold:.8g}", int(score > session.threshold),
-                        "" if label < 0 else int(label)])
-    flagged = int((scores > session.threshold).sum())
-    print(f"scored {len(images)} images, {flagged} above the threshold; wrote {out}")
+            w.writerow([path, f"{score:.8g}", f"{session.threshold:.8g}" if own else "",
+                        int(score > session.threshold) if own else "", "" if label < 0 else int(label)])
+    flagged = f", {int((scores > session.threshold).sum())} above the threshold" if own else ""
+    print(f"scored {len(images)} images by {kind}{flagged}; wrote {out}")
     return 0

@@ -102,17 +102,6 @@ def _two_folder(normal: Path, others: list[Path], holdout: float, seed: int) -> 
     return Layout("two-folder", entries)
 
 
-def load_layout(
-    layout: Layout,
-    size: int,
-    channels: int,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> LoadResult:
-    """Decode every entry (and its mask); unreadable files become Failures."""
-    return load_entries(layout.entries, size, channels, progress, cancelled)
-
-
 @dataclass(frozen=True)
 class Found:
     """The files a list of paths stands for, before any is decoded."""
@@ -178,16 +167,3 @@ def load_found(
 ) -> Opened:
     result = load_entries(found.entries, size, channels, progress, cancelled)
     return Opened(found.labelled, found.description, LoadResult(result.images, found.failures + result.failures))
-
-
-def open_paths(
-    paths: list[str],
-    size: int,
-    channels: int,
-    loose_split: Split = Split.DROPPED,
-    layouts: bool = True,
-    progress: Callable[[int, int], None] | None = None,
-    cancelled: Callable[[], bool] | None = None,
-) -> Opened:
-    """Find (``find_paths``) and decode at ``size`` x ``size`` with ``channels``."""
-    return load_found(find_paths(paths, loose_split, layouts), size, channels, progress, cancelled)

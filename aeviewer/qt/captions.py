@@ -93,6 +93,10 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
         what = denoise_caption(ins, tile)
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
+        if ins.learned is not None:
+            reads = "the learned defect map" if evaluation is not None and evaluation.score_kind == "learned" \
+                else "the difference (the Anomalies tab can score by the learned map)"
+            what += f" · learned map peak <b>{float(ins.learned.max()):.2f}</b>; the score reads {reads}"
     return f"<b>{name}</b> ({split}{label}) · {what}<br>Model: {model_state_text(state)}"
 
 

@@ -44,7 +44,7 @@ from aeviewer.qt.messages import (
 )
 
 FOCUS_REFRESH_SECONDS = 0.2
-FOCUS_BUDGET = 0.05  # share of training time the selected image's refresh may take (a big picture in tiles)
+FOCUS_BUDGET = 0.02  # share of training time the selected image's refresh may take (a big picture in tiles)
 
 
 def default_torch_threads() -> int:

@@ -122,3 +122,16 @@ def test_mvtec_round_trip_reports_pixel_auroc(tmp_path, capsys):
     assert main(["evaluate", str(out), str(root), "--json", "--device", "cpu"]) == 0
     numbers = json.loads(capsys.readouterr().out)
     assert 0.5 < numbers["pixel_auroc"] <= 1.0
+
+
+def test_score_can_score_another_way_than_the_session_and_then_applies_no_threshold(session_file, dataset,
+                                                                                     tmp_path, capsys):
+    out = tmp_path / "mse.csv"
+    assert main(["score", str(session_file), str(dataset), "--csv", str(out), "--score", "mse",
+                 "--device", "cpu"]) == 0
+    rows = list(csv.DictReader(out.open()))
+    assert rows and all(r["threshold"] == "" and r["is_anomaly"] == "" for r in rows)
+    assert "no threshold applies" in capsys.readouterr().err
+    # the learned score needs a model trained on synthetic defects: one clear line, exit 2
+    assert main(["score", str(session_file), str(dataset), "--csv", str(out), "--score", "learned"]) == 2
+    assert "synthetic defects" in capsys.readouterr().err

@@ -6,7 +6,7 @@ from PIL import Image
 
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import default_threshold
-from aeviewer.core.layouts import detect_layout, load_layout
+from aeviewer.core.layouts import detect_layout, find_paths, load_found
 from aeviewer.core.metrics import auroc, counts_at, roc_curve
 from aeviewer.core.scoring import lightness, local_score, mse_score, ssim_score
 
@@ -83,8 +83,9 @@ def test_mvtec_layout_with_masks(tmp_path):
     )
     layout = detect_layout(root)
     assert layout.kind == "mvtec"
-    result = load_layout(layout, 8, 3)
-    images = result.images
+    found = find_paths([str(root)])
+    assert found.labelled and found.description == layout.describe()
+    images = load_found(found, 8, 3).result.images
     assert (images.splits == Split.TRAIN).sum() == 3 and (images.splits == Split.TEST).sum() == 3
     assert list(images.labels[images.splits == Split.TEST]) == [1, 1, 0]
     masked = [r for r in images.masks]

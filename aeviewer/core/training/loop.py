@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from aeviewer.core.config import TrainConfig
-from aeviewer.core.defect_model import segmentation_loss
+from aeviewer.core.defect_model import DefectModel, segmentation_loss
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.results import Step
@@ -70,7 +70,8 @@ class Trainer:
         self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
         self.noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
         # The synthetic method: defects pasted into half of every batch, and a segmenter to find them.
-        self.defect_gen = make_generator(device, config.seed + 2) if hasattr(model, "defect_logits") else None
+        self.defects = model if isinstance(model, DefectModel) else None
+        self.defect_gen = make_generator(device, config.seed + 2) if self.defects is not None else None
         if self.defect_gen is not None and config.denoise:
             raise ValueError("a model trained on synthetic defects does not denoise: choose one or the other")
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
@@ -165,8 +166,8 @@ class Trainer:
         recon, z = self.model(x_in)
         per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
         loss = per_image.mean()
-        if mask is not None:
-            loss = loss + segmentation_loss(self.model.defect_logits(x_in, recon), mask)
+        if mask is not None and self.defects is not None:
+            loss = loss + segmentation_loss(self.defects.defect_logits(x_in, recon), mask)
         return x_in, recon, z, per_image, loss
 
     @torch.no_grad()
