@@ -81,11 +81,15 @@ def train(root: Path, name: str, options: str, work: Path, reuse: bool) -> tuple
 
 
 def score(root: Path, session: Path, kind: str | None) -> float:
-    """Image AUROC of `aeviewer score` (by ``kind``, or the session's own score) on the test pictures."""
+    """Image AUROC of `aeviewer score` (by ``kind``, or the session's own score) on the test pictures;
+    NaN when the session cannot be scored that way (the learned score of a reconstructing model)."""
     csv_path = session.with_name(f"{session.stem}-{kind or 'own'}.csv")
     extra = ["--score", kind] if kind else []
-    subprocess.run([sys.executable, "-m", "aeviewer", "score", str(session), str(root / "test"), "--csv",
-                    str(csv_path), *extra], capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "aeviewer", "score", str(session), str(root / "test"), "--csv",
+                           str(csv_path), *extra], capture_output=True, text=True)
+    if done.returncode != 0:
+        print(f"    (not scored by {kind}: {done.stderr.strip().splitlines()[-1]})", flush=True)
+        return float("nan")
     with csv_path.open() as fh:
         rows = list(csv.DictReader(fh))
     labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]

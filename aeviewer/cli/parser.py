@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import argparse
 
-from aeviewer.core.config import ARCHITECTURES, DEVICES, LEARNING_RATES, METHODS, NOISE_KINDS, SCORE_KINDS
+from aeviewer.core.config import (
+    ARCHITECTURES,
+    DEVICES,
+    LEARNING_RATES,
+    METHODS,
+    NOISE_KINDS,
+    SCORE_KINDS,
+    SYNTHETIC_LEARNING_RATE,
+)
 
 COMMANDS = ("train", "score", "evaluate", "denoise")
 
@@ -29,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
     kinds = ", ".join(NOISE_KINDS)
     rates = ", ".join(f"{lr:g} for {arch}" for arch, lr in LEARNING_RATES.items())
+    rates += f", {SYNTHETIC_LEARNING_RATE:g} for the synthetic method"
 
     t = sub.add_parser("train", help="train on the normal training part of DATA; write a session file")
     t.add_argument("data", help="a folder (MVTec, normal/anomaly subfolders, or flat) or one picture")

@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from aeviewer.core.choices import Survey, choose
-    from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
+    from aeviewer.core.config import ModelConfig, TrainConfig, learning_rate
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
     from aeviewer.core.noise_kinds import parse_specs
@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     if args.score is not None:
         engine.set_score_kind(args.score)  # the final evaluation scores this way (else the method's own)
     engine.set_images(images)
-    lr = LEARNING_RATES[arch] if args.lr is None else args.lr
+    lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     train_config = TrainConfig(
         epochs=settings.epochs, batch_size=args.batch_size or settings.batch_size, learning_rate=lr,
         seed=args.seed, denoise=denoise, augment=args.augment,

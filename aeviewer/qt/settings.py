@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from aeviewer.core.choices import BATCH, SYNTHETIC_BATCH
-from aeviewer.core.config import LEARNING_RATES, ModelConfig, TrainConfig
+from aeviewer.core.config import ModelConfig, TrainConfig, learning_rate
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.qt.controls import Controls
@@ -73,15 +73,19 @@ class SettingsPanel(QWidget):
 
     # -- rules ----------------------------------------------------------------------------
     def _task_changed(self) -> None:
-        arch = self.task.chosen_architecture()
-        if self.controls.learning_rate.value() != LEARNING_RATES[arch]:  # each trains best at its own rate
-            self.controls.learning_rate.setValue(LEARNING_RATES[arch])
+        self._use_own_rate()
         self.retrain_requested.emit()
+
+    def _use_own_rate(self) -> None:
+        """Each architecture and method trains best at its own rate (core.config.learning_rate)."""
+        rate = learning_rate(self.task.chosen_architecture(), self.task.chosen_method())
+        if self.controls.learning_rate.value() != rate:
+            self.controls.learning_rate.setValue(rate)
 
     def set_task(self, denoise: NoiseSpec | None, architecture: str) -> None:
         """Start-up choice of mode and model (command line); the next training run uses them."""
         self.task.configure(denoise, architecture)
-        self.controls.learning_rate.setValue(LEARNING_RATES[architecture])
+        self._use_own_rate()
 
     def apply_demo_recipe(self) -> None:
         """What the demo is measured with (README): bananas may lie any way round."""
@@ -94,6 +98,7 @@ class SettingsPanel(QWidget):
         chosen from the pictures (core.choices.Settings) unless epochs came from the command line."""
         self.controls.augment.setChecked(False)
         self.task.set_method(settings.method)
+        self._use_own_rate()
         if not self.epochs_given:
             self.controls.epochs.setValue(settings.epochs)
 
