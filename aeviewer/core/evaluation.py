@@ -102,9 +102,6 @@ class Evaluation:
             counts=counts_at(self.scores[rows], self.labels[rows], threshold) if self.ranking else None,
         )
 
-    def with_pixel_auroc(self, value: float | None) -> Evaluation:
-        return replace(self, pixel_auroc=value)
-
 
 def labelled_test_rows(scores: np.ndarray, splits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.flatnonzero((splits != Split.TRAIN) & np.isin(labels, (0, 1)) & np.isfinite(scores))
