@@ -3,7 +3,8 @@
     python scripts/screenshot.py --out shot.png [--train-seconds N] [--denoise gaussian:0.1-0.5]
                                  [--arch skip] [--test-noise gaussian:0.3|none] [PATH...]
 
-PATHs (images or folders) are dropped in as a user would, once the demo has loaded.
+PATHs (images or folders) are dropped in as a user would, once the demo has loaded; a
+session file (.aesession) among them opens in place of the demo, as `aeviewer SESSION` does.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ def main() -> int:
 
     app = prepare_app()
     task = (["--denoise", args.denoise] if args.denoise else []) + ["--arch", args.arch]
-    window = create_window(parse_args(["--latent", str(args.latent), *task]))
+    sessions = [p for p in args.paths if p.lower().endswith(".aesession")]
+    args.paths = [p for p in args.paths if p not in sessions]
+    window = create_window(parse_args(["--latent", str(args.latent), *task, *sessions[:1]]))
     w, h = (int(v) for v in args.size.split("x"))
     window.resize(w, h)
     window.show()
@@ -50,8 +53,8 @@ def main() -> int:
             time.sleep(0.01)
         return cond()
 
-    if not pump_until(lambda: len(window.images) > 0 and window.presenter.training, 120):
-        print("the demo did not start training", file=sys.stderr)
+    if not pump_until(lambda: len(window.images) > 0 and (window.presenter.training or window.presenter.trained), 120):
+        print("the demo did not start training, nor did a session open", file=sys.stderr)
     if args.test_noise:
         from aeviewer.core.noise_kinds import NoiseSpec
 
@@ -73,6 +76,7 @@ def main() -> int:
     pump_until(lambda: False, 1.0)  # let the last results arrive and draw
     window.grab().save(args.out)
     print(f"saved {args.out}")
+    window.keeper.ask_to_save = lambda: "discard"  # a picture was taken; nothing to keep
     window.close()
     app.processEvents()
     return 0

@@ -47,6 +47,12 @@ def bad_files(tmp_path, rng):
     return folder
 
 
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path_factory, monkeypatch):
+    """Autosaves and settings go to a folder of each test's own, never a person's real one."""
+    monkeypatch.setenv("AEVIEWER_DATA_DIR", str(tmp_path_factory.mktemp("aeviewer-data")))
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collect_garbage_on_the_main_thread():
     """As the app does (aeviewer.qt.app.prepare_app): no collection from the torch thread."""

@@ -4,6 +4,7 @@
     aeviewer score SESSION PATH... --csv OUT         (cli/score.py)
     aeviewer evaluate SESSION DATA [--json]          (cli/evaluate.py)
     aeviewer denoise SESSION INPUT... --out DIR      (cli/denoise.py)
+    aeviewer export SESSION --onnx OUT [--torchscript OUT]  (cli/export.py)
 
 Unreadable inputs are reported one per line with the reason; a command exits
 non-zero only when nothing at all could be processed.

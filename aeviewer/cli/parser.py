@@ -14,7 +14,7 @@ from aeviewer.core.config import (
     SYNTHETIC_LEARNING_RATE,
 )
 
-COMMANDS = ("train", "score", "evaluate", "denoise")
+COMMANDS = ("train", "score", "evaluate", "denoise", "export")
 
 
 def _device(p: argparse.ArgumentParser) -> None:
@@ -93,4 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=0, help="seed for --add-noise")
     _device(d)
     d.set_defaults(run=_run("denoise"))
+
+    x = sub.add_parser("export", help="the session's model as ONNX and/or TorchScript, with a JSON sidecar each; "
+                                      "checks the exported model against aeviewer's own results")
+    x.add_argument("session")
+    x.add_argument("--onnx", metavar="OUT.onnx", help="write ONNX here (the check needs onnxruntime)")
+    x.add_argument("--torchscript", metavar="OUT.pt", help="write TorchScript here")
+    x.add_argument("--samples", nargs="+", metavar="PATH",
+                   help="pictures to check on (default: the session's own, else its training data, else made-up ones)")
+    x.set_defaults(run=_run("export"))
     return p

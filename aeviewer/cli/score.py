@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
-from pathlib import Path
 
 from aeviewer.cli.common import load_session_or_fail, open_inputs
 
@@ -13,6 +11,7 @@ from aeviewer.cli.common import load_session_or_fail, open_inputs
 def run(args: argparse.Namespace) -> int:
     from aeviewer.core.data import Split
     from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.score_table import write_scores_csv
 
     model, session, device = load_session_or_fail(args.session, args.device)
     c = session.model_config
@@ -25,14 +24,7 @@ def run(args: argparse.Namespace) -> int:
     if not own:
         print(f"note: scoring by {kind}, not the session's {session.score}: no threshold applies", file=sys.stderr)
     scores = anomaly_scores(model, images.images, device, kind)
-    out = Path(args.csv)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["path", "score", "threshold", "is_anomaly", "label"])
-        for path, score, label in zip(images.paths, scores, images.labels, strict=True):
-            w.writerow([path, f"{score:.8g}", f"{session.threshold:.8g}" if own else "",
-                        int(score > session.threshold) if own else "", "" if label < 0 else int(label)])
+    out = write_scores_csv(args.csv, images.paths, scores, images.labels, session.threshold if own else None)
     flagged = f", {int((scores > session.threshold).sum())} above the threshold" if own else ""
     print(f"scored {len(images)} images by {kind}{flagged}; wrote {out}")
     return 0

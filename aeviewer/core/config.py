@@ -51,12 +51,17 @@ class ModelConfig:
     base_width: int = 16
     architecture: str = "bottleneck"
     method: str = "reconstruct"  # "synthetic": trained with pasted defects, plus a defect segmenter
+    # Ordered code (nested dropout): any first k of the latent_dim numbers is a usable code, so one
+    # model serves every code size up to latent_dim (core.ordered).
+    ordered: bool = False
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise ValueError(f"unknown method {self.method!r}: use one of {', '.join(METHODS)}")
         if self.method == "synthetic" and self.architecture != "bottleneck":
             raise ValueError("the synthetic method rebuilds through the bottleneck: a U-Net would copy defects")
+        if self.ordered and (self.architecture != "bottleneck" or self.method != "reconstruct"):
+            raise ValueError("an ordered code is for the bottleneck model that reconstructs")
         if self.architecture not in ARCHITECTURES:
             raise ValueError(f"unknown architecture {self.architecture!r}: use one of {', '.join(ARCHITECTURES)}")
         if self.channels not in (1, 3):
@@ -115,3 +120,5 @@ __all__ = [
     "ARCHITECTURES", "DEFAULT_SCORE", "DEVICES", "LEARNING_RATES", "METHODS", "NOISE_KINDS", "SCORE_KINDS",
     "ModelConfig", "TrainConfig", "learning_rate",
 ]
+
+SESSION_SUFFIX = ".aesession"  # a session file (core.session): the model, and from the window its pictures

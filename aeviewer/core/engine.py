@@ -41,6 +41,7 @@ SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
 SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
 SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
+ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
 
@@ -59,6 +60,7 @@ class Engine:
         self.model_id = 0
         self.trained = False
         self.score_kind = DEFAULT_SCORE
+        self.prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
@@ -137,6 +139,9 @@ class Engine:
             self.score_kind = DEFAULT_SCORE
         model = build_model(self.model_config, seed=self.seed).to(self.device)
         model.eval()
+        if not self.model_config.ordered or (self.prefix or 0) >= self.model_config.latent_dim:
+            self.prefix = None
+        model.prefix = self.prefix
         self._projection = StableProjection()
         self._forget_scores()
         return model
@@ -148,6 +153,64 @@ class Engine:
         self._scores = np.full(n, np.nan, np.float32)
         self._heat_scale = 1.0
         self._pixels: float | None = None  # pixel AUROC of this model on these images, once measured
+
+    def adopt(
+        self,
+        model: AnyAutoencoder,
+        config: ModelConfig,
+        score_kind: str,
+        train_noise: tuple[NoiseSpec, ...],
+        images: ImageSet | None,
+        latest: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+        trained: bool = True,
+        heat_scale: float = 1.0,
+    ) -> None:
+        """Take over a model from a session (a new model id), with its pictures and their saved
+        codes, errors and scores when given; without pictures the current ones stay, if they fit."""
+        if images is None and self.images.images.shape[1:] != (config.image_size, config.image_size, config.channels):
+            images = ImageSet.empty(config.image_size, config.channels)
+        if images is not None:
+            self.images = images
+            self._picture_cache = None
+        self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)
+        self.model_id += 1
+        self.model = model.to(self.device).eval()
+        self._projection = StableProjection()
+        self._forget_scores()
+        self.trained = trained
+        if latest is not None:
+            self._codes, self._errors, self._scores = (np.array(a, np.float32) for a in latest)
+            self._heat_scale = heat_scale
+
+    def set_prefix(self, k: int | None) -> None:
+        """Rebuild from the first ``k`` numbers of an ordered model's code (None: all of them); no
+        retraining. Scores are refreshed by the next evaluation."""
+        if not self.model_config.ordered:
+            raise ValueError("only an ordered model can use part of its code: this one was trained at one size")
+        size = self.model_config.latent_dim
+        if k is not None and not 1 <= k <= size:
+            raise ValueError(f"the code has {size} numbers: use 1 to {size}")
+        self.prefix = None if k is None or k >= size else int(k)
+        self.model.prefix = self.prefix
+        self._projection = StableProjection()  # another number of coordinates: a fresh plane
+
+    @property
+    def code_length(self) -> int:
+        """How many numbers of the code the reconstructions use."""
+        return self.prefix or self.model_config.latent_dim
+
+    def latest(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Copies of every picture's latest code, error and score (NaN where not known yet)."""
+        return self._codes.copy(), self._errors.copy(), self._scores.copy()
+
+    @property
+    def heat_scale(self) -> float:
+        return self._heat_scale
+
+    @property
+    def has_scores(self) -> bool:
+        """Whether every picture has a score (after opening a session that kept them, say)."""
+        return bool(len(self._scores)) and not np.isnan(self._scores).any()
 
     # -- inference ------------------------------------------------------------
     def evaluate(self) -> ImageResults:
@@ -185,10 +248,11 @@ class Engine:
         points = np.full((len(self.images), 2), np.nan, np.float32)
         if len(known):
             fit = np.flatnonzero(self.images.splits[known] == Split.TRAIN)
-            points[known] = self._projection.fit_transform(self._codes[known], fit)
+            codes = self._codes[known][:, : self.code_length]  # an ordered model's first k numbers
+            points[known] = self._projection.fit_transform(codes, fit)
         scores = self._scores.copy()
         ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=self._pixels)
-        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev)
+        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev, self.prefix)
 
     def set_score_kind(self, kind: str) -> ImageResults:
         """Score every image the new way (a full pass)."""
@@ -207,7 +271,8 @@ class Engine:
         if not 0 <= index < len(self.images):
             raise IndexError(f"no image {index}")
         if not self.denoising:
-            return inspect(self.model, self.images.images, index, self.device, self.model_id)
+            return replace(inspect(self.model, self.images.images, index, self.device, self.model_id),
+                           prefix=self.prefix)
         result = self.denoise(index, max_side=MAX_SHOWN_SIDE)
         return Inspection(
             model_id=self.model_id,
@@ -220,6 +285,7 @@ class Engine:
             clean=result.clean,
             quality=result.quality(),
             noise=result.noise.describe() if result.noise is not None else "",
+            prefix=self.prefix,
         )
 
     def picture(self, index: int, max_side: int | None = None) -> np.ndarray:
@@ -319,18 +385,26 @@ class Engine:
         """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""
         budget = Budget(SIDE_EVAL_BUDGET, clock)
 
+        turn = [0]  # an ordered model's training rows are scored in turn, a slice per side evaluation
+
         def record(step) -> None:
             batch = rows[step.rows]
             self._codes[batch[: len(step.codes)]] = step.codes
-            self._errors[batch] = step.errors
-            if self.score_kind == "mse":
-                self._scores[batch] = step.errors
-            elif step.scores is not None:  # else side evaluations refresh them
+            if step.errors is not None:  # None: an ordered code's batch, rebuilt from random lengths
+                self._errors[batch] = step.errors
+                if self.score_kind == "mse":
+                    self._scores[batch] = step.errors
+            if step.scores is not None:  # else side evaluations refresh them
                 self._scores[batch] = step.scores
             side = np.flatnonzero(self.images.splits != Split.TRAIN)  # images may arrive mid-run
-            if len(side) and budget.due():
+            if (len(side) or step.errors is None) and budget.due():
                 t0 = clock()
-                self._score_rows(np.concatenate([side, rows[:32]]))  # a few train rows fix the heat scale
+                if step.errors is None:
+                    chunk = rows[turn[0] : turn[0] + ORDERED_TRAIN_SLICE]
+                    turn[0] = turn[0] + ORDERED_TRAIN_SLICE if turn[0] + ORDERED_TRAIN_SLICE < len(rows) else 0
+                else:
+                    chunk = rows[:32]  # a few train rows fix the heat scale
+                self._score_rows(np.concatenate([side, chunk]))
                 budget.spent(clock() - t0)
 
         return record

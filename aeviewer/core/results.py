@@ -60,6 +60,7 @@ class ImageResults:
     heat_scale: float  # top of the fixed difference colour scale
     final: bool  # False while training is in progress (the numbers are moving)
     evaluation: Evaluation  # scores of the chosen kind, threshold, flags, AUROC, ...
+    prefix: int | None = None  # an ordered model's code length these are for (None: the whole code)
 
     @property
     def scores(self) -> np.ndarray:
@@ -97,6 +98,7 @@ class Inspection:
     quality: dict[str, float] | None = None  # PSNR / SSIM of input and output against clean
     noise: str = ""  # which test noise was added, in words; "" when none
     learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
+    prefix: int | None = None  # an ordered model's code length this was rebuilt from (None: the whole code)
 
 
 @dataclass(frozen=True)

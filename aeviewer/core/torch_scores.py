@@ -34,8 +34,8 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
             return (t.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
 
         lightness_diff = lightness(inputs) - lightness(recons)
-        local_mean = box_mean(lightness_diff, patch_window(inputs.shape[-2]))
+        local_mean = box_mean(lightness_diff, patch_window(int(inputs.shape[-2])))
         flat = (local_mean**2).mean(dim=1).flatten(1)
-        k = max(1, round(LOCAL_SHARE * flat.shape[1]))
+        k = max(1, round(LOCAL_SHARE * int(flat.shape[1])))  # int(): a constant when traced for export
         return flat.topk(k, dim=1).values.mean(dim=1)
     return None

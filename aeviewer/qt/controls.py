@@ -161,6 +161,14 @@ class Controls(QWidget):
     def _show_compression(self, value: int) -> None:
         self.compression.setText(compression_text(value, self.input_values))
 
+    def set_latent_dim(self, value: int) -> None:
+        """Show ``value`` without asking for a retrain (an opened session's model)."""
+        self.slider.blockSignals(True)
+        self.slider.setValue(value)
+        self.slider.blockSignals(False)
+        self._settle.stop()
+        self._show_compression(value)
+
     def latent_dim(self) -> int:
         return int(self.slider.value())
 

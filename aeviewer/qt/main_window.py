@@ -15,14 +15,18 @@ from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKe
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from aeviewer import __version__
+from aeviewer.core.config import SESSION_SUFFIX as SUFFIX
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.results import ModelReady
+from aeviewer.qt import window_state
 from aeviewer.qt.captions import failure_summary, skipped_text
+from aeviewer.qt.exports import Exports
 from aeviewer.qt.messages import AddImages, ImagesChanged, Retrain, SaveDenoised, SetImages, SetTestNoise
 from aeviewer.qt.opening import Opener
 from aeviewer.qt.presenter import Presenter
+from aeviewer.qt.session_keeper import SessionKeeper
 from aeviewer.qt.window_layout import Views
 from aeviewer.qt.worker import WorkerThread
 
@@ -36,7 +40,6 @@ class MainWindow(QMainWindow):
         epochs: int | None = None,
     ) -> None:
         super().__init__()
-        self.setWindowTitle("aeviewer: see what an autoencoder keeps")
         self.setAcceptDrops(True)
         model_config = model_config or ModelConfig()
         self.autostart = autostart
@@ -56,8 +59,18 @@ class MainWindow(QMainWindow):
         p.model_changed.connect(self._model_changed)
         p.images_changed.connect(self._images_changed)
 
+        self.keeper = k = SessionKeeper(self, p, self.worker.submit, self)
+        k.status.connect(self.statusBar().showMessage)
+        k.opened.connect(self._session_opened)
+        self._after_session: list[str] = []  # paths opened beside a session wait for it
+        self.exports = x = Exports(self, v, p, self.worker.submit)
+        x.status.connect(self.statusBar().showMessage)
+        x.problem.connect(self._show_problem)
+        v.anomalies.threshold_dragged.connect(lambda _t: k.touched())
+        v.anomalies.score_kind_chosen.connect(lambda _k: k.touched())
+
         s = v.settings
-        s.retrain_requested.connect(self.retrain)
+        s.retrain_requested.connect(self._retrain_asked)
         s.latent_settled.connect(self._latent_settled)
         s.pause_toggled.connect(self._pause_toggled)
         s.stop_requested.connect(self.stop_training)
@@ -77,6 +90,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.worker_thread.start()
         self.worker.submit(SetTestNoise(s.test_noise()))
+        k.offer_restore()
 
     # -- what tests and scripts look at ------------------------------------------------------
     @property
@@ -106,23 +120,49 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self._action("&Open images…", self._open_files_dialog, QKeySequence.StandardKey.Open))
+        file_menu.addAction(self._action(
+            "&Open…", self._open_files_dialog, QKeySequence.StandardKey.Open,
+            "A saved session, or pictures to add"))
         file_menu.addAction(self._action("Open &folder…", self._open_folder_dialog))
         file_menu.addAction(self._action(
             "Open a &dataset folder…", self._open_dataset_dialog,
             tip="MVTec AD, or normal/anomaly subfolders, or a flat folder: "
                 "replaces the images and trains on the normal training part"))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self.keeper.recent_changed.connect(self._fill_recent)
+        self._fill_recent(self.keeper.recent())
         file_menu.addAction(self._action("Reload the &demo", self.load_demo))
         file_menu.addSeparator()
+        file_menu.addAction(self._action("&Save session", lambda: self.keeper.save(),
+                                         QKeySequence.StandardKey.Save,
+                                         "The model, the pictures and the view, in one file"))
+        file_menu.addAction(self._action("Save session &as…", lambda: self.keeper.save_as(),
+                                         QKeySequence.StandardKey.SaveAs))
         self.save_denoised_action = self._action(
-            "&Save denoised…", self._save_denoised_dialog, QKeySequence.StandardKey.Save,
+            "Save &denoised picture…", self._save_denoised_dialog, QKeySequence("Ctrl+D"),
             "Write the selected picture, cleaned by the denoising model, at full size as a PNG")
         self.save_denoised_action.setEnabled(False)
         file_menu.addAction(self.save_denoised_action)
+        export_menu = file_menu.addMenu("&Export")
+        export_menu.addAction(self._action("Model as &ONNX…", lambda: self.exports.model("onnx"),
+                                           tip="For use without aeviewer; checked against aeviewer's own results"))
+        export_menu.addAction(self._action("Model as &TorchScript…", lambda: self.exports.model("torchscript")))
+        export_menu.addAction(self._action("&Scores as CSV…", lambda: self.exports.scores()))
+        export_menu.addAction(self._action("&Views as PNG…", lambda: self.exports.views_png(),
+                                           tip="The compare panel, the latent space, the loss and the anomaly plots"))
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("Open the &log folder", self._open_log_folder,
+                                         tip="Where unexpected errors are written down, to send with a bug report"))
         help_menu.addAction(self._action("&About aeviewer", self._about))
+
+    def _fill_recent(self, paths: list[str]) -> None:
+        self.recent_menu.clear()
+        for path in paths:
+            self.recent_menu.addAction(self._action(Path(path).name, lambda _c=False, p=path: self.open_paths([p]),
+                                                    tip=path))
+        self.recent_menu.setEnabled(bool(paths))
 
     # -- opening -------------------------------------------------------------------------------
     def load_demo(self) -> None:
@@ -130,11 +170,31 @@ class MainWindow(QMainWindow):
         self.opener.load_demo()
 
     def open_paths(self, paths: list[str]) -> None:
-        """Images and folders: added as 'dropped' ones, or a labelled folder opened as a dataset."""
-        self.opener.open_paths(paths)
+        """Images and folders: added as 'dropped' ones, or a labelled folder opened as a dataset.
+        A session file opens first (one: the first named), and the other paths are added to it."""
+        sessions = [p for p in paths if str(p).lower().endswith(SUFFIX)]
+        others = [p for p in paths if not str(p).lower().endswith(SUFFIX)]
+        if sessions:
+            if len(sessions) > 1:
+                self.statusBar().showMessage(f"One session at a time: opening {Path(sessions[0]).name}.", 8000)
+            self._after_session = others
+            self.keeper.open(sessions[0])
+            return
+        self.keeper.touched()
+        self.opener.open_paths(others)
+
+    def open_session(self, path: str) -> None:
+        self.keeper.open(path)
+
+    def _session_opened(self, opened) -> None:
+        paths, self._after_session = self._after_session, []
+        self.views.settings.apply_session(self.presenter.model)
+        if paths:
+            self.opener.open_paths(paths)
 
     def open_dataset(self, folder: str) -> None:
         """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
+        self.keeper.touched()
         self.opener.open_dataset(folder)
 
     def set_images(self, images: ImageSet) -> None:
@@ -153,6 +213,7 @@ class MainWindow(QMainWindow):
     def _demo_loaded(self, result: LoadResult) -> None:
         self.views.settings.apply_demo_recipe()
         self.set_images(result.images)
+        self.keeper.start_pristine()
         images = result.images
         self.statusBar().showMessage(
             f"Demo ready: {len(images.indices(Split.TRAIN))} ripe bananas to learn from, "
@@ -191,7 +252,10 @@ class MainWindow(QMainWindow):
 
     def _open_files_dialog(self) -> None:
         patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(self, "Open images", "", f"Images ({patterns});;All files (*)")
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Open a session or images", str(self.keeper.settings.value("last_folder", "")),
+            f"Sessions and images (*{SUFFIX} {patterns});;aeviewer sessions (*{SUFFIX});;"
+            f"Images ({patterns});;All files (*)")
         if files:
             self.open_paths(files)
 
@@ -218,6 +282,10 @@ class MainWindow(QMainWindow):
             self.open_paths(paths)
 
     # -- training --------------------------------------------------------------------------------
+    def _retrain_asked(self) -> None:
+        self.keeper.touched()
+        self.retrain()
+
     def retrain(self) -> None:
         """A fresh model at the current settings, trained from scratch."""
         s = self.views.settings
@@ -227,6 +295,7 @@ class MainWindow(QMainWindow):
 
     def _latent_settled(self, latent_dim: int) -> None:
         if latent_dim != self.presenter.model_config.latent_dim or not self.presenter.trained:
+            self.keeper.touched()
             self.retrain()
 
     def set_task(self, denoise: NoiseSpec | None, architecture: str) -> None:
@@ -281,6 +350,14 @@ class MainWindow(QMainWindow):
         box.show()
         self.last_message = box
 
+    def _open_log_folder(self) -> None:
+        from PySide6.QtCore import QUrl
+        from PySide6.QtGui import QDesktopServices
+
+        from aeviewer.core.user_files import log_dir
+
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
+
     def _about(self) -> None:
         QMessageBox.about(
             self,
@@ -291,6 +368,16 @@ class MainWindow(QMainWindow):
 
     # -- shutdown ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.keeper.modified:
+            choice = self.keeper.ask_to_save()
+            if choice != "discard":
+                if choice == "save":
+                    self.keeper.save(close_after=True)  # closes the window once written
+                event.ignore()
+                return
+        self.keeper.autosave_timer.stop()
+        self.keeper.discard_autosave()
+        window_state.remember(self, self.views, self.keeper.settings)
         self.presenter.timer.stop()
         self.opener.shutdown()
         self.worker_thread.shutdown()

@@ -84,6 +84,36 @@ class SaveDenoised(Command, doing="saving the denoised picture"):
 
 
 @dataclass(frozen=True)
+class SaveSession(Command, doing="saving the session"):
+    """Write the model, the pictures and the view to ``path`` (atomically). ``change`` is the window's
+    change count when it asked, so it knows whether anything changed since; an autosave leaves the
+    window's own file and unsaved mark alone."""
+
+    path: str
+    threshold: float
+    view: dict
+    change: int = 0
+    autosave: bool = False
+
+
+@dataclass(frozen=True)
+class OpenSession(Command, doing="opening the session", exclusive=True):
+    """Replace the model, the pictures and the view with a session file's."""
+
+    path: str
+    autosave: bool = False  # a restored autosave: its pictures open, but it is no file of the person's
+
+
+@dataclass(frozen=True)
+class ExportModel(Command, doing="exporting the model"):
+    """Write the model as ``fmt`` ('onnx' or 'torchscript') with its sidecar, and check it on the pictures."""
+
+    path: str
+    fmt: str
+    threshold: float
+
+
+@dataclass(frozen=True)
 class Shutdown(Command, exclusive=True):
     """End the worker's loop (after stopping any training)."""
 
@@ -119,6 +149,45 @@ class Saving:
     done: int
     total: int
     path: str = ""
+
+
+@dataclass(frozen=True)
+class SessionSaved:
+    """A session file was written."""
+
+    path: str
+    change: int
+    autosave: bool
+
+
+@dataclass(frozen=True)
+class SessionOpened:
+    """A session file was opened: the model (its ModelReady came first) and its view."""
+
+    model_id: int
+    path: str
+    threshold: float | None  # the threshold the person had dragged to (None: the default rule)
+    view: dict
+    missing: list  # core.data.Failure of pictures that could not be found or read
+    trained: bool
+    autosave: bool
+
+
+@dataclass(frozen=True)
+class Exported:
+    """A model was exported: the files written and the parity check's verdict in words."""
+
+    paths: tuple[str, ...]
+    parity: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A request that could not be done for a reason a person can act on (not a bug)."""
+
+    title: str
+    text: str
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ default rule, and ``Evaluation.with_threshold`` re-evaluates them at theirs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -33,7 +34,18 @@ from aeviewer.core.results import (
 )
 from aeviewer.core.scoring import SCORES
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
-from aeviewer.qt.messages import Failed, ImagesChanged, Inspect, Notice, Saving, SetScoreKind
+from aeviewer.qt.messages import (
+    Exported,
+    Failed,
+    ImagesChanged,
+    Inspect,
+    Notice,
+    Refused,
+    Saving,
+    SessionOpened,
+    SessionSaved,
+    SetScoreKind,
+)
 from aeviewer.qt.window_layout import Views
 
 DRAW_INTERVAL_MS = 33
@@ -46,6 +58,8 @@ class Presenter(QObject):
     status = Signal(str, int)  # message, milliseconds (0: until replaced)
     model_changed = Signal(object)  # ModelReady
     images_changed = Signal(object)  # ImagesChanged
+    changed = Signal()  # what a session would save has changed (model, pictures, threshold, score)
+    session_event = Signal(object)  # SessionOpened, SessionSaved
 
     def __init__(self, views: Views, submit: Callable[[Any], None], model_config: ModelConfig, parent=None) -> None:
         super().__init__(parent)
@@ -75,6 +89,10 @@ class Presenter(QObject):
             Failed: self._failed,
             Notice: lambda r: self.status.emit(r.text, 8000),
             Saving: self._saving,
+            SessionOpened: self._session_opened,
+            SessionSaved: self.session_event.emit,
+            Refused: lambda r: self.problem.emit(r.title, r.text, ""),
+            Exported: self._exported,
         }
         views.anomalies.threshold_dragged.connect(self.set_threshold)
         views.anomalies.reset_requested.connect(lambda: self.set_threshold(None))
@@ -133,6 +151,7 @@ class Presenter(QObject):
         self.v.device_status.setText(f"device: {m.device}")
         self.model_changed.emit(m)
         self._update_titles()
+        self.changed.emit()
 
     def _images_changed(self, change: ImagesChanged) -> None:
         self.images = change.images
@@ -150,6 +169,7 @@ class Presenter(QObject):
         if first < len(self.images):
             self.select(first)
         self.images_changed.emit(change)
+        self.changed.emit()
 
     def _snapshot(self, snap: Snapshot) -> None:
         self._pending["snapshot"] = snap
@@ -169,8 +189,28 @@ class Presenter(QObject):
         self.v.controls.show_idle({"trained": "trained", "stopped": "stopped early"}.get(self.phase, "failed"))
         self._update_titles()
         self._redraw_caption()
+        self.changed.emit()
+
+    def _session_opened(self, opened: SessionOpened) -> None:
+        """A session's model is trained (or not) as it was saved; its threshold and selection come back."""
+        self.phase = "trained" if opened.trained else "untrained"
+        self.v.controls.show_idle("opened" if opened.trained else "not trained yet")
+        self.set_threshold(opened.threshold)
+        row = opened.view.get("selected")
+        if isinstance(row, int):
+            self.select(row)
+        self._update_titles()
+        self.session_event.emit(opened)
+
+    def _exported(self, e: Exported) -> None:
+        if e.ok:
+            self.status.emit(f"Exported {e.paths[0]}; {e.parity}", 15000)
+        else:
+            self.problem.emit("The exported model does not match",
+                              f"{e.parity}\nThe file was kept for inspection: {e.paths[0]}", "")
 
     def _failed(self, failure: Failed) -> None:
+        logging.getLogger("aeviewer").error("failed while %s\n%s", failure.doing, failure.details)
         self.v.load_bar.setVisible(False)  # a save in progress has ended
         self.problem.emit("Something went wrong",
                           f"Something went wrong while {failure.doing}:\n{failure.last_line}", failure.details)
@@ -193,6 +233,7 @@ class Presenter(QObject):
     def set_threshold(self, threshold: float | None) -> None:
         """A dragged threshold (None: back to the default rule)."""
         self.user_threshold = threshold
+        self.changed.emit()
         if self.results is not None:
             self._show_evaluation(self.results.evaluation if threshold is None
                                   else self.results.evaluation.with_threshold(threshold))
@@ -201,6 +242,7 @@ class Presenter(QObject):
         self.user_threshold = None  # a threshold in the old score's units means nothing now
         self.v.gallery.gallery.score_name = SCORES[kind].label.lower()
         self.submit(SetScoreKind(kind))
+        self.changed.emit()
 
     # -- drawing -----------------------------------------------------------------------------
     def _draw(self) -> None:
@@ -254,6 +296,16 @@ class Presenter(QObject):
         self.v.latent_title.setText(latent_title(self.model_state()))
         self.v.gallery_title.setText(gallery_title(len(self.images)))
         self.v.counts_label.setText(counts_text(self.images))
+
+    def view_state(self) -> dict:
+        """What a saved session remembers of the view."""
+        return {"selected": self.selected, "threshold": self.user_threshold}
+
+    def threshold_in_use(self) -> float:
+        """The threshold the flags are drawn at (the dragged one, or the default rule's)."""
+        if self.user_threshold is not None:
+            return self.user_threshold
+        return self.evaluation.threshold if self.evaluation is not None else float("inf")
 
     def redraw_titles(self) -> None:
         """After a pause or resume: the titles say so."""

@@ -102,6 +102,17 @@ class SettingsPanel(QWidget):
         if not self.epochs_given:
             self.controls.epochs.setValue(settings.epochs)
 
+    def apply_session(self, model) -> None:
+        """An opened session's model (a ModelReady): the controls show its code size, mode and
+        training noise, so Train goes on from what it was, without a retrain being asked for."""
+        c = model.config
+        self.controls.set_latent_dim(c.latent_dim)
+        noise = model.train_noise[0] if model.train_noise else None
+        self.task.configure(noise, c.architecture)
+        if not model.train_noise:
+            self.task.set_method(c.method)
+        self._use_own_rate()
+
     def offer_cuda(self, available: bool) -> None:
         self.controls.offer_cuda(available)
 

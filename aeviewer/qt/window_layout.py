@@ -112,4 +112,5 @@ class Views:
         split.addWidget(right)
         split.setStretchFactor(1, 1)
         split.setSizes([330, 700, 310])
+        self.splitters = {"main": split, "centre": centre, "right": right}  # their sizes are remembered
         return split

@@ -90,7 +90,7 @@ def test_nothing_readable_is_an_error(session_file, tmp_path, capsys):
     assert main(["score", str(session_file), str(bad), "--csv", str(tmp_path / "o.csv")]) == 2
     assert "none of the inputs" in capsys.readouterr().err
     assert main(["score", str(bad), str(bad), "--csv", str(tmp_path / "o.csv")]) == 2
-    assert "not a session file" in capsys.readouterr().err
+    assert "not an aeviewer session" in capsys.readouterr().err
 
 
 def test_evaluate_needs_labels(session_file, tmp_path, capsys):

@@ -9,6 +9,15 @@ from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.demos import banana_imageset
 
 
+@pytest.fixture(autouse=True)
+def _closing_discards(monkeypatch):
+    """Closing a window with unsaved work asks (a modal question); tests answer "discard"
+    unless they ask otherwise."""
+    from aeviewer.qt.session_keeper import SessionKeeper
+
+    monkeypatch.setattr(SessionKeeper, "ask_to_save", lambda self: "discard")
+
+
 @pytest.fixture
 def window(qtbot):
     """The real main window, its worker up, no demo and no autostart; checked for leaked threads after."""

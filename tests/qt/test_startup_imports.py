@@ -40,7 +40,9 @@ SCRIPT = textwrap.dedent(
     from aeviewer.core.config import ModelConfig
     from aeviewer.core.data import ImageSet
     from aeviewer.qt.main_window import MainWindow
+    from aeviewer.qt.session_keeper import SessionKeeper
 
+    SessionKeeper.ask_to_save = lambda self: "discard"  # closing with unsaved work would ask
     app = QApplication([])
     win = MainWindow(ModelConfig(latent_dim=4), device="cpu", autostart=False, epochs=2)
     win.show()

@@ -1,0 +1,90 @@
+"""An engine's state as a session, and back: what the window saves and opens.
+
+``capture`` takes the engine's model, pictures and latest scores; ``restore``
+reads the pictures a session names (from their files, or from the copies the
+session keeps) and puts everything back into an engine. A picture whose file
+has gone is listed and left out; the rest open.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from aeviewer.core.data import Failure, ImageSet, decode_image
+from aeviewer.core.engine import Engine
+from aeviewer.core.model import AnyAutoencoder
+from aeviewer.core.noise_kinds import parse_specs
+from aeviewer.core.session import SavedImages, Session
+
+
+def capture(engine: Engine, threshold: float, info: dict | None = None, view: dict | None = None) -> Session:
+    """The engine as a session: model, settings, pictures (files by path, the rest by copy), scores."""
+    images = engine.images
+    without_file = np.array([not os.path.isfile(p) for p in images.paths], bool)
+    rows = np.flatnonzero(without_file).astype(np.int64)
+    codes, errors, scores = engine.latest()
+    saved = SavedImages(
+        paths=list(images.paths), splits=images.splits, labels=images.labels,
+        stored_rows=rows, stored=images.images[rows], codes=codes, errors=errors, scores=scores,
+        masks=dict(images.masks),
+    )
+    train = engine.train_rows
+    info = dict(info or {})
+    info.setdefault("denoise", [str(spec) for spec in engine.train_noise])
+    info.setdefault("method", engine.model_config.method)
+    info["trained"] = engine.trained
+    return Session(
+        model_config=engine.model_config, score=engine.score_kind, threshold=float(threshold),
+        heat_scale=engine.heat_scale, train_scores=scores[train], info=info, images=saved, view=dict(view or {}),
+    )
+
+
+@dataclass(frozen=True)
+class Restored:
+    """What opening a session gave: the pictures found, and those that could not be."""
+
+    images: ImageSet
+    missing: list[Failure]
+    kept: np.ndarray  # rows of the session's picture list that were found, in order
+
+
+def read_pictures(saved: SavedImages, size: int, channels: int) -> Restored:
+    """The session's pictures: each from the session's copy, or read again from its file."""
+    stored = {int(r): i for i, r in enumerate(saved.stored_rows)}
+    pixels: list[np.ndarray] = []
+    kept: list[int] = []
+    missing: list[Failure] = []
+    for row, path in enumerate(saved.paths):
+        if row in stored:
+            picture = saved.stored[stored[row]]
+        else:
+            try:
+                picture = decode_image(path, size, channels)
+            except ValueError as exc:
+                missing.append(Failure(path, str(exc)))
+                continue
+        pixels.append(picture)
+        kept.append(row)
+    rows = np.array(kept, np.int64)
+    new_row = {old: new for new, old in enumerate(kept)}
+    masks = {new_row[r]: m for r, m in saved.masks.items() if r in new_row}
+    stack = np.stack(pixels) if pixels else np.zeros((0, size, size, channels), np.uint8)
+    images = ImageSet(stack, [saved.paths[r] for r in kept], saved.splits[rows], saved.labels[rows], masks)
+    return Restored(images, missing, rows)
+
+
+def restore(engine: Engine, model: AnyAutoencoder, session: Session, restored: Restored | None) -> None:
+    """Put a session into ``engine``: its model (trained), score kind, task and, when given, its pictures
+    with their saved codes and scores (so nothing needs to run before they are drawn)."""
+    specs = session.info.get("denoise") or []
+    noise = parse_specs(specs) if specs else ()
+    latest = None
+    if restored is not None and session.images is not None:
+        k = restored.kept
+        latest = (session.images.codes[k], session.images.errors[k], session.images.scores[k])
+    engine.adopt(model, session.model_config, session.score, noise,
+                 restored.images if restored is not None else None, latest,
+                 trained=bool(session.info.get("trained", True)), heat_scale=session.heat_scale)
