@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from aeviewer.core.config import ModelConfig
+from aeviewer.core.ordered import keep_first
 
 
 class Autoencoder(nn.Module):
@@ -32,6 +33,7 @@ class Autoencoder(nn.Module):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
+        self.prefix: int | None = None  # an ordered model rebuilds from the first ``prefix`` numbers (eval)
         c = config.channels
         widths = [config.base_width * 2**i for i in range(config.stages)]
         enc: list[nn.Module] = []
@@ -69,7 +71,10 @@ class Autoencoder(nn.Module):
         return out if self.training else out.clamp(0.0, 1.0)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(reconstruction, code); the code is whole, the reconstruction uses its first ``prefix`` numbers."""
         z = self.encode(x)
+        if self.prefix is not None and self.prefix < z.shape[1]:
+            return self.decode(keep_first(z, self.prefix)), z
         return self.decode(z), z
 
 

@@ -24,8 +24,9 @@ import torch
 
 from aeviewer.core.config import TrainConfig
 from aeviewer.core.defect_model import DefectModel, segmentation_loss
-from aeviewer.core.model import AnyAutoencoder, to_tensor
+from aeviewer.core.model import AnyAutoencoder, Autoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
+from aeviewer.core.ordered import keep_first, random_prefixes
 from aeviewer.core.results import Step
 from aeviewer.core.synthetic import paste_defects
 from aeviewer.core.training.augment import augment_batch
@@ -74,6 +75,8 @@ class Trainer:
         self.defect_gen = make_generator(device, config.seed + 2) if self.defects is not None else None
         if self.defect_gen is not None and config.denoise:
             raise ValueError("a model trained on synthetic defects does not denoise: choose one or the other")
+        self.prefix_gen = (torch.Generator(device="cpu").manual_seed(config.seed + 3)
+                           if getattr(model.config, "ordered", False) else None)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.batches = (self.n + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
@@ -163,7 +166,13 @@ class Trainer:
             x_in = corrupt(x, self.config.denoise, self.noise_gen)
         else:
             x_in = x
-        recon, z = self.model(x_in)
+        if self.prefix_gen is not None:  # an ordered code: each picture rebuilt from its first k numbers
+            assert isinstance(self.model, Autoencoder)
+            z = self.model.encode(x_in)
+            k = random_prefixes(len(x), z.shape[1], self.prefix_gen, x.device)
+            recon = self.model.decode(keep_first(z, k))
+        else:
+            recon, z = self.model(x_in)
         per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
         loss = per_image.mean()
         if mask is not None and self.defects is not None:
@@ -179,7 +188,10 @@ class Trainer:
         sample of the batch (a whole-batch pass cost 12 % of a step; each picture's point
         still moves every few epochs).
         """
-        scores = self.batch_scorer(x_in, recon) if self.batch_scorer is not None else None
+        # An ordered code's batch was rebuilt from random code lengths: its errors say nothing about
+        # the length shown, so only the codes are kept (side evaluations score the pictures).
+        whole = self.prefix_gen is None
+        scores = self.batch_scorer(x_in, recon) if self.batch_scorer is not None and whole else None
         codes = z
         if self.config.augment:
             codes = self.model.encode(plain[:AUGMENTED_CODE_SAMPLE])
@@ -187,7 +199,7 @@ class Trainer:
             **{**step.__dict__,
                "rows": rows.cpu().numpy(),
                "codes": codes.detach().cpu().numpy(),
-               "errors": per_image.detach().cpu().numpy(),
+               "errors": per_image.detach().cpu().numpy() if whole else None,
                "scores": None if scores is None else scores.cpu().numpy()}
         )
 
