@@ -121,4 +121,5 @@ __all__ = [
     "ModelConfig", "TrainConfig", "learning_rate",
 ]
 
+ORDERED_SIZE = 64  # the numbers an ordered model keeps (core.ordered): the slider's range when it is in use
 SESSION_SUFFIX = ".aesession"  # a session file (core.session): the model, and from the window its pictures

@@ -18,7 +18,7 @@ import math
 
 import torch
 
-ORDERED_SIZE = 64  # the numbers an ordered model keeps (the slider's range when it is in use)
+from aeviewer.core.config import ORDERED_SIZE  # noqa: F401  (re-exported: the numbers an ordered model keeps)
 
 
 def keep_first(z: torch.Tensor, k: int | torch.Tensor) -> torch.Tensor:

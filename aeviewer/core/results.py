@@ -111,6 +111,11 @@ class ModelReady:
     cuda_available: bool
     train_noise: tuple[NoiseSpec, ...]
     score_kind: str = "local"  # what its pictures are scored by (core.scoring.SCORES)
+    prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
+
+    @property
+    def code_length(self) -> int:
+        return self.prefix or self.config.latent_dim
 
     @property
     def denoising(self) -> bool:

@@ -36,6 +36,7 @@ def capture(engine: Engine, threshold: float, info: dict | None = None, view: di
     info.setdefault("denoise", [str(spec) for spec in engine.train_noise])
     info.setdefault("method", engine.model_config.method)
     info["trained"] = engine.trained
+    info["prefix"] = engine.prefix  # an ordered model's code length in use
     return Session(
         model_config=engine.model_config, score=engine.score_kind, threshold=float(threshold),
         heat_scale=engine.heat_scale, train_scores=scores[train], info=info, images=saved, view=dict(view or {}),
@@ -88,3 +89,6 @@ def restore(engine: Engine, model: AnyAutoencoder, session: Session, restored: R
     engine.adopt(model, session.model_config, session.score, noise,
                  restored.images if restored is not None else None, latest,
                  trained=bool(session.info.get("trained", True)), heat_scale=session.heat_scale)
+    prefix = session.info.get("prefix")
+    if session.model_config.ordered and isinstance(prefix, int):
+        engine.set_prefix(prefix)

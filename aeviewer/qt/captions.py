@@ -33,6 +33,12 @@ class ModelState:
     epochs: int | None = None
     paused: bool = False
     removes: str = ""  # the noise a denoising model learns to remove, in words
+    ordered: bool = False  # one model for every code size (core.ordered)
+    used: int | None = None  # an ordered model: how many of its numbers rebuild the pictures
+
+    @property
+    def shown_length(self) -> int:
+        return self.used or self.latent_dim
 
 
 def format_number(value: float) -> str:
@@ -40,7 +46,8 @@ def format_number(value: float) -> str:
 
 
 def model_state_text(s: ModelState) -> str:
-    code = f"{s.latent_dim}-d code"
+    code = (f"ordered model, first {s.shown_length} of {s.latent_dim} numbers" if s.ordered
+            else f"model trained at {s.latent_dim} number{'s' if s.latent_dim != 1 else ''}")
     if s.phase == "training":
         where = f", epoch {s.epoch + 1} of {s.epochs}" if s.epoch is not None else ""
         text = f"{code} · <span style='color:{WARN}'>model in training{where}{' (paused)' if s.paused else ''}</span>"
@@ -56,7 +63,7 @@ def model_state_text(s: ModelState) -> str:
 
 
 def latent_title(s: ModelState) -> str:
-    how = "drawn directly" if s.latent_dim <= 2 else "projected with PCA"
+    how = "drawn directly" if s.shown_length <= 2 else "projected with PCA"
     return f"<b>Latent space</b> · each point is one image's code ({how}) · {model_state_text(s)}"
 
 

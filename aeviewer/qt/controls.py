@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -21,10 +21,9 @@ from PySide6.QtWidgets import (
 )
 from superqt import QLabeledSlider
 
-from aeviewer.core.config import DEVICES, LEARNING_RATES
+from aeviewer.core.config import DEVICES, LEARNING_RATES, ORDERED_SIZE
 
 MAX_LATENT = 128
-SLIDER_SETTLE_MS = 400  # rebuild only once the slider stops moving
 DEVICE_NAMES = {"auto": "Automatic", "cpu": "CPU", "cuda": "CUDA (GPU)"}
 
 
@@ -46,8 +45,18 @@ def duration_text(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}" if seconds >= 60 else f"{seconds} s"
 
 
+ORDERED_CHOICES = {
+    True: ("One model for every size (ordered code)",
+           "The model is trained so that the first k numbers of its code are a code of their own: "
+           "the slider changes the size at once, without training again."),
+    False: ("A model trained at each size",
+            "Each size is a model of its own: moving the slider asks for Train."),
+}
+
+
 class Controls(QWidget):
-    latent_dim_chosen = Signal(int)  # after the slider settles
+    code_length_moved = Signal(int)  # at once, as the slider moves (an ordered model follows it)
+    ordered_chosen = Signal(bool)
     train_requested = Signal()
     pause_toggled = Signal(bool)
     stop_requested = Signal()
@@ -65,14 +74,22 @@ class Controls(QWidget):
         self.compression = QLabel()
         self.compression.setWordWrap(True)
         self.compression.setTextFormat(Qt.TextFormat.RichText)
-        self._settle = QTimer(self)
-        self._settle.setSingleShot(True)
-        self._settle.setInterval(SLIDER_SETTLE_MS)
-        self._settle.timeout.connect(lambda: self.latent_dim_chosen.emit(self.slider.value()))
         self.slider.valueChanged.connect(self._slider_moved)
+        self.kind = QComboBox()
+        for ordered, (name, tip) in ORDERED_CHOICES.items():
+            self.kind.addItem(name, ordered)
+            self.kind.setItemData(self.kind.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.model_note = QLabel()
+        self.model_note.setWordWrap(True)
+        self.model_note.setTextFormat(Qt.TextFormat.RichText)
+        self._model_code: tuple[bool, int] | None = None  # the shown model: ordered?, its numbers
+        self._fit_range()
         mv = QVBoxLayout(model_box)
+        mv.addWidget(self.kind)
         mv.addWidget(self.slider)
         mv.addWidget(self.compression)
+        mv.addWidget(self.model_note)
         self._show_compression(latent_dim)
 
         train_box = QGroupBox("Training")
@@ -151,7 +168,34 @@ class Controls(QWidget):
     # -- slider ---------------------------------------------------------------
     def _slider_moved(self, value: int) -> None:
         self._show_compression(value)
-        self._settle.start()
+        self.code_length_moved.emit(value)
+
+    def _kind_changed(self) -> None:
+        self._fit_range()
+        self.ordered_chosen.emit(self.ordered)
+
+    def _fit_range(self) -> None:
+        """An ordered model has ORDERED_SIZE numbers: the slider goes that far; a dedicated one, MAX_LATENT."""
+        self.slider.blockSignals(True)
+        self.slider.setMaximum(ORDERED_SIZE if self.ordered else MAX_LATENT)
+        self.slider.blockSignals(False)
+        self._show_compression(self.slider.value())
+
+    @property
+    def ordered(self) -> bool:
+        return bool(self.kind.currentData())
+
+    def set_ordered(self, ordered: bool) -> None:
+        """Show the choice without asking for a retrain (an opened session, start-up)."""
+        self.kind.blockSignals(True)
+        self.kind.setCurrentIndex(self.kind.findData(ordered))
+        self.kind.blockSignals(False)
+        self._fit_range()
+
+    def show_model_code(self, ordered: bool, size: int) -> None:
+        """The shown model: an ordered one of ``size`` numbers, or one trained at ``size``."""
+        self._model_code = (ordered, size)
+        self._show_model_note()
 
     def set_input_values(self, input_values: int) -> None:
         """The pictures changed shape (a grey dataset, another size): the caption counts their values."""
@@ -160,13 +204,32 @@ class Controls(QWidget):
 
     def _show_compression(self, value: int) -> None:
         self.compression.setText(compression_text(value, self.input_values))
+        self._show_model_note()
+
+    def _show_model_note(self) -> None:
+        """Whether the pictures show the slider's size, and if not, what would."""
+        k = self.slider.value()
+        if self._model_code is None:
+            self.model_note.setText("")
+            return
+        ordered, size = self._model_code
+        if ordered and k <= size:
+            text = f"Shown: the ordered model's first <b>{k}</b> of its {size} numbers (no retraining)."
+        elif ordered:
+            text = (f"<span style='color:#c26000'>The ordered model has {size} numbers: showing all of them. "
+                    f"Train makes one with {k}.</span>")
+        elif k == size:
+            text = f"Shown: the model trained at <b>{size}</b>."
+        else:
+            text = (f"<span style='color:#c26000'>Shown: the model trained at {size}. Train makes one at "
+                    f"{k}{', or choose one model for every size' if not self.ordered else ''}.</span>")
+        self.model_note.setText(text)
 
     def set_latent_dim(self, value: int) -> None:
         """Show ``value`` without asking for a retrain (an opened session's model)."""
         self.slider.blockSignals(True)
         self.slider.setValue(value)
         self.slider.blockSignals(False)
-        self._settle.stop()
         self._show_compression(value)
 
     def latent_dim(self) -> int:

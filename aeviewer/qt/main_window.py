@@ -71,7 +71,7 @@ class MainWindow(QMainWindow):
 
         s = v.settings
         s.retrain_requested.connect(self._retrain_asked)
-        s.latent_settled.connect(self._latent_settled)
+        s.controls.code_length_moved.connect(self._code_length_moved)
         s.pause_toggled.connect(self._pause_toggled)
         s.stop_requested.connect(self.stop_training)
         s.test_noise_changed.connect(lambda noise: self.worker.submit(SetTestNoise(noise)))
@@ -291,12 +291,14 @@ class MainWindow(QMainWindow):
         s = self.views.settings
         # The presenter's model config changes when the worker reports the new model,
         # so the views never claim a size the shown results do not have.
-        self.worker.submit(Retrain(s.train_config(), s.model_config(self.presenter.model_config), s.device()))
+        config = s.model_config(self.presenter.model_config)
+        self.worker.submit(Retrain(s.train_config(), config, s.device(), prefix=s.code_length()))
 
-    def _latent_settled(self, latent_dim: int) -> None:
-        if latent_dim != self.presenter.model_config.latent_dim or not self.presenter.trained:
+    def _code_length_moved(self, k: int) -> None:
+        """An ordered model follows the slider at once; a model trained at one size never retrains
+        behind the person's back (the Bottleneck group says that Train makes one of this size)."""
+        if self.presenter.set_code_length(k):
             self.keeper.touched()
-            self.retrain()
 
     def set_task(self, denoise: NoiseSpec | None, architecture: str) -> None:
         """Start-up choice of mode and model (command line); the next training run uses them."""

@@ -52,6 +52,15 @@ class Retrain(Command, doing="training", exclusive=True):
     train: TrainConfig
     model: ModelConfig | None = None  # None: the current size and architecture
     device: str | None = None  # None: the current device
+    prefix: int | None = None  # an ordered model: rebuild from its first ``prefix`` numbers
+
+
+@dataclass(frozen=True)
+class SetPrefix(Command, doing="changing the code size"):
+    """An ordered model rebuilds from the first ``k`` numbers of its code: no retraining. The
+    selected picture is redrawn first, then every picture is scored again."""
+
+    k: int
 
 
 @dataclass(frozen=True)

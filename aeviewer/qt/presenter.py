@@ -44,6 +44,7 @@ from aeviewer.qt.messages import (
     Saving,
     SessionOpened,
     SessionSaved,
+    SetPrefix,
     SetScoreKind,
 )
 from aeviewer.qt.window_layout import Views
@@ -73,6 +74,7 @@ class Presenter(QObject):
         self.results: ImageResults | None = None
         self.evaluation: Evaluation | None = None  # the results' evaluation at the threshold in use
         self.user_threshold: float | None = None
+        self.prefix: int | None = None  # the ordered model's code length asked for (None: the whole code)
         self.inspection: Inspection | None = None
         self.selected: int | None = None
         self._pending: dict[str, Any] = {}
@@ -125,6 +127,7 @@ class Presenter(QObject):
             self.model_config.latent_dim, self.model_config.architecture, self.phase,
             s.epoch if s is not None else None, s.epochs if s is not None else None, self.v.settings.paused,
             ", ".join(n.describe() for n in m.train_noise) if m is not None else "",
+            self.model_config.ordered, self.code_length,
         )
 
     # -- from the worker ------------------------------------------------------------------
@@ -135,15 +138,19 @@ class Presenter(QObject):
         current = self.model.model_id if self.model is not None else None
         if model_id is not None and not isinstance(result, ModelReady) and model_id != current:
             return
+        if isinstance(result, ImageResults | Inspection) and result.prefix != self.prefix:
+            return  # made at a code length the slider has since left
         self._events[type(result)](result)
 
     def _model_ready(self, m: ModelReady) -> None:
         self.model, self.model_config = m, m.config
+        self.prefix = m.prefix
         self.phase, self.last_step, self.results, self.evaluation = "untrained", None, None, None
         self.user_threshold = None  # a new model scores on a new scale
         self._pending = {}
         self.v.loss_plot.clear_losses()
-        self.v.latent_view.set_axes(m.config.latent_dim)
+        self.v.latent_view.set_axes(m.code_length)
+        self.v.controls.show_model_code(m.config.ordered, m.config.latent_dim)
         self.v.settings.offer_cuda(m.cuda_available)
         self.v.controls.set_input_values(m.config.input_values)
         self.v.compare.set_layout(m.layout)
@@ -173,7 +180,7 @@ class Presenter(QObject):
 
     def _snapshot(self, snap: Snapshot) -> None:
         self._pending["snapshot"] = snap
-        if snap.results is not None:
+        if snap.results is not None and snap.results.prefix == self.prefix:
             self._pending["results"] = snap.results
 
     def _training_started(self, _started: TrainingStarted) -> None:
@@ -229,6 +236,24 @@ class Presenter(QObject):
             self.v.gallery.select_row(row)
             self.v.latent_view.select(row)
             self.submit(Inspect(row))
+
+    def set_code_length(self, k: int) -> bool:
+        """An ordered model rebuilds from its first ``k`` numbers, at once (no retraining).
+        False when the model is not ordered or has fewer numbers: only Train can change it then."""
+        m = self.model
+        if m is None or not m.config.ordered or not 1 <= k <= m.config.latent_dim:
+            return False
+        prefix = None if k >= m.config.latent_dim else k
+        if prefix != self.prefix:
+            self.prefix = prefix
+            self.submit(SetPrefix(k))
+            self.v.latent_view.set_axes(k)
+            self._redraw_caption()
+        return True
+
+    @property
+    def code_length(self) -> int:
+        return self.prefix or self.model_config.latent_dim
 
     def set_threshold(self, threshold: float | None) -> None:
         """A dragged threshold (None: back to the default rule)."""

@@ -15,7 +15,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from aeviewer.core.choices import BATCH, SYNTHETIC_BATCH
-from aeviewer.core.config import ModelConfig, TrainConfig, learning_rate
+from aeviewer.core.config import ORDERED_SIZE, ModelConfig, TrainConfig, learning_rate
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.qt.controls import Controls
@@ -24,7 +24,6 @@ from aeviewer.qt.task_controls import TaskControls
 
 class SettingsPanel(QWidget):
     retrain_requested = Signal()  # Train pressed, or the device or task changed
-    latent_settled = Signal(int)  # the bottleneck slider came to rest at this size
     pause_toggled = Signal(bool)
     stop_requested = Signal()
     test_noise_changed = Signal(object)  # NoiseSpec | None
@@ -37,11 +36,11 @@ class SettingsPanel(QWidget):
         if epochs is not None:
             self.controls.epochs.setValue(epochs)
         self.controls.select_device(device)
-        self.controls.latent_dim_chosen.connect(self.latent_settled)
         self.controls.train_requested.connect(self.retrain_requested)
         self.controls.pause_toggled.connect(self.pause_toggled)
         self.controls.stop_requested.connect(self.stop_requested)
         self.controls.device_chosen.connect(lambda _d: self.retrain_requested.emit())
+        self.controls.ordered_chosen.connect(lambda _o: self.retrain_requested.emit())
         self.task.training_changed.connect(self._task_changed)
         self.task.test_noise_changed.connect(lambda: self.test_noise_changed.emit(self.task.test_noise()))
         layout = QVBoxLayout(self)
@@ -61,9 +60,19 @@ class SettingsPanel(QWidget):
         )
 
     def model_config(self, base: ModelConfig) -> ModelConfig:
-        """``base`` (the picture size) with the chosen code size and architecture."""
-        return replace(base, latent_dim=self.controls.latent_dim(), architecture=self.task.chosen_architecture(),
-                       method=self.task.chosen_method())
+        """``base`` (the picture size) with the chosen code size and architecture: an ordered model
+        of ORDERED_SIZE numbers when that is chosen and the model is one that reconstructs through
+        the bottleneck, else one trained at the slider's size."""
+        arch, method = self.task.chosen_architecture(), self.task.chosen_method()
+        ordered = self.orders(arch, method)
+        latent = ORDERED_SIZE if ordered else self.controls.latent_dim()
+        return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered)
+
+    def orders(self, architecture: str, method: str) -> bool:
+        return self.controls.ordered and architecture == "bottleneck" and method == "reconstruct"
+
+    def code_length(self) -> int:
+        return self.controls.latent_dim()
 
     def device(self) -> str:
         return str(self.controls.device.currentData())
@@ -106,7 +115,8 @@ class SettingsPanel(QWidget):
         """An opened session's model (a ModelReady): the controls show its code size, mode and
         training noise, so Train goes on from what it was, without a retrain being asked for."""
         c = model.config
-        self.controls.set_latent_dim(c.latent_dim)
+        self.controls.set_ordered(c.ordered)
+        self.controls.set_latent_dim(model.code_length)
         noise = model.train_noise[0] if model.train_noise else None
         self.task.configure(noise, c.architecture)
         if not model.train_noise:

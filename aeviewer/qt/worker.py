@@ -46,6 +46,7 @@ from aeviewer.qt.messages import (
     SessionOpened,
     SessionSaved,
     SetImages,
+    SetPrefix,
     SetScoreKind,
     SetTestNoise,
     Shutdown,
@@ -94,6 +95,7 @@ class TorchWorker(QObject):
             SaveSession: self._save_session,
             OpenSession: self._open_session,
             ExportModel: self._export_model,
+            SetPrefix: self._set_prefix,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -157,7 +159,7 @@ class TorchWorker(QObject):
 
         e = self._engine
         self.result.emit(ModelReady(e.model_id, e.model_config, str(e.device), torch.cuda.is_available(),
-                                    e.train_noise, e.score_kind))
+                                    e.train_noise, e.score_kind, e.prefix))
 
     def _handle(self, cmd: Command) -> None:
         try:
@@ -281,6 +283,16 @@ class TorchWorker(QObject):
         images = opened.result.images
         return Restored(images, list(opened.result.failures), np.arange(len(images)))
 
+    def _set_prefix(self, cmd: SetPrefix) -> None:
+        """The selected picture at once; every picture's scores unless a newer length is waiting."""
+        self._engine.set_prefix(cmd.k)
+        self._refresh_focus()
+        with self._queue.mutex:  # a slider being dragged: only the last length is worth a full pass
+            newer = any(isinstance(c, SetPrefix) for c in self._queue.queue)
+        if not newer:
+            engine = self._engine
+            self.result.emit(engine.refresh(np.arange(len(engine.images)), final=self._control is None))
+
     def _inspect(self, cmd: Inspect) -> None:
         self._focus = cmd.row
         self.result.emit(self._engine.inspect(cmd.row))
@@ -295,6 +307,8 @@ class TorchWorker(QObject):
                                     "(File menu)."))
             return
         engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
+        if engine.model_config.ordered:
+            engine.set_prefix(cmd.prefix)
         self._announce()
         self._train(cmd.train)
 

@@ -58,8 +58,12 @@ SCRIPT = textwrap.dedent(
         return cond()
 
     assert pump_until(lambda: win.presenter.trained, 120), "the retrain did not finish"
-    win.views.settings.controls.slider.setValue(6)  # a second retrain, from the slider
-    assert pump_until(lambda: win.presenter.model_config.latent_dim == 6 and win.presenter.trained, 120)
+    first = win.presenter.model.model_id
+    win.views.settings.controls.slider.setValue(6)  # an ordered model's shorter code: no retraining
+    assert pump_until(lambda: win.presenter.code_length == 6, 60)
+    win.views.settings.controls.kind.setCurrentIndex(1)  # a model per size: a second retrain
+    assert pump_until(lambda: win.presenter.model.model_id != first and win.presenter.model_config.latent_dim == 6
+                      and win.presenter.trained, 120)
     win.close()
     print("torch loaded:", "torch" in sys.modules, "| on the GUI thread:", sorted(set(gui_thread_imports)))
     """

@@ -111,19 +111,46 @@ def test_file_open_loads_like_a_drop(qtbot, window, fresh_demo, image_folder):
     qtbot.waitUntil(lambda: len(window.images) == n + 1, timeout=30_000)
 
 
-def test_slider_retrains_at_the_new_size(qtbot, window, fresh_demo):
+def test_the_slider_cuts_an_ordered_model_at_once_without_retraining(qtbot, window, fresh_demo):
+    from aeviewer.core.results import Inspection, TrainingStarted
+    from tests.qt.conftest import GuiSide
+
+    gui = GuiSide(window.worker)
     show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(200)
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.presenter.training and window.presenter.model_config.ordered, timeout=30_000)
+    model_id = window.presenter.model.model_id
+    starts = len(gui.of(TrainingStarted))
+    window.select(1)
     window.controls.slider.setValue(3)
-    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 3 and window.presenter.training, timeout=30_000)
-    assert "3-d code" in window.latent_title.text() and "in training" in window.latent_title.text()
-    assert "<b>3</b> numbers" in window.controls.compression.text()
+    shown = gui.wait_for(qtbot, Inspection, lambda i: i.prefix == 3 and i.index == 1)
+    assert shown.model_id == model_id
+    qtbot.waitUntil(lambda: "first 3 of 64 numbers" in window.latent_title.text())
+    assert "in training" in window.latent_title.text() and "<b>3</b> numbers" in window.controls.compression.text()
+    assert "no retraining" in window.controls.model_note.text()
     window.controls.slider.setValue(2)
-    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 2 and window.presenter.training, timeout=30_000)
-    assert "drawn directly" in window.latent_title.text()
+    qtbot.waitUntil(lambda: "drawn directly" in window.latent_title.text())
+    assert window.presenter.model.model_id == model_id and len(gui.of(TrainingStarted)) == starts
     window.controls.stop_button.click()
     qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
     assert "stopped early" in window.latent_title.text()
+
+
+def test_a_model_per_size_never_retrains_from_the_slider(qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    window.controls.epochs.setValue(2)
+    window.controls.kind.setCurrentIndex(window.controls.kind.findData(False))  # asks for a new model
+    qtbot.waitUntil(lambda: window.presenter.trained and not window.presenter.model_config.ordered, timeout=30_000)
+    model_id, size = window.presenter.model.model_id, window.presenter.model_config.latent_dim
+    window.controls.slider.setValue(3)
+    qtbot.wait(300)
+    assert window.presenter.model.model_id == model_id and window.presenter.model_config.latent_dim == size
+    assert "Train makes one at 3" in window.controls.model_note.text()
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 3 and window.presenter.trained,
+                    timeout=30_000)
+    assert "trained at 3 numbers" in window.latent_title.text()
 
 
 def test_pause_and_resume_buttons(qtbot, window, fresh_demo):

@@ -76,7 +76,7 @@ class Trainer:
         if self.defect_gen is not None and config.denoise:
             raise ValueError("a model trained on synthetic defects does not denoise: choose one or the other")
         self.prefix_gen = (torch.Generator(device="cpu").manual_seed(config.seed + 3)
-                           if getattr(model.config, "ordered", False) else None)
+                           if getattr(getattr(model, "config", None), "ordered", False) else None)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.batches = (self.n + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
