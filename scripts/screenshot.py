@@ -24,7 +24,8 @@ def main() -> int:
     p.add_argument("--latent", type=int, default=16)
     p.add_argument("--select", type=int, default=None, help="gallery row to show in the compare panel")
     p.add_argument("--size", default="1400x860", help="window size, WxH")
-    p.add_argument("--tab", choices=["loss", "anomalies"], default="loss", help="which tab to show on the right")
+    p.add_argument("--tab", choices=["loss", "anomalies", "compression"], default="loss",
+                   help="which tab to show on the right")
     p.add_argument("--most-anomalous-first", action="store_true", help="sort the gallery by score")
     p.add_argument("--dataset", help="open this dataset folder (MVTec, normal/anomaly, flat) after the demo")
     p.add_argument("--denoise", help="switch to Denoise mode with this training noise, e.g. gaussian:0.1-0.5")
@@ -70,7 +71,7 @@ def main() -> int:
         pump_until(lambda: not window.loading, 60)
     if args.select is not None:
         window.select(args.select)
-    window.tabs.setCurrentIndex(["loss", "anomalies"].index(args.tab))
+    window.tabs.setCurrentIndex(["loss", "anomalies", "compression"].index(args.tab))
     if args.most_anomalous_first:
         window.sort_order.setCurrentIndex(1)
     pump_until(lambda: False, 1.0)  # let the last results arrive and draw

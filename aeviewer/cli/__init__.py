@@ -5,6 +5,7 @@
     aeviewer evaluate SESSION DATA [--json]          (cli/evaluate.py)
     aeviewer denoise SESSION INPUT... --out DIR      (cli/denoise.py)
     aeviewer export SESSION --onnx OUT [--torchscript OUT]  (cli/export.py)
+    aeviewer rd SESSION DATA [--json]                (cli/rd.py)
 
 Unreadable inputs are reported one per line with the reason; a command exits
 non-zero only when nothing at all could be processed.

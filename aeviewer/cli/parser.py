@@ -14,7 +14,7 @@ from aeviewer.core.config import (
     SYNTHETIC_LEARNING_RATE,
 )
 
-COMMANDS = ("train", "score", "evaluate", "denoise", "export")
+COMMANDS = ("train", "score", "evaluate", "denoise", "export", "rd")
 
 
 def _device(p: argparse.ArgumentParser) -> None:
@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "trained on synthetic defects, finds the differences that matter "
                         "(default: synthetic for pictures of 64 px and more, else reconstruct)")
     t.add_argument("--latent", type=int, default=16)
+    t.add_argument("--ordered", action="store_true",
+                   help="an ordered code: any first k of its --latent numbers is a code of its own (nested "
+                        "dropout), so one model serves every size ('aeviewer rd' measures each)")
     t.add_argument("--epochs", type=int, default=None, help="default: 40, or about 25,000 pictures' worth "
                                                                  "for the synthetic method")
     t.add_argument("--image-size", type=int, default=None, help="working size (default: from the pictures)")
@@ -102,4 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--samples", nargs="+", metavar="PATH",
                    help="pictures to check on (default: the session's own, else its training data, else made-up ones)")
     x.set_defaults(run=_run("export"))
+
+    r = sub.add_parser("rd", help="bytes against error: the model's quantised code at each size, and JPEG")
+    r.add_argument("session")
+    r.add_argument("data", help="pictures to measure on (a folder; its test part when it has one)")
+    r.add_argument("--json", action="store_true", help='one object: {"model": [{"k", "bytes", "mse", "psnr"}, ...], '
+                                                      '"jpeg": [{"quality", ...}, ...]}')
+    _device(r)
+    r.set_defaults(run=_run("rd"))
     return p

@@ -27,12 +27,12 @@ def run(args: argparse.Namespace) -> int:
     arch = args.arch or ("skip" if denoise else "bottleneck")
     found = find_inputs([args.data], Split.TRAIN)
     train_paths = found.paths(Split.TRAIN)
-    method = args.method or ("reconstruct" if denoise or arch == "skip" else None)
+    method = args.method or ("reconstruct" if denoise or arch == "skip" or args.ordered else None)
     settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size, args.epochs)
     if settings.reasons:
         print(settings.describe(), file=sys.stderr)
     config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
-                         architecture=arch, method=settings.method)
+                         architecture=arch, method=settings.method, ordered=args.ordered)
     images = load_inputs(found, config.image_size, config.channels).result.images
     if not len(images.indices(Split.TRAIN)):
         print("error: no training images could be read", file=sys.stderr)

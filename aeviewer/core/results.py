@@ -141,3 +141,19 @@ class TrainingEnd:
     model_id: int
     reason: str  # "done", "stopped" or "error"
     trained: bool
+
+
+@dataclass(frozen=True)
+class CompressionReport:
+    """What the Compression tab draws, for one model at one code length."""
+
+    model_id: int
+    prefix: int | None
+    input_values: int
+    model_points: tuple  # core.compression.Point per code size (one for a model trained at one size)
+    jpeg_points: tuple  # core.compression.Point per JPEG quality
+    pictures: int  # how many pictures the curves are over
+    which: str  # which pictures, in words
+    row: int | None = None
+    ladder: tuple = ()  # (k, picture (S, S, C) float, PSNR) for the selected picture
+    reason: str = ""  # why there is nothing to draw (a U-Net, no pictures)

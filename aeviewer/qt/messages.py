@@ -64,6 +64,14 @@ class SetPrefix(Command, doing="changing the code size"):
 
 
 @dataclass(frozen=True)
+class MeasureCompression(Command, doing="measuring the compression"):
+    """Bytes against error for the model's code and JPEG, and picture ``row`` rebuilt from 1, 2, 4, ...
+    numbers (an ordered model)."""
+
+    row: int | None
+
+
+@dataclass(frozen=True)
 class Inspect(Command, doing="inspecting the image"):
     """Show this picture in the compare panel, and keep it fresh while training."""
 

@@ -24,6 +24,7 @@ from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import (
+    CompressionReport,
     ImageResults,
     Inspection,
     ModelReady,
@@ -39,6 +40,7 @@ from aeviewer.qt.messages import (
     Failed,
     ImagesChanged,
     Inspect,
+    MeasureCompression,
     Notice,
     Refused,
     Saving,
@@ -50,6 +52,7 @@ from aeviewer.qt.messages import (
 from aeviewer.qt.window_layout import Views
 
 DRAW_INTERVAL_MS = 33
+COMPRESSION_REFRESH_MS = 3000
 END_WORDS = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed."}
 END_PHASES = {"done": "trained", "stopped": "stopped", "error": "failed"}
 
@@ -95,7 +98,12 @@ class Presenter(QObject):
             SessionSaved: self.session_event.emit,
             Refused: lambda r: self.problem.emit(r.title, r.text, ""),
             Exported: self._exported,
+            CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
         }
+        self.compression_timer = QTimer(self)  # while training, the Compression tab refreshes now and then
+        self.compression_timer.setInterval(COMPRESSION_REFRESH_MS)
+        self.compression_timer.timeout.connect(self.request_compression)
+        views.tabs.currentChanged.connect(lambda _i: self.request_compression())
         views.anomalies.threshold_dragged.connect(self.set_threshold)
         views.anomalies.reset_requested.connect(lambda: self.set_threshold(None))
         views.anomalies.score_kind_chosen.connect(self.set_score_kind)
@@ -138,7 +146,7 @@ class Presenter(QObject):
         current = self.model.model_id if self.model is not None else None
         if model_id is not None and not isinstance(result, ModelReady) and model_id != current:
             return
-        if isinstance(result, ImageResults | Inspection) and result.prefix != self.prefix:
+        if isinstance(result, ImageResults | Inspection | CompressionReport) and result.prefix != self.prefix:
             return  # made at a code length the slider has since left
         self._events[type(result)](result)
 
@@ -185,12 +193,15 @@ class Presenter(QObject):
 
     def _training_started(self, _started: TrainingStarted) -> None:
         self.phase = "training"
+        self.compression_timer.start()
         self.v.settings.set_running(True)
         self.status.emit("Training…", 0)
         self._update_titles()
 
     def _training_ended(self, end: TrainingEnd) -> None:
         self.phase = END_PHASES[end.reason] if end.reason != "done" or end.trained else "stopped"
+        self.compression_timer.stop()
+        self.request_compression()
         self.v.settings.set_running(False)
         self.status.emit(END_WORDS[end.reason], 8000)
         self.v.controls.show_idle({"trained": "trained", "stopped": "stopped early"}.get(self.phase, "failed"))
@@ -236,6 +247,12 @@ class Presenter(QObject):
             self.v.gallery.select_row(row)
             self.v.latent_view.select(row)
             self.submit(Inspect(row))
+            self.request_compression()
+
+    def request_compression(self) -> None:
+        """Ask for the Compression tab's numbers, when it is the tab on show."""
+        if self.model is not None and self.v.tabs.currentWidget() is self.v.compression:
+            self.submit(MeasureCompression(self.selected))
 
     def set_code_length(self, k: int) -> bool:
         """An ordered model rebuilds from its first ``k`` numbers, at once (no retraining).
@@ -247,6 +264,7 @@ class Presenter(QObject):
         if prefix != self.prefix:
             self.prefix = prefix
             self.submit(SetPrefix(k))
+            self.request_compression()
             self.v.latent_view.set_axes(k)
             self._redraw_caption()
         return True

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from aeviewer.core.config import ModelConfig
 from aeviewer.qt.anomaly_panel import AnomalyPanel
 from aeviewer.qt.compare_panel import ComparePanel
+from aeviewer.qt.compression_panel import CompressionPanel
 from aeviewer.qt.gallery import GalleryView
 from aeviewer.qt.latent_view import LatentView
 from aeviewer.qt.plots import LossPlot
@@ -67,6 +68,8 @@ class Views:
         self.tabs = QTabWidget()
         self.tabs.addTab(self.loss_plot, "Loss")
         self.tabs.addTab(self.anomalies, "Anomalies")
+        self.compression = CompressionPanel()
+        self.tabs.addTab(self.compression, "Compression")
         self.load_bar = QProgressBar()
         self.load_bar.setMaximumWidth(220)
         self.load_bar.setVisible(False)

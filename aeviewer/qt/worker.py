@@ -36,6 +36,7 @@ from aeviewer.qt.messages import (
     Failed,
     ImagesChanged,
     Inspect,
+    MeasureCompression,
     Notice,
     OpenSession,
     Refused,
@@ -96,6 +97,7 @@ class TorchWorker(QObject):
             OpenSession: self._open_session,
             ExportModel: self._export_model,
             SetPrefix: self._set_prefix,
+            MeasureCompression: self._measure_compression,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -292,6 +294,11 @@ class TorchWorker(QObject):
         if not newer:
             engine = self._engine
             self.result.emit(engine.refresh(np.arange(len(engine.images)), final=self._control is None))
+
+    def _measure_compression(self, cmd: MeasureCompression) -> None:
+        from aeviewer.core.compression_report import report
+
+        self.result.emit(report(self._engine, cmd.row))
 
     def _inspect(self, cmd: Inspect) -> None:
         self._focus = cmd.row

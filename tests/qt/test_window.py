@@ -391,3 +391,24 @@ def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtb
     assert window.anomalies.kind.currentData() == "local"  # ... while worst patch scores by default
     assert window.presenter.model.config.image_size == 80  # the pictures' own shorter side
     assert "of 6,400 pixel values" in window.controls.compression.text()  # grey 80x80, not colour 64x64
+
+
+def test_the_compression_tab_shows_the_ladder_and_the_curves(qtbot, window, fresh_demo):
+    from aeviewer.core.results import CompressionReport
+    from tests.qt.conftest import GuiSide
+
+    gui = GuiSide(window.worker)
+    show_images(qtbot, window, fresh_demo)
+    window.controls.epochs.setValue(3)
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.presenter.trained, timeout=60_000)
+    window.select(2)
+    window.tabs.setCurrentWidget(window.views.compression)
+    report = gui.wait_for(qtbot, CompressionReport, lambda r: r.row == 2)
+    assert [k for k, _p, _v in report.ladder] == [1, 2, 4, 8, 16, 32, 64]
+    qtbot.waitUntil(lambda: window.views.compression.ladder.count() == 7)
+    assert "JPEG" in window.views.compression.words.text() and "kept" in window.views.compression.words.text()
+    window.controls.slider.setValue(5)  # a size between the ladder's: its own point, marked
+    report = gui.wait_for(qtbot, CompressionReport, lambda r: r.prefix == 5)
+    assert 5 in [p.setting for p in report.model_points]
+    qtbot.waitUntil(lambda: "5 kept" in window.views.compression.words.text())
