@@ -63,14 +63,75 @@ def psnr(mse: float) -> float:
     return 10 * np.log10(1.0 / max(mse, 1e-12))
 
 
+def slider_latency(moves: int) -> None:
+    """In the real window, training the demo: seconds from a slider move to the compare panel drawn at
+    the new length; against the time the same model took to train (what moving the slider cost before)."""
+    import os
+    import random
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from aeviewer.qt.app import create_window, parse_args, prepare_app
+
+    app = prepare_app()
+    window = create_window(parse_args(["--device", "cpu", "--epochs", "1000"]))
+    window.resize(1400, 860)
+    window.show()
+
+    def pump_until(cond, seconds: float) -> bool:
+        end = time.monotonic() + seconds
+        while not cond() and time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.001)
+        return cond()
+
+    assert pump_until(lambda: window.presenter.training and window.presenter.inspection is not None, 120)
+    pump_until(lambda: False, 3.0)
+    presenter = window.presenter
+    drawn: list[tuple[float, int | None]] = []
+    original = presenter._draw_inspection
+
+    def recorded(ins):
+        original(ins)
+        window.views.compare.repaint()  # painted now, not at the next event loop turn
+        drawn.append((time.perf_counter(), ins.prefix))
+
+    presenter._draw_inspection = recorded
+    latencies = []
+    rng = random.Random(0)
+    k = 16
+    for _ in range(moves):
+        k = rng.choice([n for n in range(1, 65) if n != k])
+        t0 = time.perf_counter()
+        window.controls.slider.setValue(k)
+        want = None if k >= 64 else k
+        def shown(want=want, t0=t0):
+            return next((t - t0 for t, p in drawn if p == want and t >= t0), None)
+
+        if pump_until(lambda shown=shown: shown() is not None, 10):
+            latencies.append(shown())
+        pump_until(lambda: False, 0.15)
+    step = presenter.last_step
+    window.keeper.ask_to_save = lambda: "discard"
+    window.close()
+    ms = np.array(latencies) * 1000
+    per_image = step.compute_seconds / max(step.images_seen, 1) if step is not None else float("nan")
+    retrain = per_image * len(window.images.indices(Split.TRAIN)) * DEMO_EPOCHS
+    print(f"\nslider to compare panel, real window training the demo ({len(ms)} moves): median {np.median(ms):.0f} ms, "
+          f"p99 {np.percentile(ms, 99):.0f} ms, max {ms.max():.0f} ms; a retrain at the demo's settings "
+          f"(what letting go of the slider cost before): about {retrain:.0f} s")
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sets", default="demo,mnist")
     p.add_argument("--sizes", default="2,4,8,16,32")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--latency-moves", type=int, default=60, help="slider moves in the real window (0: skip)")
     args = p.parse_args()
     sizes = [int(k) for k in args.sizes.split(",")]
-    for name in args.sets.split(","):
+    if args.latency_moves:
+        slider_latency(args.latency_moves)
+    for name in [s for s in args.sets.split(",") if s]:
         make, epochs, augment = SETS[name]
         images = make()
         size, channels = images.size, images.channels

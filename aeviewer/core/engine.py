@@ -29,6 +29,7 @@ from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
 from aeviewer.core.inference import inspect, pixel_auroc, score_images
+from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.pacing import Budget, Pacer
@@ -61,6 +62,7 @@ class Engine:
         self.trained = False
         self.score_kind = DEFAULT_SCORE
         self.prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
+        self.kept = KeptModels()  # trained models of other sizes, shown again at once (core.kept_models)
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
@@ -79,6 +81,7 @@ class Engine:
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
         self._picture_cache = None
+        self.kept.clear()  # their codes and scores were of other pictures
         if (h, channels) != (self.model_config.image_size, self.model_config.channels):
             self.model_config = replace(self.model_config, image_size=h, channels=channels)
             self.model = self._new_model()
@@ -120,6 +123,7 @@ class Engine:
         """A fresh, untrained model (new code size, architecture, method, device or task); scores
         are forgotten. Its picture size and channels are the pictures' (set_images changes them):
         a config of another shape, sent before the pictures arrived, cannot mismatch them."""
+        self._keep_current()
         if train_noise is not None:
             self.train_noise = tuple(train_noise)
         if model_config is not None:
@@ -172,6 +176,7 @@ class Engine:
         if images is not None:
             self.images = images
             self._picture_cache = None
+            self.kept.clear()
         self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)
         self.model_id += 1
         self.model = model.to(self.device).eval()
@@ -181,6 +186,34 @@ class Engine:
         if latest is not None:
             self._codes, self._errors, self._scores = (np.array(a, np.float32) for a in latest)
             self._heat_scale = heat_scale
+
+    def _keep_current(self) -> None:
+        if self.trained and not self.model_config.ordered:
+            self.kept.keep(Kept(self.model, self.model_config, self.train_noise, *self.latest(), self.score_kind,
+                                self._heat_scale))
+
+    @property
+    def kept_sizes(self) -> tuple[int, ...]:
+        """Code sizes of kept trained models like this one (same pictures, architecture, task)."""
+        return self.kept.sizes(self.model_config, self.train_noise)
+
+    def use_kept(self, size: int) -> bool:
+        """Show the kept model trained at ``size`` again (this one is kept in its place); False if none."""
+        entry = self.kept.take(self.model_config, self.train_noise, size)
+        if entry is None:
+            return False
+        self._keep_current()
+        self.model_config, self.model = entry.config, entry.model.to(self.device).eval()
+        self.model_id += 1
+        self.prefix = None
+        self._projection = StableProjection()
+        self._forget_scores()
+        self.trained = True
+        self._codes, self._errors, scores = entry.padded(len(self.images))
+        if entry.score_kind == self.score_kind:
+            self._scores = scores
+        self._heat_scale = entry.heat_scale
+        return True
 
     def set_prefix(self, k: int | None) -> None:
         """Rebuild from the first ``k`` numbers of an ordered model's code (None: all of them); no

@@ -112,6 +112,8 @@ class ModelReady:
     train_noise: tuple[NoiseSpec, ...]
     score_kind: str = "local"  # what its pictures are scored by (core.scoring.SCORES)
     prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
+    trained: bool = False  # a kept model shown again, or one from a session: no training needed
+    kept_sizes: tuple[int, ...] = ()  # other sizes of trained models like this one, shown again at once
 
     @property
     def code_length(self) -> int:

@@ -84,6 +84,7 @@ class Controls(QWidget):
         self.model_note.setWordWrap(True)
         self.model_note.setTextFormat(Qt.TextFormat.RichText)
         self._model_code: tuple[bool, int] | None = None  # the shown model: ordered?, its numbers
+        self._kept: tuple[int, ...] = ()  # sizes of kept trained models
         self._fit_range()
         mv = QVBoxLayout(model_box)
         mv.addWidget(self.kind)
@@ -192,9 +193,11 @@ class Controls(QWidget):
         self.kind.blockSignals(False)
         self._fit_range()
 
-    def show_model_code(self, ordered: bool, size: int) -> None:
-        """The shown model: an ordered one of ``size`` numbers, or one trained at ``size``."""
+    def show_model_code(self, ordered: bool, size: int, kept: tuple[int, ...] = ()) -> None:
+        """The shown model: an ordered one of ``size`` numbers, or one trained at ``size`` (and the sizes
+        of the trained models kept beside it)."""
         self._model_code = (ordered, size)
+        self._kept = kept
         self._show_model_note()
 
     def set_input_values(self, input_values: int) -> None:
@@ -220,6 +223,8 @@ class Controls(QWidget):
                     f"Train makes one with {k}.</span>")
         elif k == size:
             text = f"Shown: the model trained at <b>{size}</b>."
+            if self._kept:
+                text += f" Also kept, shown at once: {', '.join(str(n) for n in self._kept)}."
         else:
             text = (f"<span style='color:#c26000'>Shown: the model trained at {size}. Train makes one at "
                     f"{k}{', or choose one model for every size' if not self.ordered else ''}.</span>")

@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
     def _code_length_moved(self, k: int) -> None:
         """An ordered model follows the slider at once; a model trained at one size never retrains
         behind the person's back (the Bottleneck group says that Train makes one of this size)."""
-        if self.presenter.set_code_length(k):
+        if self.presenter.set_code_length(k) or self.presenter.use_kept(k):
             self.keeper.touched()
 
     def set_task(self, denoise: NoiseSpec | None, architecture: str) -> None:

@@ -64,6 +64,13 @@ class SetPrefix(Command, doing="changing the code size"):
 
 
 @dataclass(frozen=True)
+class UseKept(Command, doing="showing the kept model", exclusive=True):
+    """Show again the trained model of ``size`` numbers that was kept when another replaced it."""
+
+    size: int
+
+
+@dataclass(frozen=True)
 class MeasureCompression(Command, doing="measuring the compression"):
     """Bytes against error for the model's code and JPEG, and picture ``row`` rebuilt from 1, 2, 4, ...
     numbers (an ordered model)."""

@@ -48,6 +48,7 @@ from aeviewer.qt.messages import (
     SessionSaved,
     SetPrefix,
     SetScoreKind,
+    UseKept,
 )
 from aeviewer.qt.window_layout import Views
 
@@ -88,7 +89,7 @@ class Presenter(QObject):
             ImagesChanged: self._images_changed,
             Snapshot: self._snapshot,
             ImageResults: lambda r: self._pending.__setitem__("results", r),
-            Inspection: lambda r: self._pending.__setitem__("inspection", r),
+            Inspection: self._inspection,
             TrainingStarted: self._training_started,
             TrainingEnd: self._training_ended,
             Failed: self._failed,
@@ -153,12 +154,13 @@ class Presenter(QObject):
     def _model_ready(self, m: ModelReady) -> None:
         self.model, self.model_config = m, m.config
         self.prefix = m.prefix
-        self.phase, self.last_step, self.results, self.evaluation = "untrained", None, None, None
+        self.phase, self.last_step, self.results, self.evaluation = ("trained" if m.trained else "untrained",
+                                                                     None, None, None)
         self.user_threshold = None  # a new model scores on a new scale
         self._pending = {}
         self.v.loss_plot.clear_losses()
         self.v.latent_view.set_axes(m.code_length)
-        self.v.controls.show_model_code(m.config.ordered, m.config.latent_dim)
+        self.v.controls.show_model_code(m.config.ordered, m.config.latent_dim, m.kept_sizes)
         self.v.settings.offer_cuda(m.cuda_available)
         self.v.controls.set_input_values(m.config.input_values)
         self.v.compare.set_layout(m.layout)
@@ -185,6 +187,15 @@ class Presenter(QObject):
             self.select(first)
         self.images_changed.emit(change)
         self.changed.emit()
+
+    def _inspection(self, ins: Inspection) -> None:
+        """The picture rebuilt at a code length the slider just moved to is drawn at once (the slider
+        should feel instant); the rest wait for the draw timer like every other result."""
+        if self.inspection is not None and ins.prefix != self.inspection.prefix and ins.index == self.selected:
+            self._pending.pop("inspection", None)
+            self._draw_inspection(ins)
+        else:
+            self._pending["inspection"] = ins
 
     def _snapshot(self, snap: Snapshot) -> None:
         self._pending["snapshot"] = snap
@@ -267,6 +278,14 @@ class Presenter(QObject):
             self.request_compression()
             self.v.latent_view.set_axes(k)
             self._redraw_caption()
+        return True
+
+    def use_kept(self, k: int) -> bool:
+        """A model trained at ``k`` that was kept: shown again at once (not while training)."""
+        m = self.model
+        if m is None or m.config.ordered or k not in m.kept_sizes or self.training:
+            return False
+        self.submit(UseKept(k))
         return True
 
     @property

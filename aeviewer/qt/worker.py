@@ -51,6 +51,7 @@ from aeviewer.qt.messages import (
     SetScoreKind,
     SetTestNoise,
     Shutdown,
+    UseKept,
 )
 
 FOCUS_REFRESH_SECONDS = 0.2
@@ -98,6 +99,7 @@ class TorchWorker(QObject):
             ExportModel: self._export_model,
             SetPrefix: self._set_prefix,
             MeasureCompression: self._measure_compression,
+            UseKept: self._use_kept,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -161,7 +163,7 @@ class TorchWorker(QObject):
 
         e = self._engine
         self.result.emit(ModelReady(e.model_id, e.model_config, str(e.device), torch.cuda.is_available(),
-                                    e.train_noise, e.score_kind, e.prefix))
+                                    e.train_noise, e.score_kind, e.prefix, e.trained, e.kept_sizes))
 
     def _handle(self, cmd: Command) -> None:
         try:
@@ -294,6 +296,16 @@ class TorchWorker(QObject):
         if not newer:
             engine = self._engine
             self.result.emit(engine.refresh(np.arange(len(engine.images)), final=self._control is None))
+
+    def _use_kept(self, cmd: UseKept) -> None:
+        engine = self._engine
+        if not engine.use_kept(cmd.size):
+            self.result.emit(Notice(f"No model trained at {cmd.size} is kept: Train makes one."))
+            return
+        self._announce()
+        unknown = np.flatnonzero(np.isnan(engine.latest()[2]))  # pictures added since, or another score kind
+        self.result.emit(engine.refresh(unknown, final=True))
+        self._refresh_focus()
 
     def _measure_compression(self, cmd: MeasureCompression) -> None:
         from aeviewer.core.compression_report import report

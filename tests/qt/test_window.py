@@ -151,6 +151,12 @@ def test_a_model_per_size_never_retrains_from_the_slider(qtbot, window, fresh_de
     qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == 3 and window.presenter.trained,
                     timeout=30_000)
     assert "trained at 3 numbers" in window.latent_title.text()
+    assert f"Also kept, shown at once: {size}" in window.controls.model_note.text()
+    three = window.presenter.model.model_id
+    window.controls.slider.setValue(size)  # back to the first model's size: it is shown again, trained
+    qtbot.waitUntil(lambda: window.presenter.model_config.latent_dim == size and window.presenter.trained
+                    and window.presenter.model.model_id != three, timeout=30_000)
+    assert not window.presenter.training and window.presenter.model.kept_sizes == (3,)
 
 
 def test_pause_and_resume_buttons(qtbot, window, fresh_demo):
