@@ -63,6 +63,9 @@ class DefectModel(nn.Module):
         self.config = config
         self.reconstructor = Autoencoder(config)
         self.segmenter = Segmenter(2 * config.channels, config.base_width)
+        # The combined score's yardsticks, from the training pictures once trained (core.engine): mean and
+        # spread of the learned score, then of the worst patch. A buffer, so it travels with the weights.
+        self.register_buffer("score_stats", torch.full((4,), float("nan")))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.reconstructor.encode(x)

@@ -28,7 +28,7 @@ from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
-from aeviewer.core.inference import inspect, pixel_auroc, score_images
+from aeviewer.core.inference import fit_score_stats, inspect, pixel_auroc, score_images
 from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
@@ -412,6 +412,7 @@ class Engine:
             if step is None:
                 return
             self.trained = not (control is not None and control.stop_requested)
+            fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
 
     def _recorder(self, rows: np.ndarray, clock: Callable[[], float]):

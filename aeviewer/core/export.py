@@ -28,15 +28,15 @@ import torch
 from torch import nn
 
 from aeviewer import __version__
-from aeviewer.core.inference import anomaly_scores, run_model
+from aeviewer.core.inference import anomaly_scores, combined, run_model
 from aeviewer.core.model import AnyAutoencoder
-from aeviewer.core.scoring import LEARNED_SCORE, SCORES, learned_window
+from aeviewer.core.scoring import COMBINED_SCORE, LEARNED_SCORE, SCORES, learned_window
 from aeviewer.core.session import Session
 from aeviewer.core.synthetic import smooth_max
 from aeviewer.core.torch_scores import batch_scores
 
 PARITY_TOLERANCE = 1e-4
-EXPORTABLE_SCORES = ("mse", "local", LEARNED_SCORE)  # the rest (SSIM) is computed outside the graph
+EXPORTABLE_SCORES = ("mse", "local", LEARNED_SCORE, COMBINED_SCORE)  # the rest (SSIM) is computed outside the graph
 OPSET = 18
 
 
@@ -53,9 +53,13 @@ class Exportable(nn.Module):
         recon, z = self.model(x)
         if self.score is None:
             return recon, z
-        if self.score == LEARNED_SCORE:
+        if self.score in (LEARNED_SCORE, COMBINED_SCORE):
             maps = self.model.defect_map(x, recon)  # type: ignore[operator]
-            return recon, z, smooth_max(maps, self.window)
+            learned = smooth_max(maps, self.window)
+            if self.score == COMBINED_SCORE:
+                stats: torch.Tensor = getattr(self.model, "score_stats")  # noqa: B009  (a registered buffer)
+                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats)
+            return recon, z, learned
         scores = batch_scores(x, recon, self.score)
         assert scores is not None
         return recon, z, scores

@@ -18,7 +18,9 @@ from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder, to_tensor
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import (
+    COMBINED_SCORE,
     DEFAULT_SCORE,
+    LEARNED_SCORE,
     SCORES,
     difference_map,
     heat_scale,
@@ -51,6 +53,7 @@ class Batch(NamedTuple):
     recon: torch.Tensor
     z: torch.Tensor
     maps: torch.Tensor | None
+    stats: torch.Tensor | None = None  # the combined score's yardsticks (DefectModel.score_stats)
 
 
 @torch.no_grad()
@@ -67,7 +70,8 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -
             else:
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
-            yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None)
+            yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None,
+                        getattr(model, "score_stats", None))
     finally:
         model.train(was_training)
 
@@ -81,7 +85,10 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
     if SCORES[kind].learned:
         if b.maps is None:
             raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
-        return smooth_max(b.maps, learned_window(b.x.shape[-1])).cpu().numpy()
+        learned = smooth_max(b.maps, learned_window(b.x.shape[-1]))
+        if kind == COMBINED_SCORE:
+            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats).cpu().numpy()
+        return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
         return scores.cpu().numpy()
@@ -146,6 +153,26 @@ def anomaly_scores(
     """One anomaly score per image, of the kind named (see core.scoring.SCORES)."""
     parts = [_kind_scores(b, kind) for b in _batches(model, images, device)]
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+
+def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Tensor | None) -> torch.Tensor:
+    """The combined score: each part in units of its spread over the training pictures, added.
+    NaN until the model has been trained (its yardsticks come from the training pictures)."""
+    assert local is not None
+    if stats is None:
+        raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
+    return (learned - stats[0]) / stats[1] + (local - stats[2]) / stats[3]
+
+
+def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> None:
+    """Measure the combined score's yardsticks on (training) ``images`` and keep them in the model."""
+    stats = getattr(model, "score_stats", None)
+    if stats is None or not len(images):
+        return
+    learned = anomaly_scores(model, images, device, LEARNED_SCORE)
+    local = anomaly_scores(model, images, device, "local")
+    values = [learned.mean(), max(learned.std(), 1e-6), local.mean(), max(local.std(), 1e-6)]
+    stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
 
 
 def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:

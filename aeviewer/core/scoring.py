@@ -123,9 +123,13 @@ SCORES: dict[str, ScoreKind] = {
         ScoreKind("local", "Worst patch", "colour error of the worst 1% of patches: local defects count", local_score),
         ScoreKind("learned", "Learned defect map", "where the model's second network sees a defect "
                   "(models trained on synthetic defects)", learned=True),
+        ScoreKind("combined", "Learned map + worst patch", "the learned defect map and the worst patch, each "
+                  "counted in its own spread over the training pictures, added (models trained on synthetic "
+                  "defects)", learned=True),
     )
 }
 LEARNED_SCORE = "learned"
+COMBINED_SCORE = "combined"
 LEARNED_WINDOW_DIVISOR = 16  # a learned map is averaged over windows this fraction of the picture wide
 
 

@@ -41,6 +41,7 @@ FORMAT_VERSION = 2  # 2: the window's pictures and view; 1: the model alone
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
+OPTIONAL_WEIGHTS = {"score_stats"}  # added later: sessions written before it open without it (NaN: not measured)
 
 
 class SessionError(ValueError):
@@ -215,7 +216,9 @@ def load_session(path: str | os.PathLike[str], device: torch.device | str = "cpu
         config = ModelConfig(**meta["model_config"])
         model = build_model(config)
         weights = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
-        model.load_state_dict(weights)
+        missing, unexpected = model.load_state_dict(weights, strict=False)
+        if unexpected or set(missing) - OPTIONAL_WEIGHTS:
+            raise RuntimeError(f"missing {sorted(set(missing) - OPTIONAL_WEIGHTS)}, unexpected {sorted(unexpected)}")
         session = Session(
             model_config=config,
             score=str(meta["score"]),

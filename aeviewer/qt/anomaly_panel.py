@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import Evaluation
-from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.qt.captions import evaluation_summary
 from aeviewer.qt.images import SPLIT_COLOURS
 
@@ -154,13 +154,13 @@ class AnomalyPanel(QWidget):
         score it uses now; say so when the scores come from a denoiser."""
         self.mode_note.setVisible(denoising)
         self.kind.blockSignals(True)
-        index = self.kind.findData(LEARNED_SCORE)
-        if learned and index < 0:
-            self.kind.addItem(SCORES[LEARNED_SCORE].label, LEARNED_SCORE)
-            self.kind.setItemData(self.kind.count() - 1, SCORES[LEARNED_SCORE].explanation,
-                                  Qt.ItemDataRole.ToolTipRole)
-        elif not learned and index >= 0:
-            self.kind.removeItem(index)
+        for key in (k for k, s in SCORES.items() if s.learned):
+            index = self.kind.findData(key)
+            if learned and index < 0:
+                self.kind.addItem(SCORES[key].label, key)
+                self.kind.setItemData(self.kind.count() - 1, SCORES[key].explanation, Qt.ItemDataRole.ToolTipRole)
+            elif not learned and index >= 0:
+                self.kind.removeItem(index)
         self.kind.setCurrentIndex(max(0, self.kind.findData(score_kind)))
         self.kind.blockSignals(False)
 

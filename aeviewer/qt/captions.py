@@ -101,8 +101,10 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
         if ins.learned is not None:
-            reads = "the learned defect map" if evaluation is not None and evaluation.score_kind == "learned" \
-                else "the difference (the Anomalies tab can score by the learned map)"
+            kind = evaluation.score_kind if evaluation is not None else ""
+            reads = {"learned": "the learned defect map",
+                     "combined": "the learned defect map and the difference (worst patch), added"}.get(
+                kind, "the difference (the Anomalies tab can score by the learned map)")
             what += f" · learned map peak <b>{float(ins.learned.max()):.2f}</b>; the score reads {reads}"
     return f"<b>{name}</b> ({split}{label}) · {what}<br>Model: {model_state_text(state)}"
 

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+import torch
 
 from aeviewer.cli import main
 from aeviewer.core.config import ModelConfig
@@ -18,6 +19,7 @@ pytest.importorskip("onnxruntime")
 CASES = [
     (ModelConfig(image_size=32, channels=1, latent_dim=4), "local"),
     (ModelConfig(image_size=32, channels=3, latent_dim=4, method="synthetic"), "learned"),
+    (ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), "combined"),
     (ModelConfig(image_size=32, channels=3, latent_dim=4, architecture="skip"), "mse"),
     (ModelConfig(image_size=32, channels=1, latent_dim=4), "ssim"),  # scored outside the graph
 ]
@@ -26,6 +28,8 @@ CASES = [
 @pytest.mark.parametrize(("config", "score"), CASES, ids=[f"{c.architecture}-{c.method}-{s}" for c, s in CASES])
 def test_exported_models_give_aeviewers_results(config, score, tmp_path, rng):
     model = build_model(config, seed=1)
+    if score == "combined":  # as training leaves it: the parts' means and spreads
+        model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
     session = Session(config, score=score, threshold=0.05)
     pictures = rng.integers(0, 256, (5, 32, 32, config.channels), dtype=np.uint8)
     for fmt, export in (("onnx", export_onnx), ("torchscript", export_torchscript)):

@@ -110,3 +110,32 @@ def test_settings_are_chosen_from_the_pictures_and_explained(tmp_path):
     assert (small.method, small.channels, small.size, small.epochs) == ("reconstruct", 3, 28, 40)
     given = choose(Survey.of(grey), 500, method="reconstruct", channels=3, size=64, epochs=7)
     assert (given.method, given.channels, given.size, given.epochs, given.reasons) == ("reconstruct", 3, 64, 7, [])
+
+
+def test_the_combined_score_adds_both_parts_in_their_training_spreads(tmp_path):
+    """Trained, the model keeps each part's mean and spread over its training pictures (in its weights,
+    so sessions and exports carry them); the combined score is the two parts in those units, added."""
+    from aeviewer.core.config import TrainConfig
+    from aeviewer.core.data import ImageSet, Split
+    from aeviewer.core.engine import Engine
+    from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.session import Session, load_session, save_session
+
+    rng = np.random.default_rng(0)
+    pictures = rng.integers(90, 160, (24, 32, 32, 1), dtype=np.uint8)
+    engine = Engine(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), "cpu")
+    engine.set_images(ImageSet(pictures, [f"p{i}" for i in range(24)], [Split.TRAIN] * 24))
+    assert np.isnan(anomaly_scores(engine.model, pictures, engine.device, "combined")).all()  # not trained yet
+    for _ in engine.train(TrainConfig(epochs=2, batch_size=8), live=False):
+        pass
+    stats = engine.model.score_stats.numpy()
+    learned = anomaly_scores(engine.model, pictures, engine.device, "learned")
+    local = anomaly_scores(engine.model, pictures, engine.device, "local")
+    np.testing.assert_allclose(stats, [learned.mean(), learned.std(), local.mean(), local.std()], rtol=1e-4)
+    both = anomaly_scores(engine.model, pictures, engine.device, "combined")
+    np.testing.assert_allclose(both, (learned - stats[0]) / stats[1] + (local - stats[2]) / stats[3], rtol=1e-4,
+                               atol=1e-5)
+    assert abs(float(both.mean())) < 1e-3  # on the training pictures themselves: centred
+    save_session(tmp_path / "s.aesession", engine.model, Session(engine.model_config, score="combined"))
+    loaded, _session = load_session(tmp_path / "s.aesession")
+    np.testing.assert_array_equal(loaded.score_stats.numpy(), stats)
