@@ -148,7 +148,11 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
             if w == 0 or h == 0:
                 raise ValueError("image has no pixels")
             im.load()
-            pixels = np.asarray(im.convert("RGB" if channels == 3 else "L"))
+            if im.mode.startswith("I") or im.mode == "F":  # 16-bit, 32-bit or float: scaled, not clipped
+                grey = high_depth_to_uint8(np.asarray(im))
+                pixels = np.repeat(grey[..., None], 3, axis=2) if channels == 3 else grey
+            else:
+                pixels = np.asarray(im.convert("RGB" if channels == 3 else "L"))
     except UnidentifiedImageError:
         raise ValueError("not an image Pillow can read") from None
     except Image.DecompressionBombError:
@@ -156,6 +160,30 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"image is damaged or truncated ({exc})") from None
     return pixels[..., None] if pixels.ndim == 2 else pixels
+
+
+def high_depth_to_uint8(values: np.ndarray) -> np.ndarray:
+    """A 16-bit, 32-bit or float grey picture as 8 bits, scaled (Pillow's own conversion clips).
+
+    The range is the format's: 0..65535 for 16 bits, 0..1 for floats that stay within it, 0..255
+    for values that do; wider values are scaled from 0 to the picture's largest. NaN becomes 0,
+    infinities the largest or smallest finite value.
+    """
+    v = values.astype(np.float64)
+    finite = np.isfinite(v)
+    if not finite.any():
+        return np.zeros(v.shape, np.uint8)
+    lo, hi = float(v[finite].min()), float(v[finite].max())
+    v = np.nan_to_num(v, nan=0.0, posinf=hi, neginf=lo)
+    if values.dtype == np.uint16 or (values.dtype.kind in "iu" and hi > 255 and hi <= 65535):
+        top = 65535.0
+    elif values.dtype.kind == "f" and lo >= 0.0 and hi <= 1.0:
+        top = 1.0
+    elif lo >= 0.0 and hi <= 255.0:
+        top = 255.0
+    else:
+        v, top = v - min(lo, 0.0), max(hi - min(lo, 0.0), 1e-12)
+    return np.clip(np.round(v / top * 255.0), 0, 255).astype(np.uint8)
 
 
 def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.ndarray:

@@ -62,3 +62,18 @@ def test_truncated_files_are_refused_not_half_read(tmp_path):
         path.write_bytes(data[: len(data) // 2])
         with pytest.raises(ValueError, match=r"damaged or truncated|not an image"):
             read_picture(path, 3)
+
+
+def test_16_bit_and_float_pictures_are_scaled_not_clipped(tmp_path):
+    ramp16 = (np.arange(256, dtype=np.uint32) * 257).astype(np.uint16).reshape(16, 16)
+    Image.fromarray(ramp16).save(tmp_path / "ramp16.png")
+    grey = read_picture(tmp_path / "ramp16.png", 1)[..., 0]
+    np.testing.assert_array_equal(grey.ravel(), np.arange(256))  # every level kept, none clipped to white
+    floats = np.linspace(0, 1, 256, dtype=np.float32).reshape(16, 16)
+    floats[0, 0], floats[0, 1], floats[0, 2] = np.nan, np.inf, -np.inf
+    Image.fromarray(floats).save(tmp_path / "float.tif")
+    colour = read_picture(tmp_path / "float.tif", 3)
+    assert colour.shape == (16, 16, 3) and (colour[..., 0] == colour[..., 2]).all()
+    assert colour[0, 0, 0] == 0 and colour[0, 1, 0] == 255  # NaN: 0; +inf: the largest finite value
+    assert colour[0, 2, 0] == round(floats[0, 3] * 255)  # -inf: the smallest finite value
+    assert abs(int(colour[8, 8, 0]) - round(floats[8, 8] * 255)) <= 1
