@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
@@ -148,6 +148,7 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
             if w == 0 or h == 0:
                 raise ValueError("image has no pixels")
             im.load()
+            im = ImageOps.exif_transpose(im)  # a phone photo taken sideways is shown upright
             if im.mode.startswith("I") or im.mode == "F":  # 16-bit, 32-bit or float: scaled, not clipped
                 grey = high_depth_to_uint8(np.asarray(im))
                 pixels = np.repeat(grey[..., None], 3, axis=2) if channels == 3 else grey

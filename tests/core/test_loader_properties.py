@@ -77,3 +77,15 @@ def test_16_bit_and_float_pictures_are_scaled_not_clipped(tmp_path):
     assert colour[0, 0, 0] == 0 and colour[0, 1, 0] == 255  # NaN: 0; +inf: the largest finite value
     assert colour[0, 2, 0] == round(floats[0, 3] * 255)  # -inf: the smallest finite value
     assert abs(int(colour[8, 8, 0]) - round(floats[8, 8] * 255)) <= 1
+
+
+def test_a_photo_taken_sideways_is_read_upright(tmp_path):
+    upright = np.zeros((20, 10, 3), np.uint8)
+    upright[:5] = 255  # white at the top
+    stored = np.rot90(upright, k=1)  # as a camera held sideways stores it: 10 rows, 20 columns
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to view
+    Image.fromarray(np.ascontiguousarray(stored)).save(tmp_path / "side.jpg", exif=exif, quality=95)
+    pixels = read_picture(tmp_path / "side.jpg", 3)
+    assert pixels.shape == (20, 10, 3)
+    assert pixels[:5].mean() > 200 and pixels[-5:].mean() < 50
