@@ -270,15 +270,21 @@ class MainWindow(QMainWindow):
             self.open_dataset(folder)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+        if event.mimeData().hasUrls():  # web addresses too, to say why they cannot be opened
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        urls = event.mimeData().urls()
+        paths = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        remote = [u.toString() for u in urls if not u.isLocalFile()]
+        event.acceptProposedAction()
+        if remote:
+            self.statusBar().showMessage(
+                f"Web addresses are not opened ({remote[0]}{' and more' if len(remote) > 1 else ''}): "
+                "save the picture to a folder first, then drop the file.", 10000)
         if paths:
-            event.acceptProposedAction()
             self.open_paths(paths)
 
     # -- training --------------------------------------------------------------------------------

@@ -31,10 +31,10 @@ def _train(qtbot, win, timeout=60_000):
 _KEEP_ALIVE = []  # the events refer to their QMimeData; it must outlive them
 
 
-def _drop(win, paths):
-    """What a file manager's drag does: enter the window, then drop on it."""
+def _drop(win, paths, urls=()):
+    """What a file manager's drag does: enter the window, then drop on it (``urls``: web addresses too)."""
     mime = QMimeData()
-    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths] + [QUrl(u) for u in urls])
     args = (Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     enter = QDragEnterEvent(QPoint(200, 200), *args)
     QApplication.sendEvent(win, enter)
@@ -87,6 +87,15 @@ def test_dropping_files_adds_scored_images(qtbot, window, fresh_demo, image_fold
     qtbot.waitUntil(lambda: window.compare.shown_index == n, timeout=10_000)  # first dropped one shown
     qtbot.waitUntil(lambda: window.latent_view.point_count() == n + 3, timeout=10_000)
     assert "dropped" in window.counts_label.text()
+
+
+def test_a_dropped_web_address_is_refused_politely(qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    before = len(window.images)
+    assert _drop(window, [], urls=["https://example.com/banana.png"])
+    assert "Web addresses are not opened" in window.statusBar().currentMessage()
+    qtbot.wait(200)
+    assert len(window.images) == before and not window.loading
 
 
 def test_bad_files_are_listed_and_change_nothing(qtbot, window, fresh_demo, bad_files):
