@@ -89,3 +89,24 @@ def test_a_photo_taken_sideways_is_read_upright(tmp_path):
     pixels = read_picture(tmp_path / "side.jpg", 3)
     assert pixels.shape == (20, 10, 3)
     assert pixels[:5].mean() > 200 and pixels[-5:].mean() < 50
+
+
+def test_odd_paths_load(tmp_path):
+    """Unicode and very long names, a folder named like a picture, a symlink loop in a dropped folder."""
+    import os
+
+    from aeviewer.core.data import load_images
+
+    picture = np.full((8, 8), 128, np.uint8)
+    folder = tmp_path / "dropped"
+    odd = folder / "bánánä 🍌 картинка"
+    odd.mkdir(parents=True)
+    Image.fromarray(picture).save(odd / "zürich 東京.png")
+    Image.fromarray(picture).save(folder / ("n" * 200 + ".png"))
+    looks_like_a_picture = folder / "not-a-file.png"
+    looks_like_a_picture.mkdir()
+    Image.fromarray(picture).save(looks_like_a_picture / "inside.png")
+    os.symlink(folder, odd / "loop")  # a folder that contains itself
+    result = load_images([folder], 16, 1)
+    assert len(result.images) == 3 and not result.failures
+    assert any("東京" in p for p in result.images.paths)
