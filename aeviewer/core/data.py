@@ -148,12 +148,12 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
             if w == 0 or h == 0:
                 raise ValueError("image has no pixels")
             im.load()
-            im = ImageOps.exif_transpose(im)  # a phone photo taken sideways is shown upright
-            if im.mode.startswith("I") or im.mode == "F":  # 16-bit, 32-bit or float: scaled, not clipped
-                grey = high_depth_to_uint8(np.asarray(im))
+            upright = ImageOps.exif_transpose(im)  # a phone photo taken sideways is shown upright
+            if upright.mode.startswith("I") or upright.mode == "F":  # 16-bit, 32-bit or float: scaled, not clipped
+                grey = high_depth_to_uint8(np.asarray(upright))
                 pixels = np.repeat(grey[..., None], 3, axis=2) if channels == 3 else grey
             else:
-                pixels = np.asarray(im.convert("RGB" if channels == 3 else "L"))
+                pixels = np.asarray(upright.convert("RGB" if channels == 3 else "L"))
     except UnidentifiedImageError:
         raise ValueError("not an image Pillow can read") from None
     except Image.DecompressionBombError:

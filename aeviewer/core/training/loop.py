@@ -78,6 +78,7 @@ class Trainer:
         self.prefix_gen = (torch.Generator(device="cpu").manual_seed(config.seed + 3)
                            if getattr(getattr(model, "config", None), "ordered", False) else None)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
+        self.batch_size = config.batch_size  # smaller after the device runs out of memory
         self.batches = (self.n + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
         self.learning_rate = config.learning_rate
@@ -114,11 +115,17 @@ class Trainer:
 
     def _epoch(self, epoch: int) -> Generator[Step, None, str]:
         order = torch.randperm(self.n, generator=self.generator).to(self.device)
-        size = self.config.batch_size
-        for b in range(self.batches):
+        start, b = 0, 0
+        while start < self.n:
             if self.control is not None and self.control.stop_requested:
                 return "stopped"
-            step, spread = self._step(epoch, b, order[b * size : (b + 1) * size])
+            rows = order[start : start + self.batch_size]
+            try:
+                step, spread = self._step(epoch, b, rows)
+            except torch.cuda.OutOfMemoryError:
+                self._shrink_batch()  # the same pictures again, in a smaller batch
+                continue
+            start, b = start + len(rows), b + 1
             yield step
             if self.recoveries < MAX_RECOVERIES and self.guard.blew_up(step.loss):
                 self._recover(step.loss)
@@ -202,6 +209,20 @@ class Trainer:
                "errors": per_image.detach().cpu().numpy() if whole else None,
                "scores": None if scores is None else scores.cpu().numpy()}
         )
+
+    def _shrink_batch(self) -> None:
+        """Out of memory on the device: half the batch, and say so; at one picture a batch, give up
+        with a message that says what to do."""
+        self.optimiser.zero_grad(set_to_none=True)
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        if self.batch_size <= 1:
+            raise RuntimeError("the GPU ran out of memory even with one picture a batch: "
+                               "train on the CPU (Device: CPU), or use smaller pictures")
+        self.batch_size = max(1, self.batch_size // 2)
+        self.batches = (self.n + self.batch_size - 1) // self.batch_size
+        self.note = (f"The {self.device.type.upper()} ran out of memory: went on with batches of "
+                     f"{self.batch_size} pictures (from {self.config.batch_size}).")
 
     def _recover(self, loss: float) -> None:
         self.recoveries += 1

@@ -1,0 +1,42 @@
+"""Out of device memory mid-training: the run goes on in smaller batches, says so, and never crashes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.model import Autoencoder
+from aeviewer.core.training import TrainConfig, train_steps
+
+
+class SmallMemory(Autoencoder):
+    """A model on a 'device' that holds at most ``limit`` pictures at a time (simulated on the CPU)."""
+
+    limit = 4
+
+    def forward(self, x):
+        if len(x) > self.limit:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return super().forward(x)
+
+
+def _pictures(n=20):
+    return np.random.default_rng(0).integers(0, 256, (n, 16, 16, 1), dtype=np.uint8)
+
+
+def test_the_batch_halves_until_it_fits_and_every_picture_is_still_seen():
+    model = SmallMemory(ModelConfig(image_size=16, channels=1, latent_dim=3))
+    steps = list(train_steps(model, _pictures(), TrainConfig(epochs=2, batch_size=16), torch.device("cpu")))
+    assert steps[-1].images_seen == 40  # both epochs, every picture
+    assert max(len(s.rows) for s in steps) == 4
+    assert "ran out of memory" in steps[-1].note and "batches of 4 pictures (from 16)" in steps[-1].note
+    assert all(np.isfinite(s.loss) for s in steps)
+
+
+def test_out_of_memory_at_one_picture_a_batch_says_what_to_do():
+    model = SmallMemory(ModelConfig(image_size=16, channels=1, latent_dim=3))
+    model.limit = 0
+    with pytest.raises(RuntimeError, match="train on the CPU"):
+        list(train_steps(model, _pictures(), TrainConfig(epochs=1, batch_size=8), torch.device("cpu")))
