@@ -18,8 +18,9 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from aeviewer.cli.common import load_session_or_fail, open_inputs
-    from aeviewer.core.compression import CodeRange, comparison_text, jpeg_curve, model_curve
+    from aeviewer.core.compression import CodeRange, model_curve
     from aeviewer.core.data import Split
+    from aeviewer.core.rate_distortion import comparison_text, jpeg_curve
 
     model, session, device = load_session_or_fail(args.session, args.device)
     c = session.model_config

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from aeviewer.core.compression import CodeRange, jpeg_curve, ladder_pictures, model_curve
+from aeviewer.core.compression import CodeRange, ladder_pictures, model_curve
 from aeviewer.core.data import Split
 from aeviewer.core.engine import Engine
 from aeviewer.core.ordered import ladder
+from aeviewer.core.rate_distortion import jpeg_curve
 from aeviewer.core.results import CompressionReport
 
 SAMPLE = 96

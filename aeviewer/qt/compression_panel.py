@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
-from aeviewer.core.compression import Point, comparison_text
+from aeviewer.core.rate_distortion import Point, comparison_text
 from aeviewer.core.results import CompressionReport
 from aeviewer.qt.images import to_qimage
 

@@ -9,18 +9,11 @@ import pytest
 import torch
 
 from aeviewer.cli import main
-from aeviewer.core.compression import (
-    CodeRange,
-    Point,
-    comparison_text,
-    jpeg_bytes_at,
-    jpeg_curve,
-    ladder_pictures,
-    model_curve,
-)
+from aeviewer.core.compression import CodeRange, ladder_pictures, model_curve
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.demos import banana_imageset
 from aeviewer.core.model import build_model
+from aeviewer.core.rate_distortion import Point, comparison_text, jpeg_bytes_at, jpeg_curve
 
 
 def test_jpeg_gets_bigger_and_better_with_quality():

@@ -138,7 +138,7 @@ def test_autosave_then_restore_after_a_crash(qtbot, tiny_set, monkeypatch):
     opened = gui2.wait_for(qtbot, SessionOpened)
     assert opened.autosave and opened.trained
     qtbot.waitUntil(lambda: len(second.images) == len(tiny_set), timeout=30_000)
-    assert second.presenter.code_length == 4  # the slider's 4 (of an ordered model's 64, by default)
+    assert second.presenter.code_length == 4
     assert second.isWindowModified() and second.keeper.path is None  # restored work is still unsaved
     assert not orphan.exists() and autosave_path().exists()  # it is this window's autosave now
     second.close()

@@ -127,7 +127,7 @@ def test_the_slider_cuts_an_ordered_model_at_once_without_retraining(qtbot, wind
     gui = GuiSide(window.worker)
     show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(200)
-    window.controls.train_button.click()
+    window.controls.kind.setCurrentIndex(window.controls.kind.findData(True))  # asks for an ordered model
     qtbot.waitUntil(lambda: window.presenter.training and window.presenter.model_config.ordered, timeout=30_000)
     model_id = window.presenter.model.model_id
     starts = len(gui.of(TrainingStarted))
@@ -149,7 +149,8 @@ def test_the_slider_cuts_an_ordered_model_at_once_without_retraining(qtbot, wind
 def test_a_model_per_size_never_retrains_from_the_slider(qtbot, window, fresh_demo):
     show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(2)
-    window.controls.kind.setCurrentIndex(window.controls.kind.findData(False))  # asks for a new model
+    assert not window.controls.ordered  # the default: a model per size
+    window.controls.train_button.click()
     qtbot.waitUntil(lambda: window.presenter.trained and not window.presenter.model_config.ordered, timeout=30_000)
     model_id, size = window.presenter.model.model_id, window.presenter.model_config.latent_dim
     window.controls.slider.setValue(3)
@@ -415,8 +416,8 @@ def test_the_compression_tab_shows_the_ladder_and_the_curves(qtbot, window, fres
     gui = GuiSide(window.worker)
     show_images(qtbot, window, fresh_demo)
     window.controls.epochs.setValue(3)
-    window.controls.train_button.click()
-    qtbot.waitUntil(lambda: window.presenter.trained, timeout=60_000)
+    window.controls.kind.setCurrentIndex(window.controls.kind.findData(True))  # an ordered model: the ladder
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.model_config.ordered, timeout=60_000)
     window.select(2)
     window.tabs.setCurrentWidget(window.views.compression)
     report = gui.wait_for(qtbot, CompressionReport, lambda r: r.row == 2)
