@@ -97,7 +97,7 @@ class Presenter(QObject):
             Saving: self._saving,
             SessionOpened: self._session_opened,
             SessionSaved: self.session_event.emit,
-            Refused: lambda r: self.problem.emit(r.title, r.text, ""),
+            Refused: self._refused,
             Exported: self._exported,
             CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
         }
@@ -230,6 +230,10 @@ class Presenter(QObject):
             self.select(row)
         self._update_titles()
         self.session_event.emit(opened)
+
+    def _refused(self, r: Refused) -> None:
+        self.problem.emit(r.title, r.text, "")
+        self.session_event.emit(r)  # a save that did not happen must not close the window later
 
     def _exported(self, e: Exported) -> None:
         if e.ok:

@@ -174,6 +174,8 @@ class SessionKeeper(QObject):
             self._saved(event)
         elif isinstance(event, SessionOpened):
             self._opened(event)
+        else:  # Refused: whatever was asked did not happen
+            self._close_after_save = False
 
     def _saved(self, saved: SessionSaved) -> None:
         if saved.autosave:

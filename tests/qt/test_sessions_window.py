@@ -164,3 +164,20 @@ def test_export_from_the_window(qtbot, window, tiny_set, tmp_path):
     assert [p.name for p in pictures] == ["shot-compare.png", "shot-latent.png", "shot-loss.png",
                                           "shot-anomalies.png"]
     assert all(p.stat().st_size > 1000 for p in pictures)
+
+
+def test_a_save_that_fails_says_so_and_keeps_the_window(qtbot, window, tiny_set, tmp_path, monkeypatch):
+    from aeviewer.qt.session_keeper import SessionKeeper
+
+    show_images(qtbot, window, tiny_set)
+    window.keeper.touched()
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("a file where a folder should be")
+    monkeypatch.setattr(SessionKeeper, "ask_to_save", lambda self: "save")
+    monkeypatch.setattr(SessionKeeper, "save_as", lambda self, path=None, close_after=False:
+                        self.save_to(blocked / "s.aesession", close_after))
+    assert not window.close()  # asked, chose to save: the window waits for the save
+    qtbot.waitUntil(lambda: window.last_message is not None and "not saved" in window.last_message.windowTitle(),
+                    timeout=30_000)
+    assert window.isVisible() and window.keeper.modified and not window.keeper._close_after_save
+    monkeypatch.setattr(SessionKeeper, "ask_to_save", lambda self: "discard")
