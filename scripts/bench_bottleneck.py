@@ -84,7 +84,10 @@ def slider_latency(moves: int) -> None:
             time.sleep(0.001)
         return cond()
 
-    assert pump_until(lambda: window.presenter.training and window.presenter.inspection is not None, 120)
+    assert pump_until(lambda: window.presenter.training, 120)
+    window.controls.kind.setCurrentIndex(window.controls.kind.findData(True))  # one ordered model: a retrain
+    assert pump_until(lambda: window.presenter.training and window.presenter.model_config.ordered
+                      and window.presenter.inspection is not None, 120)
     pump_until(lambda: False, 3.0)
     presenter = window.presenter
     drawn: list[tuple[float, int | None]] = []

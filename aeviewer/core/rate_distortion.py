@@ -74,9 +74,13 @@ def comparison_text(model: Point, jpeg: list[Point], input_values: int) -> str:
     if need is None:
         lowest = min(jpeg, key=lambda p: p.psnr) if jpeg else None
         if lowest is not None and model.psnr < lowest.psnr:
-            return (f"{kept}. {model.bytes:.0f} bytes at {model.psnr:.1f} dB: JPEG's smallest file "
+            return (f"{kept}. {_bytes(model.bytes)} at {model.psnr:.1f} dB: JPEG's smallest file "
                     f"({lowest.bytes:,.0f} bytes) is already better ({lowest.psnr:.1f} dB).")
-        return f"{kept}. {model.bytes:.0f} bytes at {model.psnr:.1f} dB: better than JPEG's best setting."
+        return f"{kept}. {_bytes(model.bytes)} at {model.psnr:.1f} dB: better than JPEG's best setting."
     verdict = "the autoencoder is smaller" if model.bytes < need else "JPEG is smaller"
-    return (f"{kept}. {model.bytes:.0f} bytes against JPEG's {need:,.0f} at the same PSNR "
+    return (f"{kept}. {_bytes(model.bytes)} against JPEG's {need:,.0f} at the same PSNR "
             f"({model.psnr:.1f} dB): {verdict}.")
+
+
+def _bytes(n: float) -> str:
+    return f"{n:,.0f} byte{'' if round(n) == 1 else 's'}"

@@ -54,6 +54,7 @@ from aeviewer.qt.messages import (
     UseKept,
 )
 
+RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
 FOCUS_REFRESH_SECONDS = 0.2
 FOCUS_BUDGET = 0.02  # share of training time the selected image's refresh may take (a big picture in tiles)
 
@@ -85,6 +86,7 @@ class TorchWorker(QObject):
         self._deferred: deque[Command] = deque()
         self._control: Any = None
         self._focus: int | None = None
+        self._rescore_at: float | None = None  # when every picture is scored again at a new code length
         self._engine: Any = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             SetImages: self._set_images,
@@ -149,7 +151,14 @@ class TorchWorker(QObject):
             # full garbage collections (which hold the GIL) from stalling the GUI.
             gc.freeze()
             while True:
-                cmd = self._deferred.popleft() if self._deferred else self._queue.get()
+                if self._deferred:
+                    cmd = self._deferred.popleft()
+                else:
+                    try:
+                        cmd = self._queue.get(timeout=self._until_rescore())
+                    except queue.Empty:
+                        self._rescore_if_due()
+                        continue
                 if isinstance(cmd, Shutdown):
                     break
                 self._handle(cmd)
@@ -288,12 +297,18 @@ class TorchWorker(QObject):
         return Restored(images, list(opened.result.failures), np.arange(len(images)))
 
     def _set_prefix(self, cmd: SetPrefix) -> None:
-        """The selected picture at once; every picture's scores unless a newer length is waiting."""
+        """The selected picture at once; every picture's scores once the slider has rested a moment
+        (a full pass takes longer than a slider move, and a dragged slider sends many)."""
         self._engine.set_prefix(cmd.k)
         self._refresh_focus()
-        with self._queue.mutex:  # a slider being dragged: only the last length is worth a full pass
-            newer = any(isinstance(c, SetPrefix) for c in self._queue.queue)
-        if not newer:
+        self._rescore_at = time.monotonic() + RESCORE_DELAY
+
+    def _until_rescore(self) -> float | None:
+        return None if self._rescore_at is None else max(0.0, self._rescore_at - time.monotonic())
+
+    def _rescore_if_due(self) -> None:
+        if self._rescore_at is not None and time.monotonic() >= self._rescore_at:
+            self._rescore_at = None
             engine = self._engine
             self.result.emit(engine.refresh(np.arange(len(engine.images)), final=self._control is None))
 
@@ -349,6 +364,7 @@ class TorchWorker(QObject):
             run = engine.train(train_config, control)
             for snap in run:
                 self._serve_between_batches()
+                self._rescore_if_due()
                 while control.paused and not control.stop_requested:
                     control.wait_while_paused(0.05)
                     self._serve_between_batches()
