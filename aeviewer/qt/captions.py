@@ -46,8 +46,13 @@ def format_number(value: float) -> str:
 
 
 def model_state_text(s: ModelState) -> str:
-    code = (f"ordered model, first {s.shown_length} of {s.latent_dim} numbers" if s.ordered
-            else f"model trained at {s.latent_dim} number{'s' if s.latent_dim != 1 else ''}")
+    numbers = f"{s.latent_dim} number{'s' if s.latent_dim != 1 else ''}"
+    if s.architecture == "skip":
+        code = f"U-Net, {numbers} at the bottom"
+    elif s.ordered:
+        code = f"ordered model, first {s.shown_length} of {s.latent_dim} numbers"
+    else:
+        code = f"model trained at {numbers}"
     if s.phase == "training":
         where = f", epoch {s.epoch + 1} of {s.epochs}" if s.epoch is not None else ""
         text = f"{code} · <span style='color:{WARN}'>model in training{where}{' (paused)' if s.paused else ''}</span>"
@@ -59,7 +64,7 @@ def model_state_text(s: ModelState) -> str:
         text = f"{code} · <span style='color:{WARN}'>{what}</span>"
     else:
         text = f"{code} · <span style='color:{WARN}'>untrained</span>"
-    return ("U-Net with a " + text) if s.architecture == "skip" else text
+    return text
 
 
 def latent_title(s: ModelState) -> str:
@@ -106,7 +111,8 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
                      "combined": "the learned defect map and the difference (worst patch), added"}.get(
                 kind, "the difference (the Anomalies tab can score by the learned map)")
             what += f" · learned map peak <b>{float(ins.learned.max()):.2f}</b>; the score reads {reads}"
-    return f"<b>{name}</b> ({split}{label}) · {what}<br>Model: {model_state_text(state)}"
+    state_text = model_state_text(state)
+    return f"<b>{name}</b> ({split}{label}) · {what}<br>{state_text[0].upper()}{state_text[1:]}"
 
 
 def score_text(ev: Evaluation | None, row: int) -> str:
