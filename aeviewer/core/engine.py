@@ -1,52 +1,39 @@
-"""The model and its images in one place, with the live-training bookkeeping.
+"""The model and its images in one place.
 
 An ``Engine`` is what the GUI's worker thread and the CLI drive. It owns the
 one ``ImageSet`` (pictures, paths, splits, labels, masks) and the model; it
-trains, scores, projects and inspects, and hands out immutable results
-(``core.results``) for whoever draws them. It knows nothing of Qt.
-
-Live updates cost almost nothing: every training batch already computes codes
-and errors for its images, so those are recorded as they go by. Only the images
-that are not trained on (test, dropped) need extra forward passes, and those
-run on a time budget so that watching never slows training by much. A run
-nobody watches (``live=False``, the CLI) records nothing and evaluates once, at
-the end.
+trains (``core.live_training``, its training half), scores, projects and
+inspects, and hands out immutable results (``core.results``) for whoever draws
+them. It knows nothing of Qt.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 
-from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
-from aeviewer.core.inference import fit_score_stats, inspect, pixel_auroc, score_images
+from aeviewer.core.inference import inspect, pixel_auroc, score_images
 from aeviewer.core.kept_models import Kept, KeptModels
+from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
-from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.projection import StableProjection
-from aeviewer.core.results import ImageResults, Inspection, Snapshot
+from aeviewer.core.results import ImageResults, Inspection
 from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
-from aeviewer.core.training import RunControl, batch_scores, train_steps, warm_up
+from aeviewer.core.training import warm_up
 
-SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
-SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
-SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
-BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
-ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
 
-class Engine:
+class Engine(LiveTraining):
     """One model, its images and their latest scores."""
 
     _codes: np.ndarray  # (N, K) latest code of every image; NaN where not yet known
@@ -349,96 +336,3 @@ class Engine:
         """
         picture = self.picture(index, max_side)
         return denoise_picture(self.model, picture, self.device, self.test_noise, seed=index, progress=progress)
-
-    # -- training -------------------------------------------------------------
-    def _live_scorer(self, clock: Callable[[], float]):
-        """Scores of training batches for the live histogram, on a time budget (MSE is free)."""
-        if self.score_kind == "mse":
-            return None
-        budget = Budget(BATCH_SCORE_BUDGET, clock)
-        kind = self.score_kind
-
-        def scorer(inputs, recons):
-            if not budget.due():
-                return None
-            t0 = clock()
-            scores = batch_scores(inputs, recons, kind)
-            budget.spent(clock() - t0)
-            return scores
-
-        return scorer
-
-    def train(
-        self,
-        config: TrainConfig,
-        control: RunControl | None = None,
-        live: bool = True,
-        clock: Callable[[], float] = time.perf_counter,
-    ) -> Iterator[Snapshot | None]:
-        """Train on the TRAIN images; yield after every batch.
-
-        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second (less when its
-        results take more than SNAPSHOT_BUDGET of the time), else ``None``,
-        and always one after the last batch, with a full evaluation. With ``live`` off
-        (nobody draws), the snapshots before the last carry no results and cost nothing.
-
-        numpy's BLAS is held to one thread meanwhile: its threads spin after every call
-        (the scatter's PCA), and spinning threads took the cores torch trains on (3.4x
-        slower on 2 cores).
-        """
-        rows = self.train_rows
-        if len(rows) == 0:
-            raise ValueError("there are no training images: add some, or open the demo")
-        self.train_noise = tuple(config.denoise)
-        pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
-        losses: list[float] = []
-        self.trained = False
-        with threadpool_limits(limits=1, user_api="blas"):
-            steps = train_steps(self.model, self.images.images[rows], config, self.device, control,
-                                self._live_scorer(clock) if live else None, record=live)
-            record = self._recorder(rows, clock) if live else None
-            step = None
-            for step in steps:
-                losses.append(step.loss)
-                if record is not None:
-                    record(step)
-                if budget.due() and pacer.due():
-                    t0 = clock()
-                    results = self._results(final=False) if live else None
-                    budget.spent(clock() - t0)
-                    yield Snapshot(self.model_id, step, np.array(losses, np.float32), results)
-                else:
-                    yield None
-            if step is None:
-                return
-            self.trained = not (control is not None and control.stop_requested)
-            fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
-            yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
-
-    def _recorder(self, rows: np.ndarray, clock: Callable[[], float]):
-        """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""
-        budget = Budget(SIDE_EVAL_BUDGET, clock)
-
-        turn = [0]  # an ordered model's training rows are scored in turn, a slice per side evaluation
-
-        def record(step) -> None:
-            batch = rows[step.rows]
-            self._codes[batch[: len(step.codes)]] = step.codes
-            if step.errors is not None:  # None: an ordered code's batch, rebuilt from random lengths
-                self._errors[batch] = step.errors
-                if self.score_kind == "mse":
-                    self._scores[batch] = step.errors
-            if step.scores is not None:  # else side evaluations refresh them
-                self._scores[batch] = step.scores
-            side = np.flatnonzero(self.images.splits != Split.TRAIN)  # images may arrive mid-run
-            if (len(side) or step.errors is None) and budget.due():
-                t0 = clock()
-                if step.errors is None:
-                    chunk = rows[turn[0] : turn[0] + ORDERED_TRAIN_SLICE]
-                    turn[0] = turn[0] + ORDERED_TRAIN_SLICE if turn[0] + ORDERED_TRAIN_SLICE < len(rows) else 0
-                else:
-                    chunk = rows[:32]  # a few train rows fix the heat scale
-                self._score_rows(np.concatenate([side, chunk]))
-                budget.spent(clock() - t0)
-
-        return record

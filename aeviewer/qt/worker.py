@@ -31,7 +31,6 @@ from aeviewer.core.results import ModelReady, TrainingEnd, TrainingStarted
 from aeviewer.qt.messages import (
     AddImages,
     Command,
-    Exported,
     ExportModel,
     Failed,
     ImagesChanged,
@@ -39,13 +38,10 @@ from aeviewer.qt.messages import (
     MeasureCompression,
     Notice,
     OpenSession,
-    Refused,
     Retrain,
     SaveDenoised,
     SaveSession,
     Saving,
-    SessionOpened,
-    SessionSaved,
     SetImages,
     SetPrefix,
     SetScoreKind,
@@ -53,6 +49,7 @@ from aeviewer.qt.messages import (
     Shutdown,
     UseKept,
 )
+from aeviewer.qt.worker_files import FileCommands
 
 RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
 FOCUS_REFRESH_SECONDS = 0.2
@@ -72,7 +69,7 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-class TorchWorker(QObject):
+class TorchWorker(FileCommands, QObject):
     """Lives in the worker thread. Methods without @Slot are called from the GUI thread."""
 
     result = Signal(object)  # core.results.* or qt.messages.* results, in the order they happened
@@ -223,78 +220,6 @@ class TorchWorker(QObject):
 
         result = self._engine.denoise(cmd.row, progress=progress)  # full size, in tiles
         self.result.emit(Saving(1, 1, str(save_picture(cmd.path, result.output))))
-
-    def _save_session(self, cmd: SaveSession) -> None:
-        from aeviewer.core.session import save_session
-        from aeviewer.core.session_state import capture
-
-        session = capture(self._engine, cmd.threshold, view=cmd.view)
-        try:
-            save_session(cmd.path, self._engine.model, session)
-        except OSError as exc:
-            self.result.emit(Refused("The session was not saved",
-                                     f"{cmd.path} could not be written ({exc.strerror or exc}); "
-                                     "the file that was there, if any, is unchanged."))
-            return
-        self.result.emit(SessionSaved(cmd.path, cmd.change, cmd.autosave))
-
-    def _open_session(self, cmd: OpenSession) -> None:
-        from aeviewer.core.session import SessionError, load_session
-        from aeviewer.core.session_state import read_pictures, restore
-
-        engine = self._engine
-        try:
-            model, session = load_session(cmd.path, engine.device)
-        except SessionError as exc:
-            self.result.emit(Refused("Not opened", f"{exc}. Nothing was changed."))
-            return
-        c = session.model_config
-        restored = (read_pictures(session.images, c.image_size, c.channels) if session.images is not None
-                    else self._pictures_of(session))
-        restore(engine, model, session, restored)
-        self._announce()
-        self.result.emit(ImagesChanged(engine.images))
-        self.result.emit(engine.refresh([], final=True) if engine.has_scores else engine.evaluate())
-        view = session.view
-        threshold = view.get("threshold")
-        self.result.emit(SessionOpened(engine.model_id, cmd.path, None if threshold is None else float(threshold),
-                                       view, restored.missing if restored is not None else [],
-                                       engine.trained, cmd.autosave))
-
-    def _export_model(self, cmd: ExportModel) -> None:
-        import importlib.util
-
-        from aeviewer.core.export import check_parity, export_onnx, export_torchscript
-        from aeviewer.core.session_state import capture
-
-        if cmd.fmt == "onnx" and (missing := [m for m in ("onnx", "onnxruntime")
-                                              if importlib.util.find_spec(m) is None]):
-            self.result.emit(Refused("Not exported", f"ONNX export needs {' and '.join(missing)}: "
-                                     "pip install 'aeviewer[export]'. TorchScript needs nothing more."))
-            return
-        engine = self._engine
-        session = capture(engine, cmd.threshold)
-        export = export_onnx if cmd.fmt == "onnx" else export_torchscript
-        path, side = export(engine.model, session, cmd.path)
-        parity = check_parity(engine.model, session, cmd.fmt, path, engine.images.images[:16])
-        self.result.emit(Exported((str(path), str(side)), parity.describe(), parity.ok))
-
-    @staticmethod
-    def _pictures_of(session: Any):
-        """A session of the model alone (``aeviewer train``): the data it was trained on, if it is still there."""
-        from pathlib import Path
-
-        from aeviewer.core.data import Split
-        from aeviewer.core.layouts import find_paths, load_found
-        from aeviewer.core.session_state import Restored
-
-        data = session.info.get("data")
-        if not data or not Path(data).exists():
-            return None
-        c = session.model_config
-        opened = load_found(find_paths([data], Split.TRAIN), c.image_size, c.channels)
-        images = opened.result.images
-        return Restored(images, list(opened.result.failures), np.arange(len(images)))
 
     def _set_prefix(self, cmd: SetPrefix) -> None:
         """The selected picture at once; every picture's scores once the slider has rested a moment

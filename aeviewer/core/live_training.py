@@ -1,0 +1,152 @@
+"""Training with the views live: the Engine's training half (core.engine holds the rest).
+
+Every training batch already computes codes and errors for its images, so
+those are recorded as they go by. Only the images that are not trained on
+(test, dropped) need extra forward passes, and those run on a time budget so
+that watching never slows training by much. A run nobody watches
+(``live=False``, the CLI) records nothing and evaluates once, at the end.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from aeviewer.core.config import TrainConfig
+from aeviewer.core.data import Split
+from aeviewer.core.inference import fit_score_stats
+from aeviewer.core.pacing import Budget, Pacer
+from aeviewer.core.results import Snapshot
+from aeviewer.core.training import RunControl, batch_scores, train_steps
+
+if TYPE_CHECKING:
+    import torch
+
+    from aeviewer.core.data import ImageSet
+    from aeviewer.core.model import AnyAutoencoder
+    from aeviewer.core.noise_kinds import NoiseSpec
+    from aeviewer.core.results import ImageResults
+
+SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
+SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
+SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
+BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
+ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
+
+
+class LiveTraining:
+    """Engine's training methods (a mixin: they use the engine's model, pictures and scores)."""
+
+    if TYPE_CHECKING:  # what they use of the engine
+        model: AnyAutoencoder
+        images: ImageSet
+        device: torch.device
+        model_id: int
+        score_kind: str
+        train_noise: tuple[NoiseSpec, ...]
+        trained: bool
+        _codes: np.ndarray
+        _errors: np.ndarray
+        _scores: np.ndarray
+
+        @property
+        def train_rows(self) -> np.ndarray: ...
+        def _results(self, final: bool) -> ImageResults: ...
+        def _score_rows(self, rows: np.ndarray) -> None: ...
+        def evaluate(self) -> ImageResults: ...
+
+    def _live_scorer(self, clock: Callable[[], float]):
+        """Scores of training batches for the live histogram, on a time budget (MSE is free)."""
+        if self.score_kind == "mse":
+            return None
+        budget = Budget(BATCH_SCORE_BUDGET, clock)
+        kind = self.score_kind
+
+        def scorer(inputs, recons):
+            if not budget.due():
+                return None
+            t0 = clock()
+            scores = batch_scores(inputs, recons, kind)
+            budget.spent(clock() - t0)
+            return scores
+
+        return scorer
+
+    def train(
+        self,
+        config: TrainConfig,
+        control: RunControl | None = None,
+        live: bool = True,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> Iterator[Snapshot | None]:
+        """Train on the TRAIN images; yield after every batch.
+
+        Yields a ``Snapshot`` at most SNAPSHOTS_PER_SECOND times a second (less when its
+        results take more than SNAPSHOT_BUDGET of the time), else ``None``,
+        and always one after the last batch, with a full evaluation. With ``live`` off
+        (nobody draws), the snapshots before the last carry no results and cost nothing.
+
+        numpy's BLAS is held to one thread meanwhile: its threads spin after every call
+        (the scatter's PCA), and spinning threads took the cores torch trains on (3.4x
+        slower on 2 cores).
+        """
+        rows = self.train_rows
+        if len(rows) == 0:
+            raise ValueError("there are no training images: add some, or open the demo")
+        self.train_noise = tuple(config.denoise)
+        pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
+        losses: list[float] = []
+        self.trained = False
+        with threadpool_limits(limits=1, user_api="blas"):
+            steps = train_steps(self.model, self.images.images[rows], config, self.device, control,
+                                self._live_scorer(clock) if live else None, record=live)
+            record = self._recorder(rows, clock) if live else None
+            step = None
+            for step in steps:
+                losses.append(step.loss)
+                if record is not None:
+                    record(step)
+                if budget.due() and pacer.due():
+                    t0 = clock()
+                    results = self._results(final=False) if live else None
+                    budget.spent(clock() - t0)
+                    yield Snapshot(self.model_id, step, np.array(losses, np.float32), results)
+                else:
+                    yield None
+            if step is None:
+                return
+            self.trained = not (control is not None and control.stop_requested)
+            fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
+            yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
+
+    def _recorder(self, rows: np.ndarray, clock: Callable[[], float]):
+        """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""
+        budget = Budget(SIDE_EVAL_BUDGET, clock)
+
+        turn = [0]  # an ordered model's training rows are scored in turn, a slice per side evaluation
+
+        def record(step) -> None:
+            batch = rows[step.rows]
+            self._codes[batch[: len(step.codes)]] = step.codes
+            if step.errors is not None:  # None: an ordered code's batch, rebuilt from random lengths
+                self._errors[batch] = step.errors
+                if self.score_kind == "mse":
+                    self._scores[batch] = step.errors
+            if step.scores is not None:  # else side evaluations refresh them
+                self._scores[batch] = step.scores
+            side = np.flatnonzero(self.images.splits != Split.TRAIN)  # images may arrive mid-run
+            if (len(side) or step.errors is None) and budget.due():
+                t0 = clock()
+                if step.errors is None:
+                    chunk = rows[turn[0] : turn[0] + ORDERED_TRAIN_SLICE]
+                    turn[0] = turn[0] + ORDERED_TRAIN_SLICE if turn[0] + ORDERED_TRAIN_SLICE < len(rows) else 0
+                else:
+                    chunk = rows[:32]  # a few train rows fix the heat scale
+                self._score_rows(np.concatenate([side, chunk]))
+                budget.spent(clock() - t0)
+
+        return record
