@@ -64,12 +64,9 @@ class SettingsPanel(QWidget):
         of ORDERED_SIZE numbers when that is chosen and the model is one that reconstructs through
         the bottleneck, else one trained at the slider's size."""
         arch, method = self.task.chosen_architecture(), self.task.chosen_method()
-        ordered = self.orders(arch, method)
+        ordered = self.controls.ordered and arch == "bottleneck" and method == "reconstruct"
         latent = ORDERED_SIZE if ordered else self.controls.latent_dim()
         return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered)
-
-    def orders(self, architecture: str, method: str) -> bool:
-        return self.controls.ordered and architecture == "bottleneck" and method == "reconstruct"
 
     def code_length(self) -> int:
         return self.controls.latent_dim()
