@@ -49,9 +49,10 @@ class Opener(QObject):
         size = self.size
 
         def job(progress, cancelled):
-            from aeviewer.core.demos import banana_imageset
+            from aeviewer.core.demos import cached_banana_imageset
+            from aeviewer.core.user_files import data_dir
 
-            return "demo", "", LoadResult(banana_imageset(size=size), []), None
+            return "demo", "", LoadResult(cached_banana_imageset(data_dir() / "cache", size=size), []), None
 
         self._demo_pending = True
         self._start(job, "Drawing the banana demo…")

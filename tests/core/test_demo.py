@@ -40,3 +40,15 @@ def test_banana_imageset_splits_and_labels():
     assert ds.labels[ds.splits == Split.TRAIN].max() == 0  # training is all ripe
     assert ds.labels.sum() == 4  # the rotten ones
     assert all(p.startswith("demo/") for p in ds.paths)
+
+
+def test_the_demo_is_drawn_once_then_read_back_the_same(tmp_path):
+    from aeviewer.core.demos import cached_banana_imageset
+
+    first = cached_banana_imageset(tmp_path, size=32)
+    (cache,) = tmp_path.glob("bananas-*.npz")
+    again = cached_banana_imageset(tmp_path, size=32)
+    np.testing.assert_array_equal(again.images, first.images)
+    assert again.paths == first.paths and (again.splits == first.splits).all() and (again.labels == first.labels).all()
+    cache.write_bytes(b"damaged")  # a damaged cache is drawn again, not an error
+    np.testing.assert_array_equal(cached_banana_imageset(tmp_path, size=32).images, first.images)
