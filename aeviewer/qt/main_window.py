@@ -253,21 +253,32 @@ class MainWindow(QMainWindow):
     def _open_files_dialog(self) -> None:
         patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Open a session or images", str(self.keeper.settings.value("last_folder", "")),
+            self, "Open a session or images", self._last_folder(),
             f"Sessions and images (*{SUFFIX} {patterns});;aeviewer sessions (*{SUFFIX});;"
             f"Images ({patterns});;All files (*)")
         if files:
+            self._remember_folder(str(Path(files[0]).parent))
             self.open_paths(files)
 
     def _open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
+        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", self._last_folder())
         if folder:
+            self._remember_folder(str(Path(folder).parent))
             self.open_paths([folder])
 
     def _open_dataset_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder (MVTec, normal/anomaly, or flat)")
+        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder (MVTec, normal/anomaly, or flat)",
+                                                  self._last_folder())
         if folder:
+            self._remember_folder(str(Path(folder).parent))
             self.open_dataset(folder)
+
+    def _last_folder(self) -> str:
+        return str(self.keeper.settings.value("last_folder", ""))
+
+    def _remember_folder(self, folder: str) -> None:
+        """The next file dialog starts where this one ended (QSettings, between runs too)."""
+        self.keeper.settings.setValue("last_folder", folder)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():  # web addresses too, to say why they cannot be opened
