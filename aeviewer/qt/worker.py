@@ -136,6 +136,7 @@ class TorchWorker(FileCommands, QObject):
             from aeviewer.core.engine import Engine  # torch loads here, off the GUI thread
 
             torch.set_num_threads(self.torch_threads)
+            self._pass_warnings_on()
 
             config, device = self._initial
             try:
@@ -162,7 +163,33 @@ class TorchWorker(FileCommands, QObject):
         except Exception:  # a bug in the loop itself: report, then end cleanly
             self.result.emit(Failed("running the worker", traceback.format_exc()))
         finally:
+            self._stop_passing_warnings()
             self.stopped.emit()
+
+    def _pass_warnings_on(self) -> None:
+        """A warning raised on this thread (a library's, or ours) reaches the window as a message;
+        the other threads' warnings go where they went before."""
+        import threading
+        import warnings
+
+        before = warnings.showwarning
+        worker_thread = threading.current_thread()
+
+        def show(message, category, filename, lineno, file=None, line=None) -> None:
+            if threading.current_thread() is worker_thread:
+                self.result.emit(Notice(f"Warning: {message}"))
+            else:
+                before(message, category, filename, lineno, file, line)
+
+        warnings.showwarning = show
+        self._warnings_before = (show, before)
+
+    def _stop_passing_warnings(self) -> None:
+        import warnings
+
+        ours, before = getattr(self, "_warnings_before", (None, None))
+        if ours is not None and warnings.showwarning is ours:  # nobody has put another on top since
+            warnings.showwarning = before
 
     def _announce(self) -> None:
         import torch

@@ -151,3 +151,25 @@ def test_shutdown_during_training_is_quick(qtbot, tiny_set):
     assert wt.shutdown(10_000)
     assert time.monotonic() - t0 < 5
     assert not wt.thread.isRunning()
+
+
+def test_a_warning_on_the_worker_thread_reaches_the_window(qtbot, window, tiny_set, monkeypatch):
+    import warnings
+
+    from aeviewer.qt.messages import Inspect, Notice
+    from tests.qt.conftest import GuiSide, show_images
+
+    show_images(qtbot, window, tiny_set)
+    gui = GuiSide(window.worker)
+    engine = window.worker._engine
+    real = engine.inspect
+
+    def inspect_with_a_warning(index):
+        warnings.warn(f"something odd about picture {index}", UserWarning, stacklevel=1)
+        return real(index)
+
+    monkeypatch.setattr(engine, "inspect", inspect_with_a_warning)
+    window.worker.submit(Inspect(3))
+    notice = gui.wait_for(qtbot, Notice, lambda n: "something odd about picture 3" in n.text)
+    assert notice.text.startswith("Warning:")
+    qtbot.waitUntil(lambda: "something odd" in window.statusBar().currentMessage())
