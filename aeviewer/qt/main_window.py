@@ -11,18 +11,18 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
-from aeviewer import __version__
 from aeviewer.core.config import SESSION_SUFFIX as SUFFIX
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import IMAGE_SUFFIXES, ImageSet, LoadResult, Split
+from aeviewer.core.data import ImageSet, LoadResult, Split
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.results import ModelReady
 from aeviewer.qt import window_state
 from aeviewer.qt.captions import failure_summary, skipped_text
 from aeviewer.qt.exports import Exports
+from aeviewer.qt.menus import WindowMenus
 from aeviewer.qt.messages import AddImages, ImagesChanged, Retrain, SaveDenoised, SetImages, SetTestNoise
 from aeviewer.qt.opening import Opener
 from aeviewer.qt.presenter import Presenter
@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
             "Not a dataset folder", f"The folder could not be opened as a dataset:\n{reason}", ""))
         o.failed.connect(lambda tb: self._show_problem("Loading failed", "The images could not be loaded.", tb))
 
-        self._build_menus()
+        self.menus = WindowMenus(self)
+        self.save_denoised_action = self.menus.save_denoised_action
         self.worker_thread.start()
         self.worker.submit(SetTestNoise(s.test_noise()))
         k.offer_restore()
@@ -108,61 +109,6 @@ class MainWindow(QMainWindow):
         if views is not None and hasattr(views, name):
             return getattr(views, name)
         raise AttributeError(name)
-
-    # -- menus ---------------------------------------------------------------------------------
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        action.triggered.connect(slot)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.setToolTip(tip)
-        return action
-
-    def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        file_menu.addAction(self._action(
-            "&Open…", self._open_files_dialog, QKeySequence.StandardKey.Open,
-            "A saved session, or pictures to add"))
-        file_menu.addAction(self._action("Open &folder…", self._open_folder_dialog))
-        file_menu.addAction(self._action(
-            "Open a &dataset folder…", self._open_dataset_dialog,
-            tip="MVTec AD, or normal/anomaly subfolders, or a flat folder: "
-                "replaces the images and trains on the normal training part"))
-        self.recent_menu = file_menu.addMenu("Open &recent")
-        self.keeper.recent_changed.connect(self._fill_recent)
-        self._fill_recent(self.keeper.recent())
-        file_menu.addAction(self._action("Reload the &demo", self.load_demo))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Save session", lambda: self.keeper.save(),
-                                         QKeySequence.StandardKey.Save,
-                                         "The model, the pictures and the view, in one file"))
-        file_menu.addAction(self._action("Save session &as…", lambda: self.keeper.save_as(),
-                                         QKeySequence.StandardKey.SaveAs))
-        self.save_denoised_action = self._action(
-            "Save &denoised picture…", self._save_denoised_dialog, QKeySequence("Ctrl+D"),
-            "Write the selected picture, cleaned by the denoising model, at full size as a PNG")
-        self.save_denoised_action.setEnabled(False)
-        file_menu.addAction(self.save_denoised_action)
-        export_menu = file_menu.addMenu("&Export")
-        export_menu.addAction(self._action("Model as &ONNX…", lambda: self.exports.model("onnx"),
-                                           tip="For use without aeviewer; checked against aeviewer's own results"))
-        export_menu.addAction(self._action("Model as &TorchScript…", lambda: self.exports.model("torchscript")))
-        export_menu.addAction(self._action("&Scores as CSV…", lambda: self.exports.scores()))
-        export_menu.addAction(self._action("&Views as PNG…", lambda: self.exports.views_png(),
-                                           tip="The compare panel, the latent space, the loss and the anomaly plots"))
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("Open the &log folder", self._open_log_folder,
-                                         tip="Where unexpected errors are written down, to send with a bug report"))
-        help_menu.addAction(self._action("&About aeviewer", self._about))
-
-    def _fill_recent(self, paths: list[str]) -> None:
-        self.recent_menu.clear()
-        for path in paths:
-            self.recent_menu.addAction(self._action(Path(path).name, lambda _c=False, p=path: self.open_paths([p]),
-                                                    tip=path))
-        self.recent_menu.setEnabled(bool(paths))
 
     # -- opening -------------------------------------------------------------------------------
     def load_demo(self) -> None:
@@ -249,36 +195,6 @@ class MainWindow(QMainWindow):
                           skipped_text(len(result.failures), len(result.images)), parent=self)
         box.setInformativeText(failure_summary(result.failures))
         self._show_box(box)
-
-    def _open_files_dialog(self) -> None:
-        patterns = " ".join(f"*{s}" for s in sorted(IMAGE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(
-            self, "Open a session or images", self._last_folder(),
-            f"Sessions and images (*{SUFFIX} {patterns});;aeviewer sessions (*{SUFFIX});;"
-            f"Images ({patterns});;All files (*)")
-        if files:
-            self._remember_folder(str(Path(files[0]).parent))
-            self.open_paths(files)
-
-    def _open_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a folder of images", self._last_folder())
-        if folder:
-            self._remember_folder(str(Path(folder).parent))
-            self.open_paths([folder])
-
-    def _open_dataset_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Open a dataset folder (MVTec, normal/anomaly, or flat)",
-                                                  self._last_folder())
-        if folder:
-            self._remember_folder(str(Path(folder).parent))
-            self.open_dataset(folder)
-
-    def _last_folder(self) -> str:
-        return str(self.keeper.settings.value("last_folder", ""))
-
-    def _remember_folder(self, folder: str) -> None:
-        """The next file dialog starts where this one ended (QSettings, between runs too)."""
-        self.keeper.settings.setValue("last_folder", folder)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():  # web addresses too, to say why they cannot be opened
@@ -368,22 +284,6 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.show()
         self.last_message = box
-
-    def _open_log_folder(self) -> None:
-        from PySide6.QtCore import QUrl
-        from PySide6.QtGui import QDesktopServices
-
-        from aeviewer.core.user_files import log_dir
-
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(log_dir())))
-
-    def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About aeviewer",
-            f"<b>aeviewer {__version__}</b><p>Watch an autoencoder squeeze pictures through a narrow code "
-            "and rebuild them. Drag images or folders onto the window to see how the model treats them.</p>",
-        )
 
     # -- shutdown ----------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
