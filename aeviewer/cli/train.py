@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     engine.set_images(images)
     lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     train_config = TrainConfig(
-        epochs=settings.epochs, batch_size=args.batch_size or settings.batch_size, learning_rate=lr,
+        epochs=settings.epochs, batch_size=args.batch_size or settings.batch_size(args.ordered), learning_rate=lr,
         seed=args.seed, denoise=denoise, augment=args.augment,
     )
     if denoise:

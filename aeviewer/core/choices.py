@@ -26,6 +26,11 @@ SYNTHETIC_PICTURES_SEEN = 25_000  # the synthetic method trains until about this
 SYNTHETIC_EPOCHS = (10, 80)
 SYNTHETIC_BATCH = 16  # the segmenter needs optimizer steps more than big batches (see core.defect_model)
 BATCH = 64
+# An ordered model learns from many more code lengths than a model of one size: more, smaller steps
+# serve it better. On the demo (80 epochs, 3 seeds) its squared error at 16 numbers fell from 0.0050
+# to 0.0039, its AUROC stayed (0.997 and 0.996 median; at 64 one seed fell to 0.93) and the first
+# clear difference between code lengths came in a third of the time (README, first run).
+ORDERED_BATCH = 16
 RECONSTRUCT_EPOCHS = 40
 
 
@@ -63,6 +68,11 @@ def _is_grey(im: Image.Image) -> bool:
     return bool(np.abs(rgb[..., 0] - rgb[..., 1]).max() <= 2 and np.abs(rgb[..., 1] - rgb[..., 2]).max() <= 2)
 
 
+def batch_size(method: str, ordered: bool = False) -> int:
+    """Pictures per training step for a method (and an ordered code)."""
+    return SYNTHETIC_BATCH if method == "synthetic" else ORDERED_BATCH if ordered else BATCH
+
+
 @dataclass(frozen=True)
 class Settings:
     method: str
@@ -71,9 +81,8 @@ class Settings:
     epochs: int
     reasons: list[str] = field(default_factory=list)
 
-    @property
-    def batch_size(self) -> int:
-        return SYNTHETIC_BATCH if self.method == "synthetic" else BATCH
+    def batch_size(self, ordered: bool = False) -> int:
+        return batch_size(self.method, ordered)
 
     def describe(self) -> str:
         return "chose: " + "; ".join(self.reasons)

@@ -14,7 +14,7 @@ from dataclasses import replace
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from aeviewer.core.choices import BATCH, SYNTHETIC_BATCH
+from aeviewer.core.choices import batch_size
 from aeviewer.core.config import ORDERED_SIZE, ModelConfig, TrainConfig, learning_rate
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS
 from aeviewer.core.noise_kinds import NoiseSpec
@@ -53,7 +53,7 @@ class SettingsPanel(QWidget):
     def train_config(self) -> TrainConfig:
         return TrainConfig(
             epochs=self.controls.epochs.value(),
-            batch_size=SYNTHETIC_BATCH if self.task.chosen_method() == "synthetic" else BATCH,
+            batch_size=batch_size(self.task.chosen_method(), self._ordered()),
             learning_rate=self.controls.learning_rate.value(),
             denoise=self.task.train_noise(),
             augment=self.controls.augment.isChecked(),
@@ -64,9 +64,14 @@ class SettingsPanel(QWidget):
         of ORDERED_SIZE numbers when that is chosen and the model is one that reconstructs through
         the bottleneck, else one trained at the slider's size."""
         arch, method = self.task.chosen_architecture(), self.task.chosen_method()
-        ordered = self.controls.ordered and arch == "bottleneck" and method == "reconstruct"
+        ordered = self._ordered()
         latent = ORDERED_SIZE if ordered else self.controls.latent_dim()
         return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered)
+
+    def _ordered(self) -> bool:
+        """One ordered model is trained when chosen, for a model that reconstructs through the bottleneck."""
+        reconstructs = self.task.chosen_architecture() == "bottleneck" and self.task.chosen_method() == "reconstruct"
+        return self.controls.ordered and reconstructs
 
     def code_length(self) -> int:
         return self.controls.latent_dim()
