@@ -101,7 +101,11 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     name = html.escape(os.path.basename(images.paths[row]) or images.paths[row])
     split = Split(int(images.splits[row])).label
     label = {0: " · labelled normal", 1: " · labelled anomalous"}.get(int(images.labels[row]), "")
-    if ins.denoising:
+    if state.phase == "untrained":
+        what = (f"<span style='color:{WARN}'>the model is untrained, so its reconstruction is noise for now: "
+                "press Train and it learns to rebuild the pictures; the difference then shows what it misses"
+                "</span>")
+    elif ins.denoising:
         what = denoise_caption(ins, tile)
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"

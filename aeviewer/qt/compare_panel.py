@@ -18,6 +18,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 HEAT_COLOURS = "inferno"
+EMPTY_CAPTION = ("Select a picture in the gallery or a point in the latent plot: it appears here beside the "
+                 "model's reconstruction and their difference.")
 
 
 def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.ViewBox, pg.ImageItem]:
@@ -52,7 +54,7 @@ class ComparePanel(QWidget):
         )
         self.per_image.toggled.connect(self._redraw_difference)
         self.scale_note = QLabel()
-        self.caption = QLabel("Select an image in the gallery or a point in the latent plot.")
+        self.caption = QLabel(EMPTY_CAPTION)
         self.caption.setTextFormat(Qt.TextFormat.RichText)
         self.caption.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -206,4 +208,4 @@ class ComparePanel(QWidget):
         self._difference = None
         for item in self._items:
             item.clear()
-        self.set_caption("Select an image in the gallery or a point in the latent plot.")
+        self.set_caption(EMPTY_CAPTION)

@@ -18,7 +18,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QPixmap
+from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QListView
 
 from aeviewer.core.data import ImageSet, Split
@@ -32,6 +32,8 @@ ROW_ROLE = Qt.ItemDataRole.UserRole + 2  # for sorting: the order images were lo
 FLAG_COLOUR = QColor(220, 30, 30)
 CELL = QSize(THUMB + 60, THUMB + 22)  # room for "dropped · 0.0123" under the thumbnail
 _Index = QModelIndex | QPersistentModelIndex
+EMPTY_TEXT = ("No pictures yet.\n\nDrag pictures or a folder onto the window, or use File > Open… "
+              "or File > Open a dataset folder…\n\nFile > Reload the demo brings the bananas back.")
 
 
 class GalleryModel(QAbstractListModel):
@@ -156,6 +158,16 @@ class GalleryView(QListView):
             self.proxy.sort(0, Qt.SortOrder.AscendingOrder)
         if self.currentIndex().isValid():
             self.scrollTo(self.currentIndex(), QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def paintEvent(self, event) -> None:
+        """With no pictures, the empty grid says how to add some."""
+        super().paintEvent(event)
+        if self.model().rowCount() == 0:
+            painter = QPainter(self.viewport())
+            painter.setPen(QColor(110, 110, 110))
+            area = self.viewport().rect().adjusted(16, 16, -16, -16)
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), EMPTY_TEXT)
+            painter.end()
 
     def row_at(self, position: int) -> int:
         """The image row shown at ``position`` in the current order."""

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from aeviewer.core.data import Split
 from aeviewer.qt.images import SPLIT_COLOURS
 from aeviewer.qt.plots import follow_range
 
 POINT_SIZE = 7
+EMPTY_TEXT = ("Each picture becomes a point here once a model has encoded it: pictures the model finds "
+              "alike land close together, and the points move as it learns.")
 
 
 class LatentView(QWidget):
@@ -64,6 +66,16 @@ class LatentView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        self.empty_note = QLabel(EMPTY_TEXT, self.plot)  # over the empty plot, until there are points
+        self.empty_note.setWordWrap(True)
+        self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_note.setStyleSheet("color: #6e6e6e; background: transparent;")
+        self.empty_note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        r = self.plot.rect()
+        self.empty_note.setGeometry(r.width() // 6, r.height() // 3, r.width() * 2 // 3, r.height() // 3)
 
     def set_axes(self, latent_dim: int) -> None:
         if latent_dim == 1:
@@ -86,6 +98,7 @@ class LatentView(QWidget):
             rows = np.flatnonzero((splits == split) & known)
             item.setData(x=points[rows, 0], y=points[rows, 1], data=rows)
         self._points = points
+        self.empty_note.setVisible(not known.any())
         self._update_marker()
         self._update_flags()
         self._keep_in_view(points[known])
@@ -111,7 +124,11 @@ class LatentView(QWidget):
             self._follow = True
             self._view.setRange(xRange=(0, 1), yRange=(0, 1))  # forces a fresh fit below
         if self._follow and len(visible):
-            follow_range(self._view, visible.min(axis=0), visible.max(axis=0))
+            lo, hi = visible.min(axis=0).astype(np.float64), visible.max(axis=0).astype(np.float64)
+            span = hi - lo
+            flat = span < 1e-6 * max(float(span.max()), 1e-6)  # a code of one number: every y is 0
+            half = np.where(flat, max(float(span.max()), 1.0) / 2, 0.0)
+            follow_range(self._view, lo - half, hi + half)
 
     def select(self, row: int | None) -> None:
         self._selected = row
