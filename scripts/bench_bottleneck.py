@@ -73,7 +73,7 @@ def slider_latency(moves: int) -> None:
     from aeviewer.qt.app import create_window, parse_args, prepare_app
 
     app = prepare_app()
-    window = create_window(parse_args(["--device", "cpu", "--epochs", "1000"]))
+    window = create_window(parse_args(["--no-tour", "--device", "cpu", "--epochs", "1000"]))
     window.resize(1400, 860)
     window.show()
 

@@ -32,7 +32,7 @@ import json, sys, time
 t_launch = float(sys.argv[1])
 from aeviewer.qt import app as a
 qapp = a.prepare_app()
-window = a.create_window(a.parse_args(["--device", "cpu"]))
+window = a.create_window(a.parse_args(["--no-tour", "--device", "cpu"]))
 window.resize(1400, 860)
 marks = {}
 from PySide6.QtCore import QObject, QEvent, QTimer

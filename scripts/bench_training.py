@@ -178,7 +178,7 @@ def gui_latency(app, seconds: float) -> np.ndarray:
 
     from aeviewer.qt.app import create_window, parse_args
 
-    window = create_window(parse_args(["--epochs", "1000"]))
+    window = create_window(parse_args(["--no-tour", "--epochs", "1000"]))
     window.resize(1400, 860)
     window.show()
     gc.freeze()  # as aeviewer.qt.app.main does

@@ -2,6 +2,9 @@
 
     python scripts/screenshot.py --out shot.png [--train-seconds N] [--denoise gaussian:0.1-0.5]
                                  [--arch skip] [--test-noise gaussian:0.3|none] [PATH...]
+    python scripts/screenshot.py --tour --out DIR
+
+--tour plays the guided first run on the demo and writes one PNG per chapter into DIR.
 
 PATHs (images or folders) are dropped in as a user would, once the demo has loaded; a
 session file (.aesession) among them opens in place of the demo, as `aeviewer SESSION` does.
@@ -31,8 +34,10 @@ def main() -> int:
     p.add_argument("--denoise", help="switch to Denoise mode with this training noise, e.g. gaussian:0.1-0.5")
     p.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck")
     p.add_argument("--test-noise", help="test noise for the compare panel, e.g. salt:0.1, or 'none'")
+    p.add_argument("--tour", action="store_true", help="play the tour; --out is a folder for one PNG per chapter")
     p.add_argument("paths", nargs="*")
     args = p.parse_args()
+    started = time.time()
 
     from aeviewer.qt.app import create_window, parse_args, prepare_app
 
@@ -40,10 +45,19 @@ def main() -> int:
     task = (["--denoise", args.denoise] if args.denoise else []) + ["--arch", args.arch]
     sessions = [p for p in args.paths if p.lower().endswith(".aesession")]
     args.paths = [p for p in args.paths if p not in sessions]
-    window = create_window(parse_args(["--latent", str(args.latent), *task, *sessions[:1]]))
+    tour = ["--tour"] if args.tour else ["--no-tour"]
+    window = create_window(parse_args(["--latent", str(args.latent), *tour, *task, *sessions[:1]]))
     w, h = (int(v) for v in args.size.split("x"))
     window.resize(w, h)
     window.show()
+    if args.tour:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from tour_walk import walk
+
+        os.makedirs(args.out, exist_ok=True)
+        print(walk(app, window, started, args.out))
+        window.close()
+        return 0
 
     def pump_until(cond, timeout: float) -> bool:
         end = time.monotonic() + timeout

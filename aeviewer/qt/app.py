@@ -36,6 +36,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         "(kinds: gaussian, salt, mask, speckle, jpeg)")
     p.add_argument("--arch", choices=["bottleneck", "skip"], default="bottleneck",
                    help="bottleneck (default) or skip: a U-Net, the best denoiser, which compresses nothing")
+    tour = p.add_mutually_exclusive_group()
+    tour.add_argument("--tour", action="store_true",
+                      help="play the guided tour (it plays by itself on the first launch)")
+    tour.add_argument("--no-tour", action="store_true", help="do not play the tour, even on the first launch")
     p.add_argument("--install-desktop-entry", action="store_true",
                    help="add aeviewer to this user's application menu, with its icon, and as the program "
                         "that opens session files (Linux)")
@@ -118,6 +122,9 @@ def create_window(args: argparse.Namespace):
         window.load_demo()
     if args.paths:
         window.open_paths(args.paths)
+    plain_demo = not args.paths and not args.no_train and args.denoise is None and args.arch == "bottleneck"
+    if plain_demo and (args.tour or (not args.no_tour and window.tour.first_run(window.keeper.settings))):
+        window.tour.start()
     return window
 
 

@@ -69,7 +69,7 @@ class Controls(QWidget):
         super().__init__(parent)
         self.input_values = input_values
 
-        model_box = QGroupBox("Bottleneck")
+        self.model_box = model_box = QGroupBox("Bottleneck")
         self.slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(1, MAX_LATENT)
         self.slider.setValue(latent_dim)
@@ -96,7 +96,7 @@ class Controls(QWidget):
         mv.addWidget(self.model_note)
         self._show_compression(latent_dim)
 
-        train_box = QGroupBox("Training")
+        self.train_box = train_box = QGroupBox("Training")
         form = QFormLayout()
         self.device = QComboBox()
         for key in DEVICES:

@@ -27,6 +27,7 @@ from aeviewer.qt.messages import AddImages, ImagesChanged, Retrain, SaveDenoised
 from aeviewer.qt.opening import Opener
 from aeviewer.qt.presenter import Presenter
 from aeviewer.qt.session_keeper import SessionKeeper
+from aeviewer.qt.tour import Tour
 from aeviewer.qt.window_layout import Views
 from aeviewer.qt.worker import WorkerThread
 
@@ -87,6 +88,7 @@ class MainWindow(QMainWindow):
             "Not a dataset folder", f"The folder could not be opened as a dataset:\n{reason}", ""))
         o.failed.connect(lambda tb: self._show_problem("Loading failed", "The images could not be loaded.", tb))
 
+        self.tour = Tour(self)
         self.menus = WindowMenus(self)
         self.save_denoised_action = self.menus.save_denoised_action
         self.worker_thread.start()
@@ -294,6 +296,7 @@ class MainWindow(QMainWindow):
                     self.keeper.save(close_after=True)  # closes the window once written
                 event.ignore()
                 return
+        self.tour.stop("closed")
         self.keeper.autosave_timer.stop()
         self.keeper.discard_autosave()
         window_state.remember(self, self.views, self.keeper.settings)

@@ -51,6 +51,8 @@ class WindowMenus:
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Quit", self.w.close, QKeySequence.StandardKey.Quit))
         help_menu = self.w.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&Tour", self.w.tour.start, QKeySequence("F1"),
+                                         "Three short chapters on the demo: compression, anomalies, denoising"))
         help_menu.addAction(self._action("Open the &log folder", self._open_log_folder,
                                          tip="Where unexpected errors are written down, to send with a bug report"))
         help_menu.addAction(self._action("&About aeviewer", self._about))

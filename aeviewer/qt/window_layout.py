@@ -91,7 +91,7 @@ class Views:
         centre.addWidget(_titled(self.compare_title, self.compare))
         centre.setSizes([430, 330])
 
-        scroll = QScrollArea()  # the settings scroll rather than make the window taller than a laptop screen
+        self.settings_scroll = scroll = QScrollArea()  # the settings scroll rather than make the window taller
         scroll.setWidget(self.settings)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)

@@ -36,6 +36,12 @@ def banana_imageset(
     return ImageSet(images, paths, splits, labels)
 
 
+def is_demo(images: ImageSet) -> bool:
+    """Whether ``images`` trains on the banana demo (pictures dropped beside it do not change that)."""
+    train = images.indices(Split.TRAIN)
+    return bool(len(train)) and all(images.paths[i].startswith("demo/") for i in train)
+
+
 DEMO_CACHE_VERSION = 1  # raise when the drawing changes, so no stale pictures are read
 
 
