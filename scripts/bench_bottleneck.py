@@ -24,6 +24,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from aeviewer.core.choices import batch_size
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS, banana_imageset
@@ -50,7 +51,8 @@ def train(images: ImageSet, config: ModelConfig, epochs: int, augment: bool, see
     engine = Engine(config, "cpu", seed=seed)
     engine.set_images(images)
     t0 = time.perf_counter()
-    for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed), live=False):
+    batch = batch_size(config.method, config.ordered)  # as the window and aeviewer train choose it
+    for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed, batch_size=batch), live=False):
         pass
     return engine, time.perf_counter() - t0
 

@@ -64,21 +64,20 @@ def compression(ordered: bool, input_values: int, code_size: int, progress: Prog
         return Status(False, note="Preparing one model for every code size (ordered code)…")
     if progress.epochs_done < WARM_UP_EPOCHS:
         return _waiting(progress, "The model is looking at the ripe bananas for the first time")
+    squeeze = (f"The encoder squeezes each banana's {input_values:,} pixel values into at most {code_size} "
+               f"numbers; the decoder rebuilds it from those alone.")
     points = sorted(curve)
     spread = points[-1][1] - points[0][1] if len(points) >= 2 else 0.0
     if spread < CURVE_SPREAD_DB:
         return Status(True, settling=True, text=(
-            f"The encoder squeezes each banana's {input_values:,} pixel values into a code of at most {code_size} "
-            f"numbers, and the decoder rebuilds the picture from the code alone. The model is still learning: "
-            f"watch the reconstruction sharpen as training goes on."), note=(
+            f"{squeeze} The model is still learning: watch the reconstruction sharpen."), note=(
             f"The slider starts moving once longer codes rebuild the bananas clearly better than short ones "
             f"({spread:.1f} of {CURVE_SPREAD_DB:.0f} dB between the shortest and the longest so far)."))
     (few, low), (many, high) = points[0], points[-1]
+    numbers = "1 number rebuilds" if few == 1 else f"{few} numbers rebuild"
     return Status(True, text=(
-        f"The encoder squeezes each banana's {input_values:,} pixel values into a code of at most {code_size} "
-        f"numbers, and the decoder rebuilds the picture from the code alone. Watch the slider: with {few} "
-        f"number{'s' if few != 1 else ''} the bananas come back at {low:.1f} dB, with {many} at {high:.1f} dB "
-        f"(the Compression tab puts that beside JPEG)."))
+        f"{squeeze} Watch the slider: {numbers} the bananas at {low:.1f} dB, {many} at {high:.1f} dB (the "
+        f"Compression tab sets that beside JPEG)."))
 
 
 def rotten_rows(ev: Evaluation) -> np.ndarray:
@@ -107,9 +106,9 @@ def anomalies(ev: Evaluation | None, progress: Progress) -> Status:
                                   f"{len(rows)} above the threshold so far, AUROC {auroc:.2f}")
     times = float(ev.scores[shown]) / ev.threshold if ev.threshold > 0 else float("inf")
     return Status(True, text=(
-        f"The gallery now shows the most anomalous first: {flagged} of the {len(rows)} rotten bananas are above "
-        f"the threshold, and the one selected scores {times:.1f}× the threshold. The decoder has only ever seen "
-        f"ripe bananas, so it gives this one back ripe, and the difference lights up where it is rotten."))
+        f"Most anomalous first: {flagged} of the {len(rows)} rotten bananas are above the threshold, the "
+        f"selected one at {times:.1f}× it. The decoder has only seen ripe bananas, so it gives this one back "
+        f"ripe and the difference lights up where it is rotten."))
 
 
 def denoising(denoising_model: bool, noisy_db: float | None, clean_db: float | None, progress: Progress) -> Status:
@@ -123,6 +122,6 @@ def denoising(denoising_model: bool, noisy_db: float | None, clean_db: float | N
         return _waiting(progress, f"Training a denoiser: the noisy banana is at {noisy_db:.1f} dB, the output "
                                   f"at {clean_db:.1f} dB so far")
     return Status(True, text=(
-        f"This model was trained on bananas with fresh noise each time and the clean ones as targets. Noise "
-        f"takes the selected banana to {noisy_db:.1f} dB and the model gives it back at {clean_db:.1f} dB: "
-        f"drop a noisy picture of your own on the window to clean it the same way."))
+        f"This model learns from bananas given fresh noise each time, with the clean ones as targets. Noise "
+        f"takes the selected banana to {noisy_db:.1f} dB and the model gives it back at {clean_db:.1f} dB; "
+        f"drop a noisy picture of yours to clean it."))

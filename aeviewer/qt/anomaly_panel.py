@@ -52,6 +52,9 @@ class AnomalyPanel(QWidget):
         self.histogram.setMenuEnabled(False)
         self.histogram.setMouseEnabled(x=False, y=False)
         self.histogram.setLabel("bottom", "anomaly score")
+        # Scores are small numbers: pyqtgraph would write 0.02 as "20" with a unit prefix that a narrow
+        # panel cuts off, and the axis would disagree with the threshold written below it.
+        self.histogram.getAxis("bottom").enableAutoSIPrefix(False)
         self.histogram.setLabel("left", "images")
         self.histogram.addLegend(offset=(-8, 8), labelTextSize="8pt")
         self._train_curve = self._histogram_curve("train", SPLIT_COLOURS[Split.TRAIN])

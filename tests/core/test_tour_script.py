@@ -30,7 +30,7 @@ def test_compression_shows_early_and_plays_the_slider_once_long_codes_are_clearl
     assert "1.0 of 4 dB" in flat.note
     clear = script.compression(True, 12288, 64, TRAINING, [(64, 23.4), (1, 18.5), (8, 21.0)])
     assert clear.ready and not clear.settling
-    assert "with 1 number the bananas come back at 18.5 dB, with 64 at 23.4 dB" in clear.text
+    assert "1 number rebuilds the bananas at 18.5 dB, 64 at 23.4 dB" in clear.text
 
 
 TRAIN_SCORES = tuple(np.linspace(0.05, 0.2, 100))
@@ -53,7 +53,7 @@ def test_anomalies_wait_until_rotten_bananas_rank_high_and_most_are_flagged():
     assert found.ready and "4 of the 4 rotten bananas" in found.text
     shown = script.rotten_to_show(ev)
     assert shown == 100 + 6 + 1  # the highest-scoring rotten banana
-    assert f"{0.9 / ev.threshold:.1f}× the threshold" in found.text
+    assert f"the selected one at {0.9 / ev.threshold:.1f}× it" in found.text
 
 
 def test_rotten_to_show_ignores_training_pictures_and_unscored_rows():
