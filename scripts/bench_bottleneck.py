@@ -51,7 +51,7 @@ def train(images: ImageSet, config: ModelConfig, epochs: int, augment: bool, see
     engine = Engine(config, "cpu", seed=seed)
     engine.set_images(images)
     t0 = time.perf_counter()
-    batch = batch_size(config.method, config.ordered)  # as the window and aeviewer train choose it
+    batch = batch_size(config.method, config.ordered, len(images.indices(Split.TRAIN)))  # as the app chooses it
     for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed, batch_size=batch), live=False):
         pass
     return engine, time.perf_counter() - t0

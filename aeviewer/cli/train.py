@@ -42,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
         engine.set_score_kind(args.score)  # the final evaluation scores this way (else the method's own)
     engine.set_images(images)
     lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
+    batch = args.batch_size or settings.batch_size(args.ordered, len(images.indices(Split.TRAIN)))
     train_config = TrainConfig(
-        epochs=settings.epochs, batch_size=args.batch_size or settings.batch_size(args.ordered), learning_rate=lr,
+        epochs=settings.epochs, batch_size=batch, learning_rate=lr,
         seed=args.seed, denoise=denoise, augment=args.augment,
     )
     if denoise:

@@ -227,7 +227,8 @@ class MainWindow(QMainWindow):
         # The presenter's model config changes when the worker reports the new model,
         # so the views never claim a size the shown results do not have.
         config = s.model_config(self.presenter.model_config)
-        self.worker.submit(Retrain(s.train_config(), config, s.device(), prefix=s.code_length()))
+        pictures = len(self.images.indices(Split.TRAIN))
+        self.worker.submit(Retrain(s.train_config(pictures), config, s.device(), prefix=s.code_length()))
 
     def _code_length_moved(self, k: int) -> None:
         """An ordered model follows the slider at once; a model trained at one size never retrains

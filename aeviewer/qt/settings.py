@@ -50,10 +50,11 @@ class SettingsPanel(QWidget):
         layout.addStretch(1)
 
     # -- what they say ------------------------------------------------------------------
-    def train_config(self) -> TrainConfig:
+    def train_config(self, pictures: int | None = None) -> TrainConfig:
+        """The training settings, for ``pictures`` training pictures (an ordered model's batch follows them)."""
         return TrainConfig(
             epochs=self.controls.epochs.value(),
-            batch_size=batch_size(self.task.chosen_method(), self._ordered()),
+            batch_size=batch_size(self.task.chosen_method(), self._ordered(), pictures),
             learning_rate=self.controls.learning_rate.value(),
             denoise=self.task.train_noise(),
             augment=self.controls.augment.isChecked(),
