@@ -215,6 +215,11 @@ class Engine(LiveTraining):
         self._projection = StableProjection()  # another number of coordinates: a fresh plane
 
     @property
+    def projection(self) -> StableProjection:
+        """How codes became the plot's points (the last fit), and back (``inverse``)."""
+        return self._projection
+
+    @property
     def code_length(self) -> int:
         """How many numbers of the code the reconstructions use."""
         return self.prefix or self.model_config.latent_dim

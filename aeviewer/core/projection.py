@@ -18,14 +18,31 @@ class StableProjection:
 
     def __init__(self) -> None:
         self._basis: np.ndarray | None = None  # (2, K)
+        self._mean: np.ndarray | None = None  # (K,)
+        self._size = 0  # the code length last projected
 
     def reset(self) -> None:
         self._basis = None
+        self._mean = None
+        self._size = 0
+
+    def inverse(self, points: np.ndarray) -> np.ndarray:
+        """Codes (M, K) for plot positions (M, 2): on the plane of the last fit, every other direction at
+        the mean of the codes it was fitted on (a code of 1 or 2 numbers is its position)."""
+        points = np.asarray(points, np.float32).reshape(-1, 2)
+        if self._size == 1:
+            return points[:, :1].copy()
+        if self._size == 2:
+            return points.copy()
+        if self._basis is None or self._mean is None:
+            raise ValueError("nothing has been projected yet")
+        return (self._mean + points @ self._basis).astype(np.float32)
 
     def fit_transform(self, codes: np.ndarray, fit_rows: np.ndarray | None = None) -> np.ndarray:
         """Project ``codes`` (N, K) to (N, 2); the axes are fitted on ``fit_rows``."""
         codes = np.asarray(codes, np.float32)
         n, k = codes.shape
+        self._size = k
         if k == 1:
             return np.column_stack([codes[:, 0], np.zeros(n, np.float32)])
         if k == 2:
@@ -34,6 +51,7 @@ class StableProjection:
         mean = ref.mean(axis=0)
         basis = self._principal_axes(ref - mean)
         self._basis = basis = self._align(basis)
+        self._mean = mean
         return ((codes - mean) @ basis.T).astype(np.float32)
 
     @staticmethod

@@ -159,3 +159,15 @@ class CompressionReport:
     row: int | None = None
     ladder: tuple = ()  # (k, picture (S, S, C) float, PSNR) for the selected picture
     reason: str = ""  # why there is nothing to draw (a U-Net, no pictures)
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The decoder's picture for a position in the latent plot that no picture need have."""
+
+    model_id: int
+    prefix: int | None
+    x: float
+    y: float
+    picture: np.ndarray  # (H, W, C) float in [0, 1]
+    how: str  # how the position became a code, in words

@@ -190,6 +190,21 @@ class ComparePanel(QWidget):
             for box in self._boxes:
                 box.autoRange(padding=0.0)
 
+    def show_decoded(self, picture: np.ndarray) -> None:
+        """A picture the decoder drew from a code no picture has: in the reconstruction's place, with
+        nothing to compare it with."""
+        self.shown_index = None
+        self._difference = None
+        for item in self._items:
+            item.clear()
+        pixels = picture[..., 0] if picture.shape[-1] == 1 else picture
+        self._items[1].setImage(np.ascontiguousarray(pixels, np.float32), levels=(0.0, 1.0), autoLevels=False)
+        self.show_mask(None)
+        if picture.shape[:2] != self._shape:
+            self._shape = picture.shape[:2]
+            for box in self._boxes:
+                box.autoRange(padding=0.0)
+
     def show_mask(self, mask: np.ndarray | None) -> None:
         """Outline a ground-truth defect mask (H, W) on the difference image, or clear it."""
         if mask is None:

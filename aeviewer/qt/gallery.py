@@ -122,6 +122,17 @@ class GalleryModel(QAbstractListModel):
         return None
 
 
+class _Shown(QSortFilterProxyModel):
+    """Sorts, and shows only the rows asked for (a region chosen in the latent plot), or all."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.rows: frozenset[int] | None = None
+
+    def filterAcceptsRow(self, source_row: int, _parent) -> bool:
+        return self.rows is None or source_row in self.rows
+
+
 class GalleryView(QListView):
     """Grid of thumbnails; emits ``image_selected(row)`` when the user picks one."""
 
@@ -130,7 +141,7 @@ class GalleryView(QListView):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.gallery = GalleryModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = _Shown(self)
         self.proxy.setSourceModel(self.gallery)
         self.setModel(self.proxy)
         self.sort_by_score(False)
@@ -166,8 +177,28 @@ class GalleryView(QListView):
             painter = QPainter(self.viewport())
             painter.setPen(QColor(110, 110, 110))
             area = self.viewport().rect().adjusted(16, 16, -16, -16)
-            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), EMPTY_TEXT)
+            text = "No picture lies in the region chosen in the latent plot." if self.showing_some else EMPTY_TEXT
+            painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
             painter.end()
+
+    def show_only(self, rows: np.ndarray | None) -> None:
+        """Only these pictures (None: every picture again)."""
+        shown = None if rows is None else frozenset(int(r) for r in rows)
+        if hasattr(self.proxy, "endFilterChange"):  # Qt 6.10 and later
+            self.proxy.beginFilterChange()
+            self.proxy.rows = shown
+            self.proxy.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.proxy.rows = shown
+            self.proxy.invalidateFilter()
+
+    @property
+    def showing_some(self) -> bool:
+        return self.proxy.rows is not None
+
+    def thumbnail(self, row: int) -> QPixmap | None:
+        pixmap = self.gallery.data(self.gallery.index(row), Qt.ItemDataRole.DecorationRole)
+        return pixmap if isinstance(pixmap, QPixmap) else None
 
     def row_at(self, position: int) -> int:
         """The image row shown at ``position`` in the current order."""

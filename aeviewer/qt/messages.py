@@ -64,6 +64,14 @@ class SetPrefix(Command, doing="changing the code size"):
 
 
 @dataclass(frozen=True)
+class DecodePoint(Command, doing="decoding a point of the latent plot"):
+    """The decoder's picture for a position (x, y) in the latent plot."""
+
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
 class UseKept(Command, doing="showing the kept model", exclusive=True):
     """Show again the trained model of ``size`` numbers that was kept when another replaced it."""
 

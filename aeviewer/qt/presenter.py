@@ -25,6 +25,7 @@ from aeviewer.core.data import ImageSet
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import (
     CompressionReport,
+    Decoded,
     ImageResults,
     Inspection,
     ModelReady,
@@ -35,6 +36,7 @@ from aeviewer.core.results import (
 )
 from aeviewer.core.scoring import SCORES
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
+from aeviewer.qt.latent_links import LatentLinks
 from aeviewer.qt.messages import (
     Exported,
     Failed,
@@ -100,6 +102,7 @@ class Presenter(QObject):
             Refused: self._refused,
             Exported: self._exported,
             CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
+            Decoded: lambda d: self.links.draw_decoded(d),
         }
         self.compression_timer = QTimer(self)  # while training, the Compression tab refreshes now and then
         self.compression_timer.setInterval(COMPRESSION_REFRESH_MS)
@@ -110,6 +113,7 @@ class Presenter(QObject):
         views.anomalies.score_kind_chosen.connect(self.set_score_kind)
         views.gallery.image_selected.connect(self.select)
         views.latent_view.index_clicked.connect(self.select)
+        self.links = LatentLinks(self)
         self.timer = QTimer(self)
         self.timer.setInterval(DRAW_INTERVAL_MS)
         self.timer.timeout.connect(self._draw)
@@ -177,6 +181,7 @@ class Presenter(QObject):
             self.inspection = None
             self.v.compare.clear()
             self.v.latent_view.clear()
+            self.links.show_region(None)  # a region of other pictures means nothing now
             self.v.gallery.gallery.set_images(change.images)
             first = 0
         else:
@@ -258,6 +263,7 @@ class Presenter(QObject):
     # -- from the person ----------------------------------------------------------------------
     def select(self, row: int) -> None:
         if 0 <= row < len(self.images) and row != self.selected:
+            self.links.forget()
             self.selected = row
             self.v.gallery.select_row(row)
             self.v.latent_view.select(row)
@@ -320,7 +326,9 @@ class Presenter(QObject):
             self.results = results
             ev = results.evaluation
             self._show_evaluation(ev if self.user_threshold is None else ev.with_threshold(self.user_threshold))
+            self.v.latent_view.set_values(self.images.labels, ev.scores, results.errors)
             self.v.latent_view.set_points(results.points, self.images.splits)
+            self.links.redecode()
             self.v.compare.set_heat_scale(results.heat_scale)
         elif self._turn == 2 and (ins := self._pending.pop("inspection", None)) is not None:
             self._draw_inspection(ins)

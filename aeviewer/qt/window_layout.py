@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QTabWidget,
@@ -37,7 +38,7 @@ def _titled(title: QLabel, *rows) -> QWidget:
         if isinstance(row, QHBoxLayout):
             layout.addLayout(row)
         else:
-            layout.addWidget(row, 1)
+            layout.addWidget(row, 1 if row is rows[-1] else 0)  # the last one (a view) takes the room
     return box
 
 
@@ -58,6 +59,15 @@ class Views:
         self.sort_order.addItems(ORDERS)
         self.sort_order.setToolTip("Most anomalous first re-sorts live as the scores change.")
         self.sort_order.currentIndexChanged.connect(lambda i: self.gallery.sort_by_score(i == 1))
+        self.region_note = QLabel()
+        self.show_all = QPushButton("Show all")
+        self.show_all.setToolTip("Every picture in the gallery again")
+        self.region_bar = QWidget()
+        bar = QHBoxLayout(self.region_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.region_note, 1)
+        bar.addWidget(self.show_all)
+        self.region_bar.setVisible(False)
         self.latent_view = LatentView()
         self.latent_title = _rich_label()
         self.compare = ComparePanel()
@@ -110,7 +120,7 @@ class Views:
         order.addWidget(QLabel("Show"))
         order.addWidget(self.sort_order, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(_titled(self.gallery_title, order, self.gallery))
+        split.addWidget(_titled(self.gallery_title, order, self.region_bar, self.gallery))
         split.addWidget(centre)
         split.addWidget(right)
         split.setStretchFactor(1, 1)

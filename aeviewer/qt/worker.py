@@ -31,6 +31,7 @@ from aeviewer.core.results import ModelReady, TrainingEnd, TrainingStarted
 from aeviewer.qt.messages import (
     AddImages,
     Command,
+    DecodePoint,
     ExportModel,
     Failed,
     ImagesChanged,
@@ -99,6 +100,7 @@ class TorchWorker(FileCommands, QObject):
             SetPrefix: self._set_prefix,
             MeasureCompression: self._measure_compression,
             UseKept: self._use_kept,
+            DecodePoint: self._decode_point,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -273,6 +275,14 @@ class TorchWorker(FileCommands, QObject):
         unknown = np.flatnonzero(np.isnan(engine.latest()[2]))  # pictures added since, or another score kind
         self.result.emit(engine.refresh(unknown, final=True))
         self._refresh_focus()
+
+    def _decode_point(self, cmd: DecodePoint) -> None:
+        from aeviewer.core.latent_decoding import decode_at
+
+        try:
+            self.result.emit(decode_at(self._engine, cmd.x, cmd.y))
+        except ValueError as exc:  # a U-Net, or nothing projected yet
+            self.result.emit(Notice(f"Nothing to decode there: {exc}."))
 
     def _measure_compression(self, cmd: MeasureCompression) -> None:
         from aeviewer.core.compression_report import report

@@ -68,10 +68,12 @@ def test_selecting_in_gallery_and_scatter_are_linked(qtbot, window, fresh_demo):
     qtbot.waitUntil(lambda: window.compare.shown_index == 5, timeout=10_000)
     assert window.latent_view._selected == 5
     # a click on a scatter point selects that image in the gallery
-    item = window.latent_view._items[Split.TEST]
-    points = item.points()
-    item.sigClicked.emit(item, [points[0]], None)
-    row = int(points[0].data())
+    view = window.latent_view
+    test_rows = np.flatnonzero(window.images.splits == Split.TEST)
+    x, y = (float(v) for v in view._points[test_rows[0]])
+    row = view.point_at(x, y)
+    assert row is not None
+    view.index_clicked.emit(row)
     assert window.gallery.current_row() == row
     qtbot.waitUntil(lambda: window.compare.shown_index == row, timeout=10_000)
 

@@ -1,0 +1,111 @@
+"""The latent plot as an instrument: 100,000 points, hover, click, regions, decoding empty places."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, Qt
+
+from aeviewer.core.data import Split
+from aeviewer.qt.latent_view import LatentView
+
+from .conftest import show_images
+
+N = 100_000
+TARGET = 12_345
+
+
+def _cloud() -> np.ndarray:
+    """100k points on [0, 10]^2 with an empty hole of radius 1 around (5, 5), one point at its centre."""
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 10, (2 * N, 2))
+    xy = xy[np.hypot(xy[:, 0] - 5, xy[:, 1] - 5) > 1.0][:N].astype(np.float32)
+    xy[TARGET] = (5.0, 5.0)
+    return xy
+
+
+def _widget_pos(view: LatentView, x: float, y: float):
+    return view.plot.mapFromScene(view.view_box.mapViewToScene(QPointF(x, y)))
+
+
+def test_hover_click_and_selection_find_the_right_item_among_100k_points(qtbot):
+    view = LatentView()
+    qtbot.addWidget(view)
+    view.resize(800, 500)
+    view.show()
+    xy = _cloud()
+    splits = np.zeros(N, np.int8)
+    view.describe = lambda row: (None, f"picture {row}")
+    view.set_points(xy, splits)
+    qtbot.waitUntil(lambda: view._raster is not None and view._raster.drawn > 0.99 * N, timeout=10_000)
+    assert view.point_count() == N
+
+    view._hover(view.view_box.mapViewToScene(QPointF(5.0, 5.0)))
+    assert view.hovered == TARGET
+    assert view.card.isVisible() and view.card_text.text() == f"picture {TARGET}"
+
+    with qtbot.waitSignal(view.index_clicked, timeout=5_000) as clicked:
+        qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=_widget_pos(view, 5.0, 5.0))
+    assert clicked.args == [TARGET]
+
+    with qtbot.waitSignal(view.empty_clicked, timeout=5_000) as empty:  # inside the hole, away from the point
+        qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=_widget_pos(view, 5.6, 5.0))
+    x, y = empty.args
+    assert abs(x - 5.6) < 0.05 and abs(y - 5.0) < 0.05
+
+    rect = np.array([(1.0, 2.0), (3.0, 2.0), (3.0, 4.5), (1.0, 4.5)])
+    chosen = view.rows_in(rect)
+    truth = np.flatnonzero((xy[:, 0] >= 1) & (xy[:, 0] <= 3) & (xy[:, 1] >= 2) & (xy[:, 1] <= 4.5))
+    assert np.array_equal(np.sort(chosen), truth)
+    lasso = np.array([(4.0, 4.0), (6.0, 4.0), (6.0, 6.0), (4.0, 6.0), (3.9, 5.0)])
+    assert TARGET in view.rows_in(lasso)
+
+
+def test_flagged_and_dropped_points_are_drawn_on_top(qtbot):
+    view = LatentView()
+    qtbot.addWidget(view)
+    view.resize(400, 300)
+    view.show()
+    xy = np.zeros((3, 2), np.float32)  # all in one place
+    view.set_points(xy, np.array([0, 2, 0], np.int8))
+    view.set_flags(np.array([False, False, False]))
+    view.redraw_points()
+    assert view.point_at(0.0, 0.0) == 1  # the dropped picture, not a training one drawn over it
+    view.set_flags(np.array([False, False, True]))
+    view.redraw_points()
+    assert view.point_at(0.0, 0.0) in (1, 2)
+    assert view.flagged_count() == 1
+
+
+def test_a_region_shows_just_its_pictures_in_the_gallery_and_show_all_brings_every_one_back(
+        qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    qtbot.waitUntil(lambda: window.latent_view.point_count() == len(fresh_demo), timeout=30_000)
+    points = window.latent_view._points
+    cx = float(np.median(points[:, 0]))
+    polygon = np.array([(points[:, 0].min() - 1, points[:, 1].min() - 1), (cx, points[:, 1].min() - 1),
+                        (cx, points[:, 1].max() + 1), (points[:, 0].min() - 1, points[:, 1].max() + 1)])
+    window.latent_view._region_drawn(polygon)
+    inside = np.flatnonzero(points[:, 0] <= cx)
+    assert window.gallery.model().rowCount() == len(inside)
+    assert window.views.region_bar.isVisible() and f"Showing {len(inside)} pictures" in window.views.region_note.text()
+    assert window.presenter.selected in set(inside.tolist())
+    window.views.show_all.click()
+    assert window.gallery.model().rowCount() == len(fresh_demo)
+    assert not window.views.region_bar.isVisible()
+
+
+def test_clicking_empty_space_decodes_a_picture_there_and_selecting_a_picture_leaves_it(
+        qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    qtbot.waitUntil(lambda: window.latent_view.point_count() == len(fresh_demo), timeout=30_000)
+    points = window.latent_view._points
+    far = (float(points[:, 0].max()) + 5.0, float(points[:, 1].max()) + 5.0)  # no picture's code is there
+    window.latent_view.empty_clicked.emit(*far)
+    qtbot.waitUntil(lambda: "Decoded from the latent plot" in window.compare.caption.text(), timeout=10_000)
+    assert window.presenter.selected is None
+    recon = window.compare._items[1].image
+    assert recon is not None and recon.shape == (64, 64, 3)
+    window.select(3)
+    qtbot.waitUntil(lambda: window.compare.shown_index == 3, timeout=10_000)
+    assert "Decoded" not in window.compare.caption.text()
+    assert window.images.splits[3] == Split.TRAIN
