@@ -277,7 +277,8 @@ class Engine(LiveTraining):
             points[known] = self._projection.fit_transform(codes, fit)
         scores = self._scores.copy()
         ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=self._pixels)
-        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev, self.prefix)
+        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev, self.prefix,
+                            self._projection.explained if self.code_length > 2 else None)
 
     def set_score_kind(self, kind: str) -> ImageResults:
         """Score every image the new way (a full pass)."""

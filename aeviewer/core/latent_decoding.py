@@ -14,7 +14,9 @@ import torch
 
 from aeviewer.core.engine import Engine
 from aeviewer.core.ordered import keep_first
-from aeviewer.core.results import Decoded
+from aeviewer.core.results import Decoded, Walked
+
+WALK_STEPS = 8
 
 
 def how_decoded(code_length: int) -> str:
@@ -50,3 +52,17 @@ def decode_at(engine: Engine, x: float, y: float) -> Decoded:
     code = engine.projection.inverse(np.array([[x, y]], np.float32))
     picture = decode_codes(engine, code)[0]
     return Decoded(engine.model_id, engine.prefix, x, y, picture, how_decoded(engine.code_length))
+
+
+def walk(engine: Engine, start: int, end: int, steps: int = WALK_STEPS) -> Walked:
+    """Pictures decoded along the straight line from picture ``start``'s code to picture ``end``'s
+    (both ends included: they are the two pictures' reconstructions)."""
+    n = len(engine.images)
+    if not (0 <= start < n and 0 <= end < n) or start == end:
+        raise ValueError("a walk needs two different pictures")
+    codes = engine.latest()[0][[start, end], : engine.code_length]
+    if not np.isfinite(codes).all():
+        raise ValueError("the two pictures have no codes yet: wait for the model to score them")
+    t = np.linspace(0.0, 1.0, max(steps, 2), dtype=np.float32)[:, None]
+    line = codes[0] * (1 - t) + codes[1] * t
+    return Walked(engine.model_id, engine.prefix, start, end, decode_codes(engine, line))

@@ -20,11 +20,13 @@ class StableProjection:
         self._basis: np.ndarray | None = None  # (2, K)
         self._mean: np.ndarray | None = None  # (K,)
         self._size = 0  # the code length last projected
+        self.explained: tuple[float, float] | None = None  # each axis's share of the codes' variance
 
     def reset(self) -> None:
         self._basis = None
         self._mean = None
         self._size = 0
+        self.explained = None
 
     def inverse(self, points: np.ndarray) -> np.ndarray:
         """Codes (M, K) for plot positions (M, 2): on the plane of the last fit, every other direction at
@@ -52,6 +54,10 @@ class StableProjection:
         basis = self._principal_axes(ref - mean)
         self._basis = basis = self._align(basis)
         self._mean = mean
+        centred = (ref - mean).astype(np.float64)
+        spread = float((centred**2).sum())
+        along = ((centred @ basis.T.astype(np.float64)) ** 2).sum(axis=0)
+        self.explained = (float(along[0] / spread), float(along[1] / spread)) if spread > 0 else (0.0, 0.0)
         return ((codes - mean) @ basis.T).astype(np.float32)
 
     @staticmethod

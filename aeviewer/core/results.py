@@ -61,6 +61,7 @@ class ImageResults:
     final: bool  # False while training is in progress (the numbers are moving)
     evaluation: Evaluation  # scores of the chosen kind, threshold, flags, AUROC, ...
     prefix: int | None = None  # an ordered model's code length these are for (None: the whole code)
+    explained: tuple[float, float] | None = None  # the plot axes' shares of the codes' variance (PCA)
 
     @property
     def scores(self) -> np.ndarray:
@@ -171,3 +172,14 @@ class Decoded:
     y: float
     picture: np.ndarray  # (H, W, C) float in [0, 1]
     how: str  # how the position became a code, in words
+
+
+@dataclass(frozen=True)
+class Walked:
+    """Pictures decoded along the straight line between two pictures' codes."""
+
+    model_id: int
+    prefix: int | None
+    start: int
+    end: int
+    pictures: np.ndarray  # (steps, H, W, C) float in [0, 1]; the first and last are the two reconstructions

@@ -19,7 +19,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QPainter, QPixmap
-from PySide6.QtWidgets import QAbstractItemView, QListView
+from PySide6.QtWidgets import QAbstractItemView, QListView, QMenu
 
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
@@ -137,6 +137,7 @@ class GalleryView(QListView):
     """Grid of thumbnails; emits ``image_selected(row)`` when the user picks one."""
 
     image_selected = Signal(int)  # a row of the gallery model (the order images were loaded in)
+    walk_requested = Signal(int)  # "walk from the selected picture to this one" (its context menu)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -180,6 +181,17 @@ class GalleryView(QListView):
             text = "No picture lies in the region chosen in the latent plot." if self.showing_some else EMPTY_TEXT
             painter.drawText(area, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), text)
             painter.end()
+
+    def contextMenuEvent(self, event) -> None:
+        index = self.indexAt(event.pos())
+        if not index.isValid():
+            return
+        row = self.proxy.mapToSource(index).row()
+        menu = QMenu(self)
+        action = menu.addAction("Walk from the selected picture to this one")
+        action.setEnabled(row != self.current_row() and self.current_row() >= 0)
+        action.triggered.connect(lambda: self.walk_requested.emit(row))
+        menu.exec(event.globalPos())
 
     def show_only(self, rows: np.ndarray | None) -> None:
         """Only these pictures (None: every picture again)."""

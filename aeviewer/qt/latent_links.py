@@ -10,9 +10,10 @@ import numpy as np
 from PySide6.QtCore import QModelIndex, QObject
 
 from aeviewer.core.data import Split
-from aeviewer.core.results import Decoded
+from aeviewer.core.results import Decoded, ImageResults, Walked
+from aeviewer.core.timeline import Timeline
 from aeviewer.qt.captions import model_state_text, score_text
-from aeviewer.qt.messages import DecodePoint
+from aeviewer.qt.messages import DecodePoint, WalkBetween
 
 
 class LatentLinks(QObject):
@@ -22,10 +23,16 @@ class LatentLinks(QObject):
         v = presenter.v
         self.v = v
         self.decoded_at: tuple[float, float] | None = None  # where the shown decoded picture is from
+        self.timeline = Timeline()
+        self.replaying: int | None = None  # the timeline frame on show (None: the live points)
+        self._live: tuple[np.ndarray, np.ndarray] | None = None  # the latest points and flags
         v.latent_view.describe = self.describe
         v.latent_view.region_selected.connect(self.show_region)
         v.latent_view.empty_clicked.connect(self.decode_at)
         v.show_all.clicked.connect(lambda: self.show_region(None))
+        v.latent_view.replay_moved.connect(self.replay)
+        v.latent_view.walk_requested.connect(self.walk_to)
+        v.gallery.walk_requested.connect(self.walk_to)
 
     def describe(self, row: int):
         """The hover card for picture ``row``: its thumbnail, and name, split and score."""
@@ -78,3 +85,79 @@ class LatentLinks(QObject):
         self.v.compare.set_caption(
             f"<b>Decoded from the latent plot</b> at ({d.x:.3g}, {d.y:.3g}): no picture has this code; "
             f"{html.escape(d.how)}.<br>{state[0].upper()}{state[1:]}")
+
+    # -- walking between two pictures ----------------------------------------------------------------
+    def walk_to(self, end: int) -> None:
+        """The Walk tab: from the selected picture to ``end``."""
+        start, m = self.p.selected, self.p.model
+        if start is None or start == end:
+            self.p.status.emit("Select a picture first, then Alt-click another one to walk between them.", 8000)
+            return
+        if m is None or m.config.architecture != "bottleneck":
+            self.p.status.emit("A U-Net has no code to walk along: choose the Bottleneck model.", 8000)
+            return
+        self.v.tabs.setCurrentWidget(self.v.walk)
+        self.p.submit(WalkBetween(start, end))
+
+    def draw_walk(self, w: Walked) -> None:
+        if w.prefix != self.p.prefix or max(w.start, w.end) >= len(self.p.images):
+            return
+        names = [os.path.basename(self.p.images.paths[r]) or self.p.images.paths[r] for r in (w.start, w.end)]
+        self.v.walk.show_walk(w.pictures, html.escape(names[0]), html.escape(names[1]))
+
+    # -- the training replay ------------------------------------------------------------------------
+    def show_results(self, results: ImageResults, flags: np.ndarray) -> None:
+        """New points: recorded for the replay (one frame an epoch), and drawn unless a replay is on show."""
+        lv = self.v.latent_view
+        lv.set_values(self.p.images.labels, results.evaluation.scores, results.errors)
+        lv.set_axes(self.p.code_length, results.explained)
+        self._live = (results.points, flags)
+        step = self.p.last_step
+        if step is not None:
+            self.timeline.record(step.epoch, results.points, flags)
+        if self.replaying is None:
+            lv.set_points(results.points, self.p.images.splits)
+            lv.set_flags(flags)
+        self._show_timeline()
+        self.redecode()
+
+    def show_flags(self, flags: np.ndarray) -> None:
+        """A moved threshold: the live points' flags (a replayed frame keeps its own)."""
+        if self._live is not None:
+            self._live = (self._live[0], flags)
+        if self.replaying is None:
+            self.v.latent_view.set_flags(flags)
+
+    def replay(self, index: int) -> None:
+        frames = len(self.timeline)
+        if not frames or index >= frames - 1:
+            self.replaying = None
+            if self._live is not None:
+                self.v.latent_view.set_points(self._live[0], self.p.images.splits)
+                self.v.latent_view.set_flags(self._live[1])
+        else:
+            self.replaying = index
+            frame = self.timeline.at(index)
+            self.v.latent_view.set_points(frame.points, self.p.images.splits)
+            self.v.latent_view.set_flags(frame.flags)
+        self._show_timeline()
+
+    def reset_timeline(self) -> None:
+        """A new model or another code length: the old frames are of other codes."""
+        self.timeline.clear()
+        self.replaying = None
+        self._live = None
+        self._show_timeline()
+
+    def _show_timeline(self) -> None:
+        frames = len(self.timeline)
+        shown = frames - 1 if self.replaying is None else self.replaying
+        if frames < 2:
+            words = ""
+        elif self.replaying is None:
+            used, cap = self.timeline.nbytes / 2**20, self.timeline.cap_bytes // 2**20
+            words = f"live · {frames} frames kept ({used:.1f} of {cap} MB)"
+        else:
+            last = self.timeline.at(frames - 1).epoch + 1
+            words = f"epoch {self.timeline.at(shown).epoch + 1} of {last} (replay)"
+        self.v.latent_view.show_timeline(frames, shown, words)

@@ -16,9 +16,18 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QImage, QPainterPath, QPen, QPixmap
-from PySide6.QtWidgets import QComboBox, QFrame, QGraphicsPathItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtCore import QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QVBoxLayout,
+    QWidget,
+)
 
 from aeviewer.core.point_colours import COLOUR_BY, Colouring, colour_points, ramp
 from aeviewer.core.point_raster import (
@@ -32,6 +41,7 @@ from aeviewer.core.point_raster import (
     ring,
 )
 from aeviewer.qt.plots import follow_range
+from aeviewer.qt.selecting_view_box import SelectingViewBox
 
 POINT_RADIUS = 3
 FLAG_RGBA = (220, 30, 30, 255)
@@ -42,63 +52,19 @@ HINT = ("Hover a point to see its picture · click a point to select it, or empt
         "decoder draws there · Shift-drag a rectangle or Ctrl-drag a lasso to show just those pictures")
 
 
-class _SelectingViewBox(pg.ViewBox):
-    """Pans and zooms as usual; Shift-drag draws a rectangle and Ctrl-drag a lasso instead."""
-
-    region_drawn = Signal(object)  # (M, 2) polygon in data coordinates
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._path: list[QPointF] = []
-        self._outline = QGraphicsPathItem()
-        self._outline.setPen(QPen(QColor(40, 40, 40), 0, Qt.PenStyle.DashLine))
-        self._outline.setZValue(20)
-        self.addItem(self._outline, ignoreBounds=True)
-        self._mode = ""
-
-    def mouseDragEvent(self, ev, axis=None) -> None:
-        modifiers = ev.modifiers()
-        mode = "rect" if modifiers & Qt.KeyboardModifier.ShiftModifier else (
-            "lasso" if modifiers & Qt.KeyboardModifier.ControlModifier else "")
-        if ev.button() != Qt.MouseButton.LeftButton or (not mode and not self._mode):
-            super().mouseDragEvent(ev, axis)
-            return
-        ev.accept()
-        point = self.mapSceneToView(ev.scenePos())
-        if ev.isStart():
-            self._mode, self._path = mode or "rect", [self.mapSceneToView(ev.buttonDownScenePos())]
-        self._path.append(point)
-        polygon = self._polygon()
-        path = QPainterPath()
-        if len(polygon):
-            path.moveTo(*polygon[0])
-            for x, y in polygon[1:]:
-                path.lineTo(x, y)
-            path.closeSubpath()
-        self._outline.setPath(path)
-        if ev.isFinish():
-            self._outline.setPath(QPainterPath())
-            self._mode = ""
-            self.region_drawn.emit(polygon)
-
-    def _polygon(self) -> np.ndarray:
-        pts = np.array([(p.x(), p.y()) for p in self._path], np.float64)
-        if self._mode == "rect" and len(pts):
-            (x0, y0), (x1, y1) = pts[0], pts[-1]
-            return np.array([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], np.float64)
-        return pts
-
-
 class LatentView(QWidget):
     """Scatter of codes; ``index_clicked(row)`` when a point is clicked."""
 
     index_clicked = Signal(int)
     empty_clicked = Signal(float, float)  # data coordinates of a click where no point is
     region_selected = Signal(object)  # rows (np.ndarray) inside a rectangle or lasso
+    replay_moved = Signal(int)  # the timeline's frame the person chose
+    walk_requested = Signal(int)  # Alt-click on a point: walk from the selected picture to this one
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self._box = _SelectingViewBox()
+        self._axis_names: tuple[str, str] = ("", "")
+        self._box = SelectingViewBox()
         self.plot = pg.PlotWidget(background="w", viewBox=self._box)
         self.plot.setMenuEnabled(False)
         self.plot.setLabel("bottom", "code axis 1")
@@ -170,22 +136,44 @@ class LatentView(QWidget):
         self.empty_note.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_note.setStyleSheet("color: #6e6e6e; background: transparent;")
         self.empty_note.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.replay = QSlider(Qt.Orientation.Horizontal)
+        self.replay.setToolTip("Replay how the points moved while the model trained (one frame an epoch)")
+        self.replay.valueChanged.connect(self.replay_moved)
+        self.replay_label = QLabel()
+        self.live_button = QPushButton("Live")
+        self.live_button.setToolTip("Back to the points as they are now")
+        self.live_button.clicked.connect(lambda: self.replay.setValue(self.replay.maximum()))
+        self.replay_row = QWidget()
+        row = QHBoxLayout(self.replay_row)
+        row.setContentsMargins(2, 0, 2, 0)
+        row.addWidget(QLabel("Training replay"))
+        row.addWidget(self.replay, 1)
+        row.addWidget(self.replay_label)
+        row.addWidget(self.live_button)
+        self.replay_row.setVisible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addLayout(bar)
+        layout.addWidget(self.replay_row)
         self._recolour()
 
     # -- what the plot shows --------------------------------------------------------------------
-    def set_axes(self, latent_dim: int) -> None:
+    def set_axes(self, latent_dim: int, explained: tuple[float, float] | None = None) -> None:
+        """Name the axes: the code's own numbers, or its principal axes with their share of the variance."""
         if latent_dim == 1:
             names = ("code (1 number)", "")
         elif latent_dim == 2:
             names = ("code number 1", "code number 2")
         else:
-            names = (f"principal axis 1 of the {latent_dim}-d code", "principal axis 2")
-        self.plot.setLabel("bottom", names[0])
-        self.plot.setLabel("left", names[1])
+            # The plane is PCA's; its axes turn within it to keep the picture steady (core.projection),
+            # so they are named as the plane's, each with the share of the code's variance it shows.
+            share = ("", "") if explained is None else tuple(f" · {100 * e:.0f} % of the variance" for e in explained)
+            names = (f"axis 1 of the PCA plane of the {latent_dim}-number code{share[0]}", f"axis 2{share[1]}")
+        if names != self._axis_names:
+            self._axis_names = names
+            self.plot.setLabel("bottom", names[0])
+            self.plot.setLabel("left", names[1])
 
     def clear(self) -> None:
         self.set_points(np.zeros((0, 2), np.float32), np.zeros(0, np.int8))
@@ -328,7 +316,9 @@ class LatentView(QWidget):
             return
         p = self._box.mapSceneToView(ev.scenePos())
         row = self.point_at(p.x(), p.y())
-        if row is not None:
+        if row is not None and ev.modifiers() & Qt.KeyboardModifier.AltModifier:
+            self.walk_requested.emit(row)
+        elif row is not None:
             self.index_clicked.emit(row)
         else:
             self.empty_clicked.emit(float(p.x()), float(p.y()))
@@ -342,6 +332,16 @@ class LatentView(QWidget):
         if len(polygon) == 4 and polygon[0, 1] == polygon[1, 1] and polygon[0, 0] == polygon[3, 0]:
             return in_rectangle(self._points, polygon[0, 0], polygon[2, 0], polygon[0, 1], polygon[2, 1])
         return in_polygon(self._points, polygon)
+
+    def show_timeline(self, frames: int, shown: int, words: str) -> None:
+        """The replay slider: ``frames`` frames, frame ``shown`` on show, described in ``words``."""
+        self.replay_row.setVisible(frames >= 2)
+        self.replay.blockSignals(True)
+        self.replay.setRange(0, max(frames - 1, 0))
+        self.replay.setValue(shown)
+        self.replay.blockSignals(False)
+        self.replay_label.setText(words)
+        self.live_button.setEnabled(shown < frames - 1)
 
     def mark_decoded(self, x: float | None, y: float | None = None) -> None:
         """A cross where the compare panel's decoded picture comes from (None: no cross)."""

@@ -72,6 +72,14 @@ class DecodePoint(Command, doing="decoding a point of the latent plot"):
 
 
 @dataclass(frozen=True)
+class WalkBetween(Command, doing="walking between two pictures' codes"):
+    """Pictures decoded along the line from picture ``start``'s code to picture ``end``'s."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class UseKept(Command, doing="showing the kept model", exclusive=True):
     """Show again the trained model of ``size`` numbers that was kept when another replaced it."""
 

@@ -33,6 +33,7 @@ from aeviewer.core.results import (
     Step,
     TrainingEnd,
     TrainingStarted,
+    Walked,
 )
 from aeviewer.core.scoring import SCORES
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
@@ -103,6 +104,7 @@ class Presenter(QObject):
             Exported: self._exported,
             CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
             Decoded: lambda d: self.links.draw_decoded(d),
+            Walked: lambda w: self.links.draw_walk(w),
         }
         self.compression_timer = QTimer(self)  # while training, the Compression tab refreshes now and then
         self.compression_timer.setInterval(COMPRESSION_REFRESH_MS)
@@ -163,6 +165,7 @@ class Presenter(QObject):
         self.user_threshold = None  # a new model scores on a new scale
         self._pending = {}
         self.v.loss_plot.clear_losses()
+        self.links.reset_timeline()
         self.v.latent_view.set_axes(m.code_length)
         self.v.controls.show_model_code(m.config.ordered, m.config.latent_dim, m.kept_sizes)
         self.v.settings.offer_cuda(m.cuda_available)
@@ -287,6 +290,7 @@ class Presenter(QObject):
             self.submit(SetPrefix(k))
             self.request_compression()
             self.v.latent_view.set_axes(k)
+            self.links.reset_timeline()
             self._redraw_caption()
         return True
 
@@ -326,9 +330,7 @@ class Presenter(QObject):
             self.results = results
             ev = results.evaluation
             self._show_evaluation(ev if self.user_threshold is None else ev.with_threshold(self.user_threshold))
-            self.v.latent_view.set_values(self.images.labels, ev.scores, results.errors)
-            self.v.latent_view.set_points(results.points, self.images.splits)
-            self.links.redecode()
+            self.links.show_results(results, self.evaluation.flags if self.evaluation is not None else ev.flags)
             self.v.compare.set_heat_scale(results.heat_scale)
         elif self._turn == 2 and (ins := self._pending.pop("inspection", None)) is not None:
             self._draw_inspection(ins)
@@ -356,7 +358,7 @@ class Presenter(QObject):
         self.evaluation = ev
         self.v.anomalies.show_evaluation(ev)
         self.v.gallery.gallery.set_errors(ev.scores, ev.flags)
-        self.v.latent_view.set_flags(ev.flags)
+        self.links.show_flags(ev.flags)
         self._redraw_caption()
 
     def _redraw_caption(self) -> None:

@@ -25,6 +25,7 @@ from aeviewer.qt.gallery import GalleryView
 from aeviewer.qt.latent_view import LatentView
 from aeviewer.qt.plots import LossPlot
 from aeviewer.qt.settings import SettingsPanel
+from aeviewer.qt.walk_panel import WalkPanel
 
 ORDERS = ("in the order loaded", "most anomalous first")
 
@@ -80,6 +81,8 @@ class Views:
         self.tabs.addTab(self.anomalies, "Anomalies")
         self.compression = CompressionPanel()
         self.tabs.addTab(self.compression, "Compression")
+        self.walk = WalkPanel()
+        self.tabs.addTab(self.walk, "Walk")
         self.load_bar = QProgressBar()
         self.load_bar.setMaximumWidth(220)
         self.load_bar.setVisible(False)

@@ -49,6 +49,7 @@ from aeviewer.qt.messages import (
     SetTestNoise,
     Shutdown,
     UseKept,
+    WalkBetween,
 )
 from aeviewer.qt.worker_files import FileCommands
 
@@ -101,6 +102,7 @@ class TorchWorker(FileCommands, QObject):
             MeasureCompression: self._measure_compression,
             UseKept: self._use_kept,
             DecodePoint: self._decode_point,
+            WalkBetween: self._walk,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -283,6 +285,14 @@ class TorchWorker(FileCommands, QObject):
             self.result.emit(decode_at(self._engine, cmd.x, cmd.y))
         except ValueError as exc:  # a U-Net, or nothing projected yet
             self.result.emit(Notice(f"Nothing to decode there: {exc}."))
+
+    def _walk(self, cmd: WalkBetween) -> None:
+        from aeviewer.core.latent_decoding import walk
+
+        try:
+            self.result.emit(walk(self._engine, cmd.start, cmd.end))
+        except ValueError as exc:
+            self.result.emit(Notice(f"No walk: {exc}."))
 
     def _measure_compression(self, cmd: MeasureCompression) -> None:
         from aeviewer.core.compression_report import report

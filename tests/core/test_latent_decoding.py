@@ -72,3 +72,25 @@ def test_a_unet_cannot_decode_from_a_code_alone():
     e.evaluate()
     with pytest.raises(ValueError, match="U-Net"):
         decode_at(e, 0.0, 0.0)
+
+
+def test_the_axes_say_their_share_of_the_variance():
+    rng = np.random.default_rng(1)
+    codes = rng.normal(size=(5000, 4)).astype(np.float32) * [5, 3, 1, 1]
+    p = StableProjection()
+    p.fit_transform(codes)
+    assert p.explained is not None
+    assert abs(p.explained[0] - 25 / 36) < 0.02 and abs(p.explained[1] - 9 / 36) < 0.02
+
+
+def test_a_walk_starts_and_ends_at_the_two_reconstructions(engine):
+    from aeviewer.core.inference import run_model
+    from aeviewer.core.latent_decoding import walk
+
+    w = walk(engine, 0, 3, steps=6)
+    assert w.pictures.shape == (6, 64, 64, 3) and (w.start, w.end) == (0, 3)
+    ends = run_model(engine.model, engine.images.images[[0, 3]].astype(np.float32) / 255, engine.device)
+    assert np.allclose(w.pictures[0], ends[0], atol=1e-5) and np.allclose(w.pictures[-1], ends[1], atol=1e-5)
+    assert not np.allclose(w.pictures[2], w.pictures[0])  # the middle is somewhere between
+    with pytest.raises(ValueError):
+        walk(engine, 2, 2)

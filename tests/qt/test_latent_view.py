@@ -109,3 +109,31 @@ def test_clicking_empty_space_decodes_a_picture_there_and_selecting_a_picture_le
     qtbot.waitUntil(lambda: window.compare.shown_index == 3, timeout=10_000)
     assert "Decoded" not in window.compare.caption.text()
     assert window.images.splits[3] == Split.TRAIN
+
+
+def test_the_replay_goes_back_through_training_and_live_returns(qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    window.controls.epochs.setValue(6)
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.drawn, timeout=60_000)
+    links, view = window.presenter.links, window.latent_view
+    qtbot.waitUntil(lambda: len(links.timeline) >= 2, timeout=10_000)
+    assert view.replay_row.isVisible() and "live" in view.replay_label.text()
+    assert links.timeline.nbytes <= links.timeline.cap_bytes
+    live = view._points.copy()
+    view.replay.setValue(0)
+    assert links.replaying == 0 and "replay" in view.replay_label.text()
+    assert np.array_equal(view._points, links.timeline.at(0).points, equal_nan=True)
+    assert not np.array_equal(view._points, live, equal_nan=True)  # the first epoch's points were elsewhere
+    view.live_button.click()
+    assert links.replaying is None
+    assert np.array_equal(view._points, live, equal_nan=True)
+
+
+def test_alt_click_walks_from_the_selected_picture_to_another(qtbot, window, fresh_demo):
+    show_images(qtbot, window, fresh_demo)
+    window.select(0)
+    window.latent_view.walk_requested.emit(4)
+    assert window.views.tabs.currentWidget() is window.views.walk
+    qtbot.waitUntil(lambda: window.views.walk.steps == 8, timeout=10_000)
+    assert "to <b>" in window.views.walk.title.text()
