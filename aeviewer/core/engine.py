@@ -26,7 +26,7 @@ from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.projection import StableProjection
-from aeviewer.core.results import ImageResults, Inspection
+from aeviewer.core.results import Codes, ImageResults, Inspection
 from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
 from aeviewer.core.training import warm_up
 
@@ -213,6 +213,10 @@ class Engine(LiveTraining):
         self.prefix = None if k is None or k >= size else int(k)
         self.model.prefix = self.prefix
         self._projection = StableProjection()  # another number of coordinates: a fresh plane
+
+    def codes_shown(self) -> Codes:
+        """Every picture's code at the length the plot uses (NaN rows where not known yet)."""
+        return Codes(self.model_id, self.prefix, self._codes[:, : self.code_length].copy())
 
     @property
     def projection(self) -> StableProjection:

@@ -183,3 +183,12 @@ class Walked:
     start: int
     end: int
     pictures: np.ndarray  # (steps, H, W, C) float in [0, 1]; the first and last are the two reconstructions
+
+
+@dataclass(frozen=True)
+class Codes:
+    """Every picture's code at the shown length (for a map of them other than PCA)."""
+
+    model_id: int
+    prefix: int | None
+    codes: np.ndarray  # (N, k) float32, NaN rows where not known yet

@@ -67,8 +67,9 @@ def model_state_text(s: ModelState) -> str:
     return text
 
 
-def latent_title(s: ModelState) -> str:
-    how = "drawn directly" if s.shown_length <= 2 else "projected with PCA"
+def latent_title(s: ModelState, how: str | None = None) -> str:
+    """``how`` the points were made when not the usual way (a t-SNE map, say)."""
+    how = how or ("drawn directly" if s.shown_length <= 2 else "projected with PCA")
     return f"<b>Latent space</b> · each point is one image's code ({how}) · {model_state_text(s)}"
 
 

@@ -13,6 +13,7 @@ from aeviewer.core.data import Split
 from aeviewer.core.results import Decoded, ImageResults, Walked
 from aeviewer.core.timeline import Timeline
 from aeviewer.qt.captions import model_state_text, score_text
+from aeviewer.qt.latent_maps import LatentMaps
 from aeviewer.qt.messages import DecodePoint, WalkBetween
 
 
@@ -32,6 +33,7 @@ class LatentLinks(QObject):
         v.show_all.clicked.connect(lambda: self.show_region(None))
         v.latent_view.replay_moved.connect(self.replay)
         v.latent_view.walk_requested.connect(self.walk_to)
+        self.maps = LatentMaps(self)
         v.gallery.walk_requested.connect(self.walk_to)
 
     def describe(self, row: int):
@@ -110,13 +112,14 @@ class LatentLinks(QObject):
         """New points: recorded for the replay (one frame an epoch), and drawn unless a replay is on show."""
         lv = self.v.latent_view
         lv.set_values(self.p.images.labels, results.evaluation.scores, results.errors)
-        lv.set_axes(self.p.code_length, results.explained)
         self._live = (results.points, flags)
         step = self.p.last_step
         if step is not None:
             self.timeline.record(step.epoch, results.points, flags)
-        if self.replaying is None:
+        if self.replaying is None and self.maps.shown is None:
+            lv.set_axes(self.p.code_length, results.explained)
             lv.set_points(results.points, self.p.images.splits)
+        if self.replaying is None:
             lv.set_flags(flags)
         self._show_timeline()
         self.redecode()
@@ -128,7 +131,22 @@ class LatentLinks(QObject):
         if self.replaying is None:
             self.v.latent_view.set_flags(flags)
 
+    def map_shown(self) -> None:
+        """A t-SNE or UMAP map replaces the live points (the replay's frames are PCA's)."""
+        self.replaying = None
+        self._show_timeline()
+
+    def back_to_live(self) -> None:
+        """PCA again: the latest points, live."""
+        if self._live is not None and self.replaying is None:
+            self.v.latent_view.set_points(self._live[0], self.p.images.splits)
+            self.v.latent_view.set_flags(self._live[1])
+            results = self.p.results
+            self.v.latent_view.set_axes(self.p.code_length, results.explained if results is not None else None)
+
     def replay(self, index: int) -> None:
+        if self.maps.shown is not None:
+            self.v.latent_view.map_by.setCurrentIndex(0)  # the frames are PCA's: PCA, then the frame
         frames = len(self.timeline)
         if not frames or index >= frames - 1:
             self.replaying = None
@@ -143,7 +161,9 @@ class LatentLinks(QObject):
         self._show_timeline()
 
     def reset_timeline(self) -> None:
-        """A new model or another code length: the old frames are of other codes."""
+        """A new model or another code length: the old frames (and a map) are of other codes."""
+        if self.maps.shown is not None or self.maps.busy:
+            self.v.latent_view.map_by.setCurrentIndex(0)
         self.timeline.clear()
         self.replaying = None
         self._live = None

@@ -20,7 +20,6 @@ from PySide6.QtCore import QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from aeviewer.core.embeddings import INSTALL, METHODS, available
 from aeviewer.core.point_colours import COLOUR_BY, Colouring, colour_points, ramp
 from aeviewer.core.point_raster import (
     Raster,
@@ -40,6 +40,7 @@ from aeviewer.core.point_raster import (
     rasterise,
     ring,
 )
+from aeviewer.qt.hover_card import HoverCard
 from aeviewer.qt.plots import follow_range
 from aeviewer.qt.selecting_view_box import SelectingViewBox
 
@@ -60,6 +61,7 @@ class LatentView(QWidget):
     region_selected = Signal(object)  # rows (np.ndarray) inside a rectangle or lasso
     replay_moved = Signal(int)  # the timeline's frame the person chose
     walk_requested = Signal(int)  # Alt-click on a point: walk from the selected picture to this one
+    map_chosen = Signal(str)  # "pca", "tsne" or "umap"
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -93,6 +95,26 @@ class LatentView(QWidget):
         for label in (self.ramp_low, self.ramp_label, self.ramp_high):
             bar.addWidget(label)
         bar.addStretch(1)
+        self.map_by = QComboBox()
+        self.map_by.addItem("PCA (live)", "pca")
+        have = available()
+        for key, (label, _module) in METHODS.items():
+            self.map_by.addItem(label, key)
+            if not have[key]:
+                item = self.map_by.model().item(self.map_by.count() - 1)
+                item.setEnabled(False)
+                item.setToolTip(f"Not installed: {INSTALL}")
+        self.map_by.setToolTip(f"How the codes become points. t-SNE and UMAP show neighbourhoods better and take "
+                               f"seconds; they are optional ({INSTALL}).")
+        self.map_by.currentIndexChanged.connect(self._map_changed)
+        self.recompute = QPushButton("Recompute")
+        self.recompute.setToolTip("A fresh map of the codes as they are now")
+        self.recompute.setVisible(False)
+        self.map_state = QLabel()
+        self.map_state.setStyleSheet("color: #555;")
+        bar.addWidget(QLabel("Map"))
+        bar.addWidget(self.map_by)
+        bar.addWidget(self.recompute)
 
         self._points = np.zeros((0, 2), np.float32)
         self._splits = np.zeros(0, np.int8)
@@ -117,18 +139,7 @@ class LatentView(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
-        self.card = QFrame(self.plot)  # the hover card: thumbnail and words
-        self.card.setStyleSheet("QFrame { background: #ffffff; border: 1px solid #9a9a9a; border-radius: 4px; }"
-                                "QLabel { border: none; }")
-        self.card_image = QLabel()
-        self.card_text = QLabel()
-        self.card_text.setTextFormat(Qt.TextFormat.RichText)
-        card_layout = QHBoxLayout(self.card)
-        card_layout.setContentsMargins(6, 6, 8, 6)
-        card_layout.addWidget(self.card_image)
-        card_layout.addWidget(self.card_text)
-        self.card.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.card.hide()
+        self.card = HoverCard(self.plot)  # thumbnail and words beside the mouse
         self.hovered: int | None = None
 
         self.empty_note = QLabel(EMPTY_TEXT, self.plot)  # over the empty plot, until there are points
@@ -155,6 +166,8 @@ class LatentView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot, 1)
         layout.addLayout(bar)
+        layout.addWidget(self.map_state)
+        self.map_state.setVisible(False)
         layout.addWidget(self.replay_row)
         self._recolour()
 
@@ -301,15 +314,7 @@ class LatentView(QWidget):
             self.card.hide()
             return
         pixmap, text = self.describe(row)
-        self.card_image.setPixmap(pixmap if pixmap is not None else QPixmap())
-        self.card_text.setText(text)
-        self.card.adjustSize()
-        at = self.plot.mapFromScene(scene_pos)
-        x = at.x() + 14 if at.x() + 14 + self.card.width() < self.plot.width() else at.x() - 14 - self.card.width()
-        y = min(max(at.y() - self.card.height() // 2, 0), max(self.plot.height() - self.card.height(), 0))
-        self.card.move(int(x), int(y))
-        self.card.show()
-        self.card.raise_()
+        self.card.show_at(self.plot.mapFromScene(scene_pos), pixmap, text)
 
     def _clicked(self, ev) -> None:
         if ev.button() != Qt.MouseButton.LeftButton or not self._box.sceneBoundingRect().contains(ev.scenePos()):
@@ -332,6 +337,19 @@ class LatentView(QWidget):
         if len(polygon) == 4 and polygon[0, 1] == polygon[1, 1] and polygon[0, 0] == polygon[3, 0]:
             return in_rectangle(self._points, polygon[0, 0], polygon[2, 0], polygon[0, 1], polygon[2, 1])
         return in_polygon(self._points, polygon)
+
+    def _map_changed(self) -> None:
+        self.recompute.setVisible(self.map_by.currentData() != "pca")
+        self.map_chosen.emit(self.map_by.currentData())
+
+    def show_map_state(self, words: str) -> None:
+        self.map_state.setText(words)
+        self.map_state.setVisible(bool(words))
+
+    def set_map_axes(self, label: str) -> None:
+        self._axis_names = (f"{label} 1", f"{label} 2")
+        self.plot.setLabel("bottom", self._axis_names[0])
+        self.plot.setLabel("left", self._axis_names[1])
 
     def show_timeline(self, frames: int, shown: int, words: str) -> None:
         """The replay slider: ``frames`` frames, frame ``shown`` on show, described in ``words``."""

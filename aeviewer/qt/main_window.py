@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
         self.keeper.discard_autosave()
         window_state.remember(self, self.views, self.keeper.settings)
         self.presenter.timer.stop()
+        self.presenter.links.maps.shutdown()
         self.opener.shutdown()
         self.worker_thread.shutdown()
         event.accept()

@@ -80,6 +80,11 @@ class WalkBetween(Command, doing="walking between two pictures' codes"):
 
 
 @dataclass(frozen=True)
+class SendCodes(Command, doing="reading the codes"):
+    """Every picture's code as the plot would use it (for a t-SNE or UMAP map)."""
+
+
+@dataclass(frozen=True)
 class UseKept(Command, doing="showing the kept model", exclusive=True):
     """Show again the trained model of ``size`` numbers that was kept when another replaced it."""
 

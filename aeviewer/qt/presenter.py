@@ -24,6 +24,7 @@ from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import (
+    Codes,
     CompressionReport,
     Decoded,
     ImageResults,
@@ -105,6 +106,7 @@ class Presenter(QObject):
             CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
             Decoded: lambda d: self.links.draw_decoded(d),
             Walked: lambda w: self.links.draw_walk(w),
+            Codes: lambda c: self.links.maps.codes_arrived(c),
         }
         self.compression_timer = QTimer(self)  # while training, the Compression tab refreshes now and then
         self.compression_timer.setInterval(COMPRESSION_REFRESH_MS)
@@ -369,7 +371,7 @@ class Presenter(QObject):
                                                    self.model_config.image_size, self.evaluation))
 
     def _update_titles(self) -> None:
-        self.v.latent_title.setText(latent_title(self.model_state()))
+        self.v.latent_title.setText(latent_title(self.model_state(), self.links.maps.title_words()))
         self.v.gallery_title.setText(gallery_title(len(self.images)))
         self.v.counts_label.setText(counts_text(self.images))
 

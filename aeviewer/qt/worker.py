@@ -43,6 +43,7 @@ from aeviewer.qt.messages import (
     SaveDenoised,
     SaveSession,
     Saving,
+    SendCodes,
     SetImages,
     SetPrefix,
     SetScoreKind,
@@ -103,6 +104,7 @@ class TorchWorker(FileCommands, QObject):
             UseKept: self._use_kept,
             DecodePoint: self._decode_point,
             WalkBetween: self._walk,
+            SendCodes: lambda _c: self.result.emit(self._engine.codes_shown()),
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------

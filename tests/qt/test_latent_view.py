@@ -41,7 +41,7 @@ def test_hover_click_and_selection_find_the_right_item_among_100k_points(qtbot):
 
     view._hover(view.view_box.mapViewToScene(QPointF(5.0, 5.0)))
     assert view.hovered == TARGET
-    assert view.card.isVisible() and view.card_text.text() == f"picture {TARGET}"
+    assert view.card.isVisible() and view.card.text.text() == f"picture {TARGET}"
 
     with qtbot.waitSignal(view.index_clicked, timeout=5_000) as clicked:
         qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=_widget_pos(view, 5.0, 5.0))
@@ -137,3 +137,42 @@ def test_alt_click_walks_from_the_selected_picture_to_another(qtbot, window, fre
     assert window.views.tabs.currentWidget() is window.views.walk
     qtbot.waitUntil(lambda: window.views.walk.steps == 8, timeout=10_000)
     assert "to <b>" in window.views.walk.title.text()
+
+
+def test_a_map_is_computed_off_the_gui_thread_shown_and_pca_comes_back(qtbot, monkeypatch, fresh_demo):
+    """The mechanism, with a stand-in for t-SNE (the real one is optional; core tests cover it)."""
+    import threading
+
+    from aeviewer.core import embeddings
+    from aeviewer.core.config import ModelConfig
+    from aeviewer.qt import latent_view
+    from aeviewer.qt.main_window import MainWindow
+    from aeviewer.qt.worker import running_threads
+
+    threads = []
+
+    def stand_in(codes, seed):
+        threads.append(threading.current_thread().name)
+        return codes[:, :2] * np.array([1.0, -1.0]) + 100.0  # a flipped, shifted copy: align undoes it
+
+    monkeypatch.setitem(embeddings.RUNNERS, "tsne", stand_in)
+    monkeypatch.setattr(latent_view, "available", lambda: {"tsne": True, "umap": False})
+    win = MainWindow(ModelConfig(latent_dim=2), device="cpu", autostart=False, epochs=3)
+    qtbot.addWidget(win)
+    win.show()
+    show_images(qtbot, win, fresh_demo)
+    view, maps = win.latent_view, win.presenter.links.maps
+    live = view._points.copy()
+    view.map_by.setCurrentIndex(view.map_by.findData("tsne"))
+    qtbot.waitUntil(lambda: maps.shown is not None and not maps._animation.isActive(), timeout=20_000)
+    assert threads and threads[0].startswith("aeviewer-map")  # not the GUI thread
+    assert np.allclose(view._points, live, atol=1e-3)  # a 2-number code's map, aligned back onto it
+    assert view.plot.getAxis("bottom").labelText == "t-SNE 1"
+    assert "t-SNE of the codes" in view.map_state.text()
+    assert "mapped with t-SNE" in win.views.latent_title.text()
+    assert view.map_by.model().item(view.map_by.findData("umap")).isEnabled() is False
+    view.map_by.setCurrentIndex(0)
+    assert maps.shown is None and not view.map_state.isVisible()
+    assert "drawn directly" in win.views.latent_title.text()
+    win.close()
+    assert not running_threads()
