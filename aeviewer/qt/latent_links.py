@@ -63,6 +63,10 @@ class LatentLinks(QObject):
         m = self.p.model
         if m is None or m.config.architecture != "bottleneck" or not len(self.p.images):
             return
+        if self.maps.shown is not None or self.replaying is not None:
+            self.p.status.emit("Decoding a place needs the live PCA plot (a t-SNE or UMAP map, or an earlier "
+                               "frame, has no way back to a code): choose PCA and Live.", 8000)
+            return
         self.decoded_at = (x, y)
         self.p.selected = None
         self.v.gallery.setCurrentIndex(QModelIndex())  # so that clicking the same picture selects it again

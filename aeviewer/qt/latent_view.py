@@ -49,8 +49,9 @@ FLAG_RGBA = (220, 30, 30, 255)
 DROPPED_RGBA = (216, 27, 196, 255)
 EMPTY_TEXT = ("Each picture becomes a point here once a model has encoded it: pictures the model finds "
               "alike land close together, and the points move as it learns.")
-HINT = ("Hover a point to see its picture · click a point to select it, or empty space to see what the "
-        "decoder draws there · Shift-drag a rectangle or Ctrl-drag a lasso to show just those pictures")
+HINT = ("Hover a point to see its picture · click a point to select it, or empty space (or Alt-drag) to see what "
+        "the decoder draws there · Alt-click a second point to walk between two pictures · Shift-drag a rectangle "
+        "or Ctrl-drag a lasso to show just those pictures")
 
 
 class LatentView(QWidget):
@@ -136,6 +137,7 @@ class LatentView(QWidget):
         self._box.sigRangeChanged.connect(lambda *_a: self._render_soon())
         self._box.sigResized.connect(lambda *_a: self._render_soon())
         self._box.region_drawn.connect(self._region_drawn)
+        self._box.place_dragged.connect(self.empty_clicked)  # Alt-drag: decode wherever the mouse goes
         self.plot.scene().sigMouseMoved.connect(self._hover)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 

@@ -10,9 +10,11 @@ from PySide6.QtWidgets import QGraphicsPathItem
 
 
 class SelectingViewBox(pg.ViewBox):
-    """Pans and zooms as usual; Shift-drag draws a rectangle and Ctrl-drag a lasso instead."""
+    """Pans and zooms as usual; Shift-drag draws a rectangle and Ctrl-drag a lasso instead, and
+    Alt-drag reports each place the mouse passes (to decode the code there)."""
 
     region_drawn = Signal(object)  # (M, 2) polygon in data coordinates
+    place_dragged = Signal(float, float)  # Alt-drag: where the mouse is, in data coordinates
 
     def __init__(self) -> None:
         super().__init__()
@@ -27,6 +29,11 @@ class SelectingViewBox(pg.ViewBox):
         modifiers = ev.modifiers()
         mode = "rect" if modifiers & Qt.KeyboardModifier.ShiftModifier else (
             "lasso" if modifiers & Qt.KeyboardModifier.ControlModifier else "")
+        if ev.button() == Qt.MouseButton.LeftButton and modifiers & Qt.KeyboardModifier.AltModifier:
+            ev.accept()
+            point = self.mapSceneToView(ev.scenePos())
+            self.place_dragged.emit(point.x(), point.y())
+            return
         if ev.button() != Qt.MouseButton.LeftButton or (not mode and not self._mode):
             super().mouseDragEvent(ev, axis)
             return

@@ -171,6 +171,8 @@ def test_a_map_is_computed_off_the_gui_thread_shown_and_pca_comes_back(qtbot, mo
     assert "t-SNE of the codes" in view.map_state.text()
     assert "mapped with t-SNE" in win.views.latent_title.text()
     assert view.map_by.model().item(view.map_by.findData("umap")).isEnabled() is False
+    view.empty_clicked.emit(1000.0, 1000.0)  # a map has no way back to a code
+    assert win.presenter.links.decoded_at is None and "needs the live PCA plot" in win.statusBar().currentMessage()
     view.map_by.setCurrentIndex(0)
     assert maps.shown is None and not view.map_state.isVisible()
     assert "drawn directly" in win.views.latent_title.text()
