@@ -24,6 +24,8 @@ def load_inputs(found: Found, size: int, channels: int) -> Opened:
     """Decode what was found; lists what was skipped."""
     opened = load_found(found, size, channels)
     report_failures(opened.result.failures)
+    for note in opened.result.notes:
+        print(f"note: {note}", file=sys.stderr)
     return opened
 
 

@@ -107,6 +107,7 @@ class ImageSet:
 class LoadResult:
     images: ImageSet
     failures: list[Failure]
+    notes: list[str] = field(default_factory=list)  # what was done to pictures that did load, in words
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Failure]]:
@@ -129,11 +130,33 @@ def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], l
     return files, failures
 
 
-def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
-    """Read one file at its own size as uint8 (H, W, channels); raises ValueError with a reason."""
+def read_picture(path: str | os.PathLike[str], channels: int, max_side: int | None = None) -> np.ndarray:
+    """Read one file at its own size as uint8 (H, W, channels); raises ValueError with a reason.
+    With ``max_side``, a large JPEG may be decoded at a half, quarter or eighth of its size, as long
+    as its longer side stays at least ``max_side`` (less memory and time for a picture to be shrunk)."""
+    return read_noted(path, channels, max_side)[0]
+
+
+GREY_SOURCES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F", "P;L"})
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a file held, besides its pixels: its own size, grey or colour, and frames left out."""
+
+    width: int
+    height: int
+    grey: bool
+    frames: int = 1
+
+
+def read_noted(path: str | os.PathLike[str], channels: int, max_side: int | None = None) -> tuple[np.ndarray, Source]:
+    """``read_picture``, and what the file held (for saying what was done to it)."""
     p = Path(path)
     try:
         nbytes = p.stat().st_size
+    except FileNotFoundError:
+        raise ValueError("cannot read file (it was removed while loading)") from None
     except OSError as exc:
         raise ValueError(f"cannot read file ({exc.strerror or exc})") from exc
     if nbytes == 0:
@@ -147,6 +170,9 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
                 raise ValueError(f"image is too large ({w}x{h} pixels)")
             if w == 0 or h == 0:
                 raise ValueError("image has no pixels")
+            source = Source(w, h, im.mode in GREY_SOURCES, int(getattr(im, "n_frames", 1) or 1))
+            if max_side is not None and im.format == "JPEG" and max(w, h) > 2 * max_side:
+                im.draft(im.mode, (max(1, w * max_side // max(w, h)), max(1, h * max_side // max(w, h))))
             im.load()
             upright = ImageOps.exif_transpose(im)  # a phone photo taken sideways is shown upright
             if upright.mode.startswith("I") or upright.mode == "F":  # 16-bit, 32-bit or float: scaled, not clipped
@@ -158,9 +184,13 @@ def read_picture(path: str | os.PathLike[str], channels: int) -> np.ndarray:
         raise ValueError("not an image Pillow can read") from None
     except Image.DecompressionBombError:
         raise ValueError("image is too large") from None
+    except PermissionError:
+        raise ValueError("cannot read file (permission denied)") from None
+    except FileNotFoundError:
+        raise ValueError("cannot read file (it was removed while loading)") from None
     except (OSError, SyntaxError) as exc:
         raise ValueError(f"image is damaged or truncated ({exc})") from None
-    return pixels[..., None] if pixels.ndim == 2 else pixels
+    return (pixels[..., None] if pixels.ndim == 2 else pixels), source
 
 
 def high_depth_to_uint8(values: np.ndarray) -> np.ndarray:
@@ -189,7 +219,7 @@ def high_depth_to_uint8(values: np.ndarray) -> np.ndarray:
 
 def decode_image(path: str | os.PathLike[str], size: int, channels: int) -> np.ndarray:
     """Read one file as uint8 (size, size, channels); raises ValueError with a reason."""
-    return to_working_size(read_picture(path, channels), size)
+    return to_working_size(read_picture(path, channels, 2 * size), size)
 
 
 def save_picture(path: str | os.PathLike[str], pixels: np.ndarray) -> Path:
@@ -264,14 +294,17 @@ def load_entries(
     labels: list[int] = []
     masks: dict[int, np.ndarray] = {}
     failures: list[Failure] = []
+    sources: list[Source] = []
     for i, e in enumerate(entries):
         if cancelled is not None and cancelled():
             break
         try:
-            arrays.append(decode_image(e.path, size, channels))
+            pixels, source = read_noted(e.path, channels, 2 * size)
+            arrays.append(to_working_size(pixels, size))
         except ValueError as exc:
             failures.append(Failure(str(e.path), str(exc)))
         else:
+            sources.append(source)
             if e.mask is not None:
                 try:
                     masks[len(paths)] = decode_image(e.mask, size, 1)[..., 0] > 127
@@ -284,7 +317,31 @@ def load_entries(
             progress(i + 1, len(entries))
     stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
     images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks)
-    return LoadResult(images, failures)
+    return LoadResult(images, failures, conversion_notes(sources, paths, size, channels))
+
+
+def conversion_notes(sources: list[Source], paths: list[str], size: int, channels: int) -> list[str]:
+    """What was done to the pictures that loaded, where a person would want to know: frames left
+    out of animations and multi-page files, and mixed sizes or colour kinds made alike."""
+    notes = []
+    many = [(Path(p).name, s.frames) for p, s in zip(paths, sources, strict=True) if s.frames > 1]
+    if many:
+        listed = ", ".join(f"{name} ({frames} frames)" for name, frames in many[:3])
+        more = f" and {len(many) - 3} more" if len(many) > 3 else ""
+        notes.append(f"only the first frame of {listed}{more} was used")
+    shapes = {(s.width, s.height) for s in sources}
+    kinds = {s.grey for s in sources}
+    if len(shapes) > 1 or len(kinds) > 1:
+        what = []
+        if len(shapes) > 1:
+            areas = sorted(shapes, key=lambda wh: wh[0] * wh[1])
+            what.append(f"{len(shapes)} sizes ({areas[0][0]}x{areas[0][1]} to {areas[-1][0]}x{areas[-1][1]})")
+        if len(kinds) > 1:
+            what.append("both grey and colour")
+        mode = "colour" if channels == 3 else "grey"
+        notes.append(f"pictures of {' and '.join(what)} were all made {size}x{size} {mode}, each fitted whole "
+                     f"and padded")
+    return notes
 
 
 def load_images(
@@ -298,7 +355,7 @@ def load_images(
     """Decode every image under ``paths`` (files, or folders searched recursively), unlabelled."""
     files, failures = expand_paths(paths)
     result = load_entries([Entry(f, split) for f in files], size, channels, progress, cancelled)
-    return LoadResult(result.images, failures + result.failures)
+    return LoadResult(result.images, failures + result.failures, result.notes)
 
 
 def iter_batches(n: int, batch_size: int) -> Iterator[slice]:

@@ -166,4 +166,5 @@ def load_found(
     cancelled: Callable[[], bool] | None = None,
 ) -> Opened:
     result = load_entries(found.entries, size, channels, progress, cancelled)
-    return Opened(found.labelled, found.description, LoadResult(result.images, found.failures + result.failures))
+    return Opened(found.labelled, found.description, LoadResult(result.images, found.failures + result.failures,
+                                                                       result.notes))

@@ -64,6 +64,7 @@ class MainWindow(QMainWindow):
         k.status.connect(self.statusBar().showMessage)
         k.opened.connect(self._session_opened)
         self._after_session: list[str] = []  # paths opened beside a session wait for it
+        self._notes = ""  # what was done to pictures just loaded, said once they are added
         self.exports = x = Exports(self, v, p, self.worker.submit)
         x.status.connect(self.statusBar().showMessage)
         x.problem.connect(self._show_problem)
@@ -188,14 +189,21 @@ class MainWindow(QMainWindow):
 
     def _images_changed(self, change: ImagesChanged) -> None:
         if change.added is not None:
-            self.statusBar().showMessage(f"Added {len(change.added)} image(s).", 6000)
+            notes, self._notes = self._notes, ""
+            self.statusBar().showMessage(f"Added {len(change.added)} image(s)." + (f" {notes}." if notes else ""),
+                                         15000 if notes else 6000)
 
     def _report_failures(self, result: LoadResult) -> None:
+        """Files skipped (a message that lists them and why) and what was done to the rest (notes)."""
+        notes = "; ".join(n[0].upper() + n[1:] for n in result.notes)
         if not result.failures:
+            self._notes = notes  # said with "Added N image(s)" when the worker has them
+            if notes:
+                self.statusBar().showMessage(notes + ".", 15000)
             return
         box = QMessageBox(QMessageBox.Icon.Warning, "Some files were skipped",
                           skipped_text(len(result.failures), len(result.images)), parent=self)
-        box.setInformativeText(failure_summary(result.failures))
+        box.setInformativeText(failure_summary(result.failures) + (f"\n\n{notes}." if notes else ""))
         self._show_box(box)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
