@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aeviewer.core.data import load_images  # noqa: E402
-from tests.hostile_corpus import build  # noqa: E402
+from aeviewer.core.data import load_images
+from tests.hostile_corpus import build
 
 
 def main() -> int:
