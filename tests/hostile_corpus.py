@@ -7,6 +7,7 @@ scripts/hostile_table.py prints the README's table from the same cases.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import zlib
@@ -89,8 +90,6 @@ def build(folder: Path, large: bool = True) -> list[Case]:
     inside.mkdir()
     Image.fromarray(colour).save(inside / "inside.png")
     cases.append(Case("a folder named like an image", inside / "inside.png", True))
-    try:
+    with contextlib.suppress(OSError):  # a system without symlinks: the other cases still count
         os.symlink(folder, folder / "loop", target_is_directory=True)  # a dropped folder that contains itself
-    except OSError:
-        pass
     return cases
