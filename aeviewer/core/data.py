@@ -288,7 +288,9 @@ def load_entries(
     ``progress(done, total)`` is called as files are read; ``cancelled()`` is
     polled between files and stops the load early (what was read is returned).
     """
-    arrays: list[np.ndarray] = []
+    # One array filled in place: a list of pictures stacked at the end would need twice the memory.
+    stack = np.empty((len(entries), size, size, channels), np.uint8)
+    count = 0
     paths: list[str] = []
     splits: list[int] = []
     labels: list[int] = []
@@ -300,7 +302,8 @@ def load_entries(
             break
         try:
             pixels, source = read_noted(e.path, channels, 2 * size)
-            arrays.append(to_working_size(pixels, size))
+            stack[count] = to_working_size(pixels, size)
+            count += 1
         except ValueError as exc:
             failures.append(Failure(str(e.path), str(exc)))
         else:
@@ -315,7 +318,7 @@ def load_entries(
             labels.append(e.label)
         if progress is not None:
             progress(i + 1, len(entries))
-    stack = np.stack(arrays) if arrays else np.zeros((0, size, size, channels), np.uint8)
+    stack = stack[:count] if count == len(entries) or count > len(entries) // 2 else stack[:count].copy()
     images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks)
     return LoadResult(images, failures, conversion_notes(sources, paths, size, channels))
 

@@ -33,6 +33,13 @@ from aeviewer.core.training import warm_up
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
 
+SCORE_CHUNK = 2048  # pictures scored between two looks at ``Engine.interrupted``
+
+
+class Interrupted(Exception):  # noqa: N818 (not an error: the app is closing)
+    """Work given up because the app is closing (not an error to report)."""
+
+
 class Engine(LiveTraining):
     """One model, its images and their latest scores."""
 
@@ -53,6 +60,7 @@ class Engine(LiveTraining):
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
+        self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
 
@@ -255,17 +263,23 @@ class Engine(LiveTraining):
         return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
 
     def _score_rows(self, rows: np.ndarray) -> None:
-        if len(rows) == 0:
-            return
-        heat_local = np.flatnonzero(np.isin(rows, self.train_rows))
-        scores = score_images(
-            self.model, self.images.images[rows], self.device, heat_rows=heat_local, kind=self.score_kind
-        )
-        self._codes[rows] = scores.codes
-        self._errors[rows] = scores.errors
-        self._scores[rows] = scores.scores
-        if scores.heat_scale is not None:
-            self._heat_scale = scores.heat_scale
+        """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
+        is asked, so that closing the window never waits for 100,000 pictures to be scored."""
+        heat_done = False
+        for start in range(0, len(rows), SCORE_CHUNK):
+            if self.interrupted():
+                raise Interrupted("scoring was interrupted")
+            chunk = rows[start : start + SCORE_CHUNK]
+            heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
+            scores = score_images(
+                self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
+            )
+            self._codes[chunk] = scores.codes
+            self._errors[chunk] = scores.errors
+            self._scores[chunk] = scores.scores
+            if scores.heat_scale is not None:
+                self._heat_scale = scores.heat_scale
+                heat_done = True
 
     def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
         """Score just ``rows`` (say, images that were just added) and report everything."""

@@ -29,6 +29,7 @@ class Loader(QObject):
     progress = Signal(int, int, int)  # job id, done, total
     loaded = Signal(int, object)  # job id, LoadResult
     failed = Signal(int, str)  # job id, traceback
+    cancelled = Signal(int)  # job id: it stopped early and its result was dropped
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,24 +37,38 @@ class Loader(QObject):
         self._ids = itertools.count(1)
         self._cancel = threading.Event()
         self._running: dict[int, Future] = {}
+        self._stops: dict[int, threading.Event] = {}  # one per job: Cancel stops that one only
 
     def start(self, job: Job) -> int:
         """Run ``job(progress, cancelled) -> LoadResult`` in the background; returns its id."""
         job_id = next(self._ids)
-        self._running[job_id] = self._pool.submit(self._run, job_id, job)
+        stop = self._stops[job_id] = threading.Event()
+        self._running[job_id] = self._pool.submit(self._run, job_id, job, stop)
         return job_id
 
-    def _run(self, job_id: int, job: Job) -> None:
+    def _run(self, job_id: int, job: Job, stop: threading.Event) -> None:
+        def cancelled() -> bool:
+            return self._cancel.is_set() or stop.is_set()
+
         try:
-            result = job(lambda done, total: self.progress.emit(job_id, done, total), self._cancel.is_set)
+            result = job(lambda done, total: self.progress.emit(job_id, done, total), cancelled)
         except Exception:
             self.failed.emit(job_id, traceback.format_exc())
             return
-        if not self._cancel.is_set():
+        if stop.is_set():
+            self.cancelled.emit(job_id)
+        elif not self._cancel.is_set():
             self.loaded.emit(job_id, result)
+
+    def cancel(self, job_id: int) -> None:
+        """Stop a job between two files; it reports ``cancelled`` instead of a result."""
+        stop = self._stops.get(job_id)
+        if stop is not None:
+            stop.set()
 
     def forget(self, job_id: int) -> None:
         self._running.pop(job_id, None)
+        self._stops.pop(job_id, None)
 
     def shutdown(self) -> None:
         """Cancel what is running (it stops between files) and wait for the threads."""

@@ -47,7 +47,7 @@ class MainWindow(QMainWindow):
         self.last_message: QMessageBox | None = None
         self.views = v = Views(model_config, device, epochs)
         self.setCentralWidget(v.central)
-        for widget in (v.load_bar, v.counts_label, v.device_status):
+        for widget in (v.load_bar, v.load_cancel, v.counts_label, v.device_status):
             self.statusBar().addPermanentWidget(widget)
         self.statusBar().showMessage("Starting…")
 
@@ -81,7 +81,10 @@ class MainWindow(QMainWindow):
         self.opener = o = Opener(model_config.image_size, model_config.channels, self)
         o.started.connect(self._load_started)
         o.progress.connect(self._load_progress)
-        o.idle.connect(lambda: v.load_bar.setVisible(False))
+        o.idle.connect(self._load_ended)
+        o.cancelled.connect(lambda: self.statusBar().showMessage("Loading cancelled: nothing of it was added.",
+                                                                 8000))
+        v.load_cancel.clicked.connect(o.cancel)
         o.demo_ready.connect(self._demo_loaded)
         o.dataset_ready.connect(self._dataset_loaded)
         o.dropped_ready.connect(self._dropped_loaded)
@@ -153,7 +156,12 @@ class MainWindow(QMainWindow):
     def _load_started(self, message: str) -> None:
         self.views.load_bar.setRange(0, 0)
         self.views.load_bar.setVisible(True)
+        self.views.load_cancel.setVisible(self.opener.cancellable)
         self.statusBar().showMessage(message)
+
+    def _load_ended(self) -> None:
+        self.views.load_bar.setVisible(False)
+        self.views.load_cancel.setVisible(False)
 
     def _load_progress(self, done: int, total: int) -> None:
         self.views.load_bar.setRange(0, max(total, 1))

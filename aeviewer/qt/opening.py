@@ -28,6 +28,7 @@ class Opener(QObject):
     dropped_ready = Signal(object)  # LoadResult
     refused = Signal(str)  # why a folder is not a dataset
     failed = Signal(str)  # traceback
+    cancelled = Signal()  # a load the person cancelled has stopped; nothing of it was added
 
     def __init__(self, image_size: int, channels: int, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -36,7 +37,9 @@ class Opener(QObject):
         self.loader.progress.connect(self._progress)
         self.loader.loaded.connect(self._loaded)
         self.loader.failed.connect(self._failed)
+        self.loader.cancelled.connect(self._cancelled)
         self._jobs: set[int] = set()
+        self._demo_job = 0
         self._demo_pending = False
         self._early_drops: list[LoadResult] = []
         self._closing = False
@@ -55,7 +58,7 @@ class Opener(QObject):
             return "demo", "", LoadResult(cached_banana_imageset(data_dir() / "cache", size=size), []), None
 
         self._demo_pending = True
-        self._start(job, "Drawing the banana demo…")
+        self._start(job, "Drawing the banana demo…", demo=True)
 
     def open_paths(self, paths: list[str]) -> None:
         """A single labelled folder opens as a dataset; anything else is added as 'dropped'."""
@@ -90,9 +93,26 @@ class Opener(QObject):
         self.loader.shutdown()
 
     # -- results (GUI thread) ---------------------------------------------------------
-    def _start(self, job, message: str) -> None:
-        self._jobs.add(self.loader.start(job))
+    def _start(self, job, message: str, demo: bool = False) -> int:
+        job_id = self.loader.start(job)
+        if demo:
+            self._demo_job = job_id
+        self._jobs.add(job_id)
         self.started.emit(message)
+        return job_id
+
+    def cancel(self) -> None:
+        """Stop loading pictures (the demo, quick and needed, is left to finish)."""
+        for job_id in self._jobs - {self._demo_job}:
+            self.loader.cancel(job_id)
+
+    @property
+    def cancellable(self) -> bool:
+        return bool(self._jobs - {self._demo_job})
+
+    def _cancelled(self, job_id: int) -> None:
+        if self._finish(job_id):
+            self.cancelled.emit()
 
     def _finish(self, job_id: int) -> bool:
         self.loader.forget(job_id)

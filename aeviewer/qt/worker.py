@@ -17,6 +17,7 @@ from __future__ import annotations
 import gc
 import os
 import queue
+import threading
 import time
 import traceback
 import weakref
@@ -53,6 +54,7 @@ from aeviewer.qt.messages import (
     WalkBetween,
 )
 from aeviewer.qt.worker_files import FileCommands
+from aeviewer.qt.worker_latent import LatentCommands
 
 RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
 FOCUS_REFRESH_SECONDS = 0.2
@@ -72,7 +74,7 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-class TorchWorker(FileCommands, QObject):
+class TorchWorker(FileCommands, LatentCommands, QObject):
     """Lives in the worker thread. Methods without @Slot are called from the GUI thread."""
 
     result = Signal(object)  # core.results.* or qt.messages.* results, in the order they happened
@@ -87,6 +89,7 @@ class TorchWorker(FileCommands, QObject):
         self._control: Any = None
         self._focus: int | None = None
         self._rescore_at: float | None = None  # when every picture is scored again at a new code length
+        self._closing = threading.Event()
         self._engine: Any = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             SetImages: self._set_images,
@@ -104,7 +107,7 @@ class TorchWorker(FileCommands, QObject):
             UseKept: self._use_kept,
             DecodePoint: self._decode_point,
             WalkBetween: self._walk,
-            SendCodes: lambda _c: self.result.emit(self._engine.codes_shown()),
+            SendCodes: self._send_codes,
         }
 
     # -- called from the GUI thread (thread-safe) -------------------------------
@@ -126,6 +129,7 @@ class TorchWorker(FileCommands, QObject):
             self._control.stop()
 
     def request_shutdown(self) -> None:
+        self._closing.set()  # long work (scoring 100,000 pictures) gives up between two chunks
         self.stop_training()
         self.submit(Shutdown())
 
@@ -150,6 +154,7 @@ class TorchWorker(FileCommands, QObject):
             except ValueError:  # e.g. CUDA asked for but absent: fall back, say so
                 self.result.emit(Failed("choosing the device", traceback.format_exc()))
                 self._engine = Engine(config, "cpu")
+            self._engine.interrupted = self._closing.is_set
             self._announce()
             # torch's import leaves ~a million long-lived objects; freezing them keeps
             # full garbage collections (which hold the GIL) from stalling the GUI.
@@ -175,7 +180,6 @@ class TorchWorker(FileCommands, QObject):
     def _pass_warnings_on(self) -> None:
         """A warning raised on this thread (a library's, or ours) reaches the window as a message;
         the other threads' warnings go where they went before."""
-        import threading
         import warnings
 
         before = warnings.showwarning
@@ -205,8 +209,14 @@ class TorchWorker(FileCommands, QObject):
                                     e.train_noise, e.score_kind, e.prefix, e.trained, e.kept_sizes))
 
     def _handle(self, cmd: Command) -> None:
+        from aeviewer.core.engine import Interrupted
+
+        if self._closing.is_set() and not isinstance(cmd, SaveSession):
+            return  # closing: nothing but a save is worth waiting for
         try:
             self._handlers[type(cmd)](cmd)
+        except Interrupted:
+            return
         except Exception:
             self.result.emit(Failed(cmd.doing, traceback.format_exc()))
 
@@ -279,22 +289,6 @@ class TorchWorker(FileCommands, QObject):
         unknown = np.flatnonzero(np.isnan(engine.latest()[2]))  # pictures added since, or another score kind
         self.result.emit(engine.refresh(unknown, final=True))
         self._refresh_focus()
-
-    def _decode_point(self, cmd: DecodePoint) -> None:
-        from aeviewer.core.latent_decoding import decode_at
-
-        try:
-            self.result.emit(decode_at(self._engine, cmd.x, cmd.y))
-        except ValueError as exc:  # a U-Net, or nothing projected yet
-            self.result.emit(Notice(f"Nothing to decode there: {exc}."))
-
-    def _walk(self, cmd: WalkBetween) -> None:
-        from aeviewer.core.latent_decoding import walk
-
-        try:
-            self.result.emit(walk(self._engine, cmd.start, cmd.end))
-        except ValueError as exc:
-            self.result.emit(Notice(f"No walk: {exc}."))
 
     def _measure_compression(self, cmd: MeasureCompression) -> None:
         from aeviewer.core.compression_report import report
