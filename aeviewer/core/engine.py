@@ -26,7 +26,7 @@ from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.projection import StableProjection
-from aeviewer.core.results import Codes, ImageResults, Inspection
+from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
 from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
 from aeviewer.core.training import warm_up
 
@@ -34,10 +34,6 @@ MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this
 
 
 SCORE_CHUNK = 2048  # pictures scored between two looks at ``Engine.interrupted``
-
-
-class Interrupted(Exception):  # noqa: N818 (not an error: the app is closing)
-    """Work given up because the app is closing (not an error to report)."""
 
 
 class Engine(LiveTraining):

@@ -16,6 +16,10 @@ from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.noise_kinds import NoiseSpec
 
 
+class Interrupted(Exception):  # noqa: N818 (not an error: the app is closing)
+    """Work given up because the app is closing (not an error to report)."""
+
+
 @dataclass(frozen=True)
 class Step:
     """What one batch did. ``compute_seconds`` excludes time spent paused."""

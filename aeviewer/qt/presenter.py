@@ -160,6 +160,13 @@ class Presenter(QObject):
         self._events[type(result)](result)
 
     def _model_ready(self, m: ModelReady) -> None:
+        if self.model is not None and m.model_id != self.model.model_id and self.inspection is not None:
+            # The picture on show was rebuilt by the model just replaced: never show it as this one's.
+            self.inspection = None
+            self.v.compare.clear()
+            self.v.compare.set_caption("The new model's reconstruction appears in a moment…")
+            if self.selected is not None:
+                self.submit(Inspect(self.selected))
         self.model, self.model_config = m, m.config
         self.prefix = m.prefix
         self.phase, self.last_step, self.results, self.evaluation = ("trained" if m.trained else "untrained",

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from aeviewer.core.results import ModelReady, TrainingEnd, TrainingStarted
+from aeviewer.core.results import Interrupted, ModelReady, TrainingEnd, TrainingStarted
 from aeviewer.qt.messages import (
     AddImages,
     Command,
@@ -209,8 +209,6 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
                                     e.train_noise, e.score_kind, e.prefix, e.trained, e.kept_sizes))
 
     def _handle(self, cmd: Command) -> None:
-        from aeviewer.core.engine import Interrupted
-
         if self._closing.is_set() and not isinstance(cmd, SaveSession):
             return  # closing: nothing but a save is worth waiting for
         try:
@@ -346,6 +344,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
                         self._refresh_focus()
                         focus_budget.spent(time.perf_counter() - t0)
             reason = "stopped" if control.stop_requested else "done"
+        except Interrupted:  # the window is closing
+            reason = "stopped"
         except Exception:
             self.result.emit(Failed("training", traceback.format_exc()))
         finally:
