@@ -20,6 +20,18 @@ class Interrupted(Exception):  # noqa: N818 (not an error: the app is closing)
     """Work given up because the app is closing (not an error to report)."""
 
 
+class DeviceMemoryError(RuntimeError):
+    """The device ran out of memory even with one picture a batch: only another device helps."""
+
+
+@dataclass(frozen=True)
+class OutOfMemory:
+    """A run ended because the device ran out of memory at the smallest batch (the window offers the CPU)."""
+
+    model_id: int
+    text: str
+
+
 @dataclass(frozen=True)
 class Step:
     """What one batch did. ``compute_seconds`` excludes time spent paused."""

@@ -58,6 +58,7 @@ class MainWindow(QMainWindow):
         p.problem.connect(self._show_problem)
         p.status.connect(self.statusBar().showMessage)
         p.model_changed.connect(self._model_changed)
+        p.out_of_memory.connect(self._offer_cpu)
         p.images_changed.connect(self._images_changed)
 
         self.keeper = k = SessionKeeper(self, p, self.worker.submit, self)
@@ -289,6 +290,16 @@ class MainWindow(QMainWindow):
             path += ".png"
         self.statusBar().showMessage(f"Denoising {Path(self.images.paths[row]).name}…")
         self.worker.submit(SaveDenoised(row, path))
+
+    def _offer_cpu(self, text: str) -> None:
+        """The GPU could not hold even one picture: say so, and offer to train on the CPU."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Out of GPU memory", f"Training stopped: {text}.", parent=self)
+        cpu = box.addButton("Train on the CPU", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(QMessageBox.StandardButton.Close)
+        cpu.clicked.connect(lambda: self.views.controls.device.setCurrentIndex(
+            self.views.controls.device.findData("cpu")))  # the device choice retrains
+        self.cpu_button = cpu
+        self._show_box(box)
 
     # -- messages ----------------------------------------------------------------------------------
     def _show_problem(self, title: str, text: str, details: str) -> None:

@@ -30,6 +30,7 @@ from aeviewer.core.results import (
     ImageResults,
     Inspection,
     ModelReady,
+    OutOfMemory,
     Snapshot,
     Step,
     TrainingEnd,
@@ -69,6 +70,7 @@ class Presenter(QObject):
     images_changed = Signal(object)  # ImagesChanged
     changed = Signal()  # what a session would save has changed (model, pictures, threshold, score)
     session_event = Signal(object)  # SessionOpened, SessionSaved
+    out_of_memory = Signal(str)  # the device could not hold even one picture: offer the CPU
 
     def __init__(self, views: Views, submit: Callable[[Any], None], model_config: ModelConfig, parent=None) -> None:
         super().__init__(parent)
@@ -107,6 +109,7 @@ class Presenter(QObject):
             Decoded: lambda d: self.links.draw_decoded(d),
             Walked: lambda w: self.links.draw_walk(w),
             Codes: lambda c: self.links.maps.codes_arrived(c),
+            OutOfMemory: lambda o: self.out_of_memory.emit(o.text),
         }
         self.compression_timer = QTimer(self)  # while training, the Compression tab refreshes now and then
         self.compression_timer.setInterval(COMPRESSION_REFRESH_MS)

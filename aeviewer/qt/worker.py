@@ -28,7 +28,14 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from aeviewer.core.results import Interrupted, ModelReady, TrainingEnd, TrainingStarted
+from aeviewer.core.results import (
+    DeviceMemoryError,
+    Interrupted,
+    ModelReady,
+    OutOfMemory,
+    TrainingEnd,
+    TrainingStarted,
+)
 from aeviewer.qt.messages import (
     AddImages,
     Command,
@@ -346,6 +353,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
             reason = "stopped" if control.stop_requested else "done"
         except Interrupted:  # the window is closing
             reason = "stopped"
+        except DeviceMemoryError as exc:  # even one picture a batch did not fit: the window offers the CPU
+            self.result.emit(OutOfMemory(model_id, str(exc)))
         except Exception:
             self.result.emit(Failed("training", traceback.format_exc()))
         finally:

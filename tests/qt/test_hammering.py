@@ -87,3 +87,34 @@ def test_pictures_dropped_while_training_and_while_loading_and_the_mode_switched
                     and len(window.presenter.results.errors) == n + 80, timeout=30_000)
     _consistent(window)
     assert np.isfinite(window.presenter.results.errors).all()
+
+
+def test_out_of_gpu_memory_at_one_picture_offers_the_cpu(qtbot, window, fresh_demo, monkeypatch):
+    """Simulated on the CPU: a model that cannot train even one picture at a time."""
+    import torch
+
+    from aeviewer.core import engine as engine_module
+    from aeviewer.core.model import Autoencoder
+
+    class NoRoom(Autoencoder):
+        def forward(self, x):
+            if self.training:
+                raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+            return super().forward(x)
+
+    real = engine_module.build_model
+    full = [True]
+    monkeypatch.setattr(engine_module, "build_model",
+                        lambda config, seed=None: NoRoom(config) if full[0] else real(config, seed))
+    show_images(qtbot, window, fresh_demo)
+    window.controls.select_device("auto")
+    window.controls.epochs.setValue(1)
+    window.controls.train_button.click()
+    qtbot.waitUntil(lambda: window.last_message is not None and "Out of GPU memory" in window.last_message.windowTitle(),
+                    timeout=30_000)
+    assert "one picture a batch" in window.last_message.text()
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
+    full[0] = False  # the CPU has room
+    window.cpu_button.click()
+    assert window.controls.device.currentData() == "cpu"
+    qtbot.waitUntil(lambda: window.presenter.trained, timeout=60_000)

@@ -27,7 +27,7 @@ from aeviewer.core.defect_model import DefectModel, segmentation_loss
 from aeviewer.core.model import AnyAutoencoder, Autoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.ordered import keep_first, random_prefixes
-from aeviewer.core.results import Step
+from aeviewer.core.results import DeviceMemoryError, Step
 from aeviewer.core.synthetic import paste_defects
 from aeviewer.core.training.augment import augment_batch
 from aeviewer.core.training.control import RunControl
@@ -217,8 +217,8 @@ class Trainer:
         if self.device.type == "cuda":
             torch.cuda.empty_cache()
         if self.batch_size <= 1:
-            raise RuntimeError("the GPU ran out of memory even with one picture a batch: "
-                               "train on the CPU (Device: CPU), or use smaller pictures")
+            raise DeviceMemoryError("the GPU ran out of memory even with one picture a batch: "
+                                    "train on the CPU (Device: CPU), or use smaller pictures")
         self.batch_size = max(1, self.batch_size // 2)
         self.batches = (self.n + self.batch_size - 1) // self.batch_size
         self.note = (f"The {self.device.type.upper()} ran out of memory: went on with batches of "
