@@ -18,6 +18,7 @@ import statistics
 import sys
 import time
 
+from aeviewer.core.choices import batch_size
 from aeviewer.core.config import ORDERED_SIZE, ModelConfig
 from aeviewer.core.data import Split
 from aeviewer.core.demos import DEMO_AUGMENT, DEMO_EPOCHS, banana_imageset
@@ -35,7 +36,8 @@ def measure(images, epochs: int, augment: bool, latent: int, seed: int,
     engine = Engine(config, device="cpu", seed=seed)
     engine.set_images(images)
     t0 = time.perf_counter()
-    for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed)):
+    batch = batch_size(config.method, config.ordered, len(images.indices(Split.TRAIN)))  # as the app chooses
+    for _ in engine.train(TrainConfig(epochs=epochs, augment=augment, seed=seed, batch_size=batch)):
         pass
     seconds = time.perf_counter() - t0
     if ordered:
