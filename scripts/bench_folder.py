@@ -15,25 +15,15 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from measuring import Lateness, peak_mb, pump, rss_mb
 
 
 def make_folder(root: Path, files: int, junk: int) -> None:
@@ -59,8 +49,6 @@ def main() -> int:
     p.add_argument("--junk", type=int, default=10_000)
     args = p.parse_args()
 
-    import numpy as np
-    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
     from aeviewer.core.config import ModelConfig
@@ -77,28 +65,12 @@ def main() -> int:
         window = MainWindow(ModelConfig(), device="cpu", autostart=False)
         window.resize(1400, 860)
         window.show()
-        end = time.monotonic() + 60
-        while window.presenter.model is None and time.monotonic() < end:
-            app.processEvents()
-            time.sleep(0.01)
-        for _ in range(50):
-            app.processEvents()
-            time.sleep(0.01)
+        pump(app, 60, lambda: window.presenter.model is not None)
+        pump(app, 0.5)
         before = rss_mb()
 
-        late: list[float] = []
-        expected = [0.0]
-
-        def fired() -> None:
-            now = time.perf_counter()
-            late.append(max(0.0, now - expected[0]) * 1000)
-            expected[0] = now + 0.005
-
-        timer = QTimer()
-        timer.setInterval(5)
-        timer.timeout.connect(fired)
-        expected[0] = time.perf_counter() + 0.005
-        timer.start()
+        probe = Lateness(5)
+        probe.start()
         t0 = time.perf_counter()
         window.open_paths([str(root)])
         progress_seen = 0
@@ -108,15 +80,15 @@ def main() -> int:
             progress_seen = max(progress_seen, window.views.load_bar.value())
             time.sleep(0.001)
         loaded_s = time.perf_counter() - t0
-        timer.stop()
-        a = np.array(late)
+        probe.stop()
+        _, median, p99, worst = probe.summary()
         box = window.last_message
         skipped = box.text() if box is not None else "no message"
         print(f"\n| {args.files:,} pictures + {args.junk:,} other files, dropped | |")
         print("|---|---|")
         print(f"| seconds until every picture was in the window | {loaded_s:.0f} |")
-        print(f"| 5 ms GUI timer lateness while loading: median / p99 / max, ms | {np.median(a):.1f} / "
-              f"{np.percentile(a, 99):.1f} / {a.max():.0f} |")
+        print(f"| 5 ms GUI timer lateness while loading: median / p99 / max, ms | {median:.1f} / {p99:.1f} / "
+              f"{worst:.0f} |")
         print(f"| progress bar reached | {progress_seen:,} files |")
         print(f"| resident memory before the drop, MB | {before:.0f} |")
         print(f"| peak resident memory, MB | {peak_mb():.0f} ({(peak_mb() - before) * 1024 / args.files:.1f} KB "

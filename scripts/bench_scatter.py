@@ -21,6 +21,9 @@ import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from measuring import Lateness, pump
 
 
 def median_ms(fn, repeats: int) -> float:
@@ -117,7 +120,6 @@ def live_lateness(app, seconds: float) -> tuple[int, float, float, float, int]:
     """The real window training on 100k small pictures with every point in the latent plot: how late a
     5 ms GUI timer fires (the event loop's responsiveness)."""
     import numpy as np
-    from PySide6.QtCore import QTimer
 
     from aeviewer.core.config import ModelConfig
     from aeviewer.core.data import ImageSet, Split
@@ -137,25 +139,10 @@ def live_lateness(app, seconds: float) -> tuple[int, float, float, float, int]:
     window.resize(1400, 860)
     window.show()
     window.set_images(ImageSet(images, [f"blob-{i}" for i in range(n)], splits))
-    end = time.monotonic() + 120
-    while time.monotonic() < end and len(window.images) != n:
-        app.processEvents()
-        time.sleep(0.005)
+    pump(app, 120, lambda: len(window.images) == n)
     window.retrain()
-    while time.monotonic() < end and not window.presenter.training:
-        app.processEvents()
-        time.sleep(0.005)
-    late: list[float] = []
-    expected = [time.perf_counter() + 0.005]
-
-    def fired() -> None:
-        now = time.perf_counter()
-        late.append(max(0.0, now - expected[0]) * 1000)
-        expected[0] = now + 0.005
-
-    timer = QTimer()
-    timer.setInterval(5)
-    timer.timeout.connect(fired)
+    pump(app, 120, lambda: window.presenter.training)
+    probe = Lateness(5)
     drawn = [0]
     original = window.latent_view.redraw_points
 
@@ -166,16 +153,12 @@ def live_lateness(app, seconds: float) -> tuple[int, float, float, float, int]:
     window.latent_view.redraw_points = counted  # type: ignore[method-assign]
     window.latent_view._render_timer.timeout.disconnect()
     window.latent_view._render_timer.timeout.connect(counted)
-    timer.start()
-    stop = time.monotonic() + seconds
-    while time.monotonic() < stop:
-        app.processEvents()
-        time.sleep(0.001)
-    timer.stop()
+    probe.start()
+    pump(app, seconds)
+    probe.stop()
     window.keeper.ask_to_save = lambda: "discard"  # type: ignore[method-assign]
     window.close()
-    a = np.array(late)
-    return len(a), float(np.median(a)), float(np.percentile(a, 99)), float(a.max()), drawn[0]
+    return (*probe.summary(), drawn[0])
 
 
 if __name__ == "__main__":

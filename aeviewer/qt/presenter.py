@@ -14,7 +14,6 @@ default rule, and ``Evaluation.with_threshold`` re-evaluates them at theirs.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -56,6 +55,7 @@ from aeviewer.qt.messages import (
     UseKept,
 )
 from aeviewer.qt.window_layout import Views
+from aeviewer.qt.worker_reports import WorkerReports
 
 DRAW_INTERVAL_MS = 33
 COMPRESSION_REFRESH_MS = 3000
@@ -63,7 +63,7 @@ END_WORDS = {"done": "Training finished.", "stopped": "Training stopped.", "erro
 END_PHASES = {"done": "trained", "stopped": "stopped", "error": "failed"}
 
 
-class Presenter(QObject):
+class Presenter(WorkerReports, QObject):
     problem = Signal(str, str, str)  # title, text, details
     status = Signal(str, int)  # message, milliseconds (0: until replaced)
     model_changed = Signal(object)  # ModelReady
@@ -164,12 +164,7 @@ class Presenter(QObject):
 
     def _model_ready(self, m: ModelReady) -> None:
         if self.model is not None and m.model_id != self.model.model_id and self.inspection is not None:
-            # The picture on show was rebuilt by the model just replaced: never show it as this one's.
-            self.inspection = None
-            self.v.compare.clear()
-            self.v.compare.set_caption("The new model's reconstruction appears in a moment…")
-            if self.selected is not None:
-                self.submit(Inspect(self.selected))
+            self._forget_inspection()
         self.model, self.model_config = m, m.config
         self.prefix = m.prefix
         self.phase, self.last_step, self.results, self.evaluation = ("trained" if m.trained else "untrained",
@@ -188,6 +183,14 @@ class Presenter(QObject):
         self.model_changed.emit(m)
         self._update_titles()
         self.changed.emit()
+
+    def _forget_inspection(self) -> None:
+        """The picture on show was rebuilt by a model just replaced: never show it as the new one's."""
+        self.inspection = None
+        self.v.compare.clear()
+        self.v.compare.set_caption("The new model's reconstruction appears in a moment…")
+        if self.selected is not None:
+            self.submit(Inspect(self.selected))
 
     def _images_changed(self, change: ImagesChanged) -> None:
         self.images = change.images
@@ -250,30 +253,6 @@ class Presenter(QObject):
             self.select(row)
         self._update_titles()
         self.session_event.emit(opened)
-
-    def _refused(self, r: Refused) -> None:
-        self.problem.emit(r.title, r.text, "")
-        self.session_event.emit(r)  # a save that did not happen must not close the window later
-
-    def _exported(self, e: Exported) -> None:
-        if e.ok:
-            self.status.emit(f"Exported {e.paths[0]}; {e.parity}", 15000)
-        else:
-            self.problem.emit("The exported model does not match",
-                              f"{e.parity}\nThe file was kept for inspection: {e.paths[0]}", "")
-
-    def _failed(self, failure: Failed) -> None:
-        logging.getLogger("aeviewer").error("failed while %s\n%s", failure.doing, failure.details)
-        self.v.load_bar.setVisible(False)  # a save in progress has ended
-        self.problem.emit("Something went wrong",
-                          f"Something went wrong while {failure.doing}:\n{failure.last_line}", failure.details)
-
-    def _saving(self, s: Saving) -> None:
-        self.v.load_bar.setRange(0, max(s.total, 1))
-        self.v.load_bar.setValue(s.done)
-        self.v.load_bar.setVisible(s.done < s.total)
-        if s.path:
-            self.status.emit(f"Saved {s.path}", 8000)
 
     # -- from the person ----------------------------------------------------------------------
     def select(self, row: int) -> None:
