@@ -158,7 +158,7 @@ class TrainingEnd:
     """A training run is over: finished, stopped by a person, or failed; ``trained`` if it finished."""
 
     model_id: int
-    reason: str  # "done", "stopped" or "error"
+    reason: str  # "done", "stopped", "error", or "cancelled" (stopped before it began)
     trained: bool
 
 

@@ -68,7 +68,7 @@ def compression(ordered: bool, input_values: int, code_size: int, progress: Prog
                f"numbers; the decoder rebuilds it from those alone.")
     points = sorted(curve)
     spread = points[-1][1] - points[0][1] if len(points) >= 2 else 0.0
-    if spread < CURVE_SPREAD_DB:
+    if len(points) < 2 or spread < CURVE_SPREAD_DB:
         return Status(True, settling=True, text=(
             f"{squeeze} The model is still learning: watch the reconstruction sharpen."), note=(
             f"The slider starts moving once longer codes rebuild the bananas clearly better than short ones "

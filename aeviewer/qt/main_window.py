@@ -246,6 +246,7 @@ class MainWindow(QMainWindow):
         config = s.model_config(self.presenter.model_config)
         pictures = len(self.images.indices(Split.TRAIN))
         self.worker.submit(Retrain(s.train_config(pictures), config, s.device(), prefix=s.code_length()))
+        s.set_running(True)  # Stop works from now on, before the run has begun
 
     def _code_length_moved(self, k: int) -> None:
         """An ordered model follows the slider at once; a model trained at one size never retrains

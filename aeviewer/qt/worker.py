@@ -62,6 +62,7 @@ from aeviewer.qt.messages import (
 )
 from aeviewer.qt.worker_files import FileCommands
 from aeviewer.qt.worker_latent import LatentCommands
+from aeviewer.qt.worker_warnings import pass_warnings_on, stop_passing_warnings
 
 RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
 FOCUS_REFRESH_SECONDS = 0.2
@@ -97,6 +98,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         self._focus: int | None = None
         self._rescore_at: float | None = None  # when every picture is scored again at a new code length
         self._closing = threading.Event()
+        # Retrains asked for (GUI thread), stopped before they ran (GUI thread), and taken (worker thread).
+        self._retrains_asked = self._retrains_stopped = self._retrains_done = 0
         self._engine: Any = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             SetImages: self._set_images,
@@ -121,6 +124,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
     def submit(self, command: Command) -> None:
         if not isinstance(command, Command):
             raise TypeError(f"not a worker command: {command!r}")
+        if isinstance(command, Retrain):
+            self._retrains_asked += 1
         self._queue.put(command)
 
     def pause(self) -> None:
@@ -132,6 +137,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
             self._control.resume()
 
     def stop_training(self) -> None:
+        """Stop the run, and the runs asked for before this (Train then Stop, fast: nothing trains)."""
+        self._retrains_stopped = self._retrains_asked
         if self._control is not None:
             self._control.stop()
 
@@ -153,7 +160,7 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
             from aeviewer.core.engine import Engine  # torch loads here, off the GUI thread
 
             torch.set_num_threads(self.torch_threads)
-            self._pass_warnings_on()
+            self._warnings = pass_warnings_on(lambda text: self.result.emit(Notice(text)))
 
             config, device = self._initial
             try:
@@ -181,32 +188,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         except Exception:  # a bug in the loop itself: report, then end cleanly
             self.result.emit(Failed("running the worker", traceback.format_exc()))
         finally:
-            self._stop_passing_warnings()
+            stop_passing_warnings(getattr(self, "_warnings", None))
             self.stopped.emit()
-
-    def _pass_warnings_on(self) -> None:
-        """A warning raised on this thread (a library's, or ours) reaches the window as a message;
-        the other threads' warnings go where they went before."""
-        import warnings
-
-        before = warnings.showwarning
-        worker_thread = threading.current_thread()
-
-        def show(message, category, filename, lineno, file=None, line=None) -> None:
-            if threading.current_thread() is worker_thread:
-                self.result.emit(Notice(f"Warning: {message}"))
-            else:
-                before(message, category, filename, lineno, file, line)
-
-        warnings.showwarning = show
-        self._warnings_before = (show, before)
-
-    def _stop_passing_warnings(self) -> None:
-        import warnings
-
-        ours, before = getattr(self, "_warnings_before", (None, None))
-        if ours is not None and warnings.showwarning is ours:  # nobody has put another on top since
-            warnings.showwarning = before
 
     def _announce(self) -> None:
         import torch
@@ -309,6 +292,10 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         from aeviewer.core.data import Split
 
         engine = self._engine
+        self._retrains_done += 1
+        if self._retrains_done <= self._retrains_stopped:  # Stop was pressed after this was asked for
+            self.result.emit(TrainingEnd(engine.model_id, "cancelled", engine.trained))
+            return
         if not len(engine.images.indices(Split.TRAIN)):
             self.result.emit(Notice("There are no training images: open some pictures or reload the demo "
                                     "(File menu)."))

@@ -25,15 +25,16 @@ def _consistent(window) -> None:
 
 def test_train_and_stop_hammered(qtbot, window, fresh_demo):
     show_images(qtbot, window, fresh_demo)
-    window.controls.epochs.setValue(50)
+    window.controls.epochs.setValue(1000)  # a run nobody stops would go on for minutes
     for _ in range(15):
         window.controls.train_button.click()
         qtbot.wait(30)
         window.controls.stop_button.click()
     window.controls.train_button.click()
-    qtbot.waitUntil(lambda: window.presenter.training, timeout=30_000)
-    window.controls.stop_button.click()
+    window.controls.stop_button.click()  # Train then Stop at once: nothing asked for before Stop trains on
     qtbot.waitUntil(lambda: not window.presenter.training, timeout=30_000)
+    qtbot.wait(1500)
+    assert not window.presenter.training
     _settle(qtbot, window)
     _consistent(window)
     window.controls.epochs.setValue(1)
@@ -110,8 +111,8 @@ def test_out_of_gpu_memory_at_one_picture_offers_the_cpu(qtbot, window, fresh_de
     window.controls.select_device("auto")
     window.controls.epochs.setValue(1)
     window.controls.train_button.click()
-    qtbot.waitUntil(lambda: window.last_message is not None and "Out of GPU memory" in window.last_message.windowTitle(),
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: window.last_message is not None
+                    and "Out of GPU memory" in window.last_message.windowTitle(), timeout=30_000)
     assert "one picture a batch" in window.last_message.text()
     qtbot.waitUntil(lambda: not window.presenter.training, timeout=10_000)
     full[0] = False  # the CPU has room
