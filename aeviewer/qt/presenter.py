@@ -59,8 +59,7 @@ from aeviewer.qt.worker_reports import WorkerReports
 
 DRAW_INTERVAL_MS = 33
 COMPRESSION_REFRESH_MS = 3000
-END_WORDS = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed.",
-             "cancelled": "Stopped before training began: the model is as it was."}
+END_WORDS = {"done": "Training finished.", "stopped": "Training stopped.", "error": "Training failed."}
 END_PHASES = {"done": "trained", "stopped": "stopped", "error": "failed"}
 
 
@@ -234,9 +233,8 @@ class Presenter(WorkerReports, QObject):
         self._update_titles()
 
     def _training_ended(self, end: TrainingEnd) -> None:
-        if end.reason == "cancelled":  # a run asked for, and stopped before it began
-            self.v.settings.set_running(False)
-            self.status.emit(END_WORDS[end.reason], 8000)
+        if end.reason == "cancelled":  # a run asked for did not begin (stopped first, or nothing to train on)
+            self.v.settings.set_running(self.training)  # the buttons as they were
             return
         self.phase = END_PHASES[end.reason] if end.reason != "done" or end.trained else "stopped"
         self.compression_timer.stop()

@@ -299,6 +299,7 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         if not len(engine.images.indices(Split.TRAIN)):
             self.result.emit(Notice("There are no training images: open some pictures or reload the demo "
                                     "(File menu)."))
+            self.result.emit(TrainingEnd(engine.model_id, "cancelled", engine.trained))  # the buttons reset
             return
         engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
         if engine.model_config.ordered:

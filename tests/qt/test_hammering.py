@@ -119,3 +119,15 @@ def test_out_of_gpu_memory_at_one_picture_offers_the_cpu(qtbot, window, fresh_de
     window.cpu_button.click()
     assert window.controls.device.currentData() == "cpu"
     qtbot.waitUntil(lambda: window.presenter.trained, timeout=60_000)
+
+
+def test_train_with_nothing_to_train_on_says_so_and_resets_the_buttons(qtbot, window, tiny_set):
+    from aeviewer.core.data import ImageSet, Split
+
+    dropped = ImageSet(tiny_set.images, tiny_set.paths, np.full(len(tiny_set), Split.DROPPED, np.int8))
+    show_images(qtbot, window, dropped)
+    window.controls.train_button.click()
+    assert window.controls.stop_button.isEnabled()  # Stop works from the moment Train is pressed
+    qtbot.waitUntil(lambda: "no training images" in window.statusBar().currentMessage(), timeout=10_000)
+    qtbot.waitUntil(lambda: not window.controls.stop_button.isEnabled(), timeout=10_000)
+    assert window.controls.train_button.text() == "Train"
