@@ -133,8 +133,9 @@ XCB_PACKAGES = ("sudo apt-get install libxcb-cursor0 (Debian, Ubuntu); sudo dnf 
 
 
 def missing_system_library() -> str | None:
-    """Qt's X11 plugin cannot load without libxcb-cursor (Qt 6.5+), and Qt then aborts with a long
-    message that does not say what to install. Say it in one line, before Qt tries."""
+    """Qt's X11 plugin cannot load without some system libraries (libxcb-cursor since Qt 6.5, and the
+    xcb-util ones), and Qt then aborts with a long message that names the wrong one. Say which one is
+    missing, and how to install it, in one line, before Qt tries."""
     import os
 
     platform = os.environ.get("QT_QPA_PLATFORM", "")
@@ -147,7 +148,34 @@ def missing_system_library() -> str | None:
     except OSError:
         return ("aeviewer cannot open its window: Qt needs the system library libxcb-cursor, which is not "
                 f"installed. Install it: {XCB_PACKAGES}.")
+    plugin = _xcb_plugin()
+    if plugin is not None:
+        try:
+            ctypes.CDLL(str(plugin))  # fails naming the first library it cannot find
+        except OSError as exc:
+            missing = str(exc).split(":")[0].strip()
+            if missing.endswith(".so") or ".so." in missing:
+                return (f"aeviewer cannot open its window: Qt's X11 plugin needs the system library {missing}, "
+                        f"which is not installed. On Debian or Ubuntu: sudo apt-get install {debian_package(missing)} "
+                        "(or install the package that provides it).")
     return None
+
+
+def _xcb_plugin():
+    try:
+        import PySide6
+    except ImportError:
+        return None
+    plugin = Path(PySide6.__file__).parent / "Qt" / "plugins" / "platforms" / "libqxcb.so"
+    return plugin if plugin.exists() else None
+
+
+def debian_package(library: str) -> str:
+    """The usual Debian package of a shared library: libxcb-icccm.so.4 -> libxcb-icccm4,
+    libxkbcommon-x11.so.0 -> libxkbcommon-x11-0."""
+    name, _, version = library.partition(".so")
+    version = version.lstrip(".").split(".")[0]
+    return f"{name}{'-' if name[-1:].isdigit() else ''}{version}" if version else name
 
 
 def prepare_app():

@@ -26,6 +26,24 @@ def test_a_missing_xcb_library_is_named_in_one_line(monkeypatch, capsys):
     assert app.missing_system_library() is None  # not the X11 plugin: nothing to check
 
 
+def test_another_missing_library_of_the_x11_plugin_is_named_with_its_package(monkeypatch, tmp_path):
+    monkeypatch.setattr(app.sys, "platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    plugin = tmp_path / "libqxcb.so"
+    plugin.write_bytes(b"")
+    monkeypatch.setattr(app, "_xcb_plugin", lambda: plugin)
+
+    def only_the_plugin_fails(name, *a, **k):
+        if str(name) == str(plugin):
+            raise OSError("libxcb-icccm.so.4: cannot open shared object file: No such file or directory")
+        return None
+
+    monkeypatch.setattr(ctypes, "CDLL", only_the_plugin_fails)
+    problem = app.missing_system_library()
+    assert problem is not None and "libxcb-icccm.so.4" in problem and "apt-get install libxcb-icccm4" in problem
+    assert app.debian_package("libxkbcommon-x11.so.0") == "libxkbcommon-x11-0"
+
+
 def test_a_session_on_the_command_line_opens_instead_of_the_demo(qtbot, tmp_path):
     from aeviewer.core.config import ModelConfig
     from aeviewer.core.model import build_model
