@@ -18,6 +18,9 @@ import sys
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from measuring import pump
 
 
 def main() -> int:
@@ -51,7 +54,6 @@ def main() -> int:
     window.resize(w, h)
     window.show()
     if args.tour:
-        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
         from tour_walk import walk
 
         os.makedirs(args.out, exist_ok=True)
@@ -60,13 +62,7 @@ def main() -> int:
         return 0
 
     def pump_until(cond, timeout: float) -> bool:
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            app.processEvents()
-            if cond():
-                return True
-            time.sleep(0.01)
-        return cond()
+        return pump(app, timeout, cond)
 
     if not pump_until(lambda: len(window.images) > 0 and (window.presenter.training or window.presenter.trained), 120):
         print("the demo did not start training, nor did a session open", file=sys.stderr)
