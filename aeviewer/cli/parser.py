@@ -70,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--arch", choices=tuple(ARCHITECTURES), default=None,
                    help="skip: a U-Net, best for denoising, but it compresses nothing "
                         "(default: skip with --denoise, else bottleneck)")
+    t.add_argument("--checkpoint-every", type=int, default=5, metavar="N",
+                   help="write the session every N epochs while training, to resume or follow the run "
+                        "(0: only at the end; default 5)")
+    t.add_argument("--resume", metavar="SESSION",
+                   help="go on with the run that wrote SESSION (its settings; --epochs may add more)")
     t.set_defaults(run=_run("train"))
 
     s = sub.add_parser("score", help="score images with a session; write a CSV")

@@ -10,8 +10,8 @@ import time
 class ProgressBar:
     """One line on stderr, redrawn at most ten times a second (plain lines when not a terminal)."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30) -> None:
-        self.stream = stream
+    def __init__(self, stream=None, width: int = 30) -> None:
+        self.stream = sys.stderr if stream is None else stream  # looked up now: a quiet rank has redirected it
         self.width = width
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._last = 0.0

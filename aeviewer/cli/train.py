@@ -1,8 +1,15 @@
-"""aeviewer train DATA --out SESSION: train on DATA's normal training part, write a session."""
+"""aeviewer train DATA --out SESSION: train on DATA's normal training part, write a session.
+
+The session is written every few epochs while the run goes on (``core.checkpoint``), so a
+run can be resumed (``--resume``) and followed from a window. Under torchrun every process
+trains its share of each epoch (``core.distributed``); rank 0 alone prints and writes.
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import sys
 import time
 from pathlib import Path
@@ -12,49 +19,103 @@ from aeviewer.cli.progress import ProgressBar
 
 
 def run(args: argparse.Namespace) -> int:
+    from aeviewer.core.distributed import join, leave
+
+    world, device = join(args.device)
+    try:
+        if world.main:
+            return _train(args, world, device)
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return _train(args, world, device)  # the other ranks stay quiet
+    finally:
+        leave(world)
+
+
+def _resumed(args: argparse.Namespace):
+    """(session, Resume) from --resume, or (None, None)."""
+    if not args.resume:
+        return None, None
+    from aeviewer.core.checkpoint import resume_from
+    from aeviewer.core.session import load_session
+
+    model, session = load_session(args.resume)
+    return (model, session), resume_from(session)
+
+
+def _train(args: argparse.Namespace, world, device: str) -> int:
     import torch
 
+    from aeviewer.core.checkpoint import Checkpointer
     from aeviewer.core.choices import Survey, choose
     from aeviewer.core.config import ModelConfig, TrainConfig, learning_rate
     from aeviewer.core.data import Split
     from aeviewer.core.engine import Engine
     from aeviewer.core.noise_kinds import parse_specs
-    from aeviewer.core.session import Session, save_session
 
     torch.manual_seed(args.seed)
-    denoise = parse_specs(args.denoise) if args.denoise else ()
-    # A person who asks for a denoiser gets the best one (the U-Net) unless they ask for the bottleneck.
-    arch = args.arch or ("skip" if denoise else "bottleneck")
+    earlier, resume = _resumed(args)
     found = find_inputs([args.data], Split.TRAIN)
     train_paths = found.paths(Split.TRAIN)
-    method = args.method or ("reconstruct" if denoise or arch == "skip" or args.ordered else None)
-    settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size, args.epochs)
-    if settings.reasons:
-        print(settings.describe(), file=sys.stderr)
-    config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
-                         architecture=arch, method=settings.method, ordered=args.ordered)
+    if earlier is not None:  # the run goes on as it was set up; only --epochs may change
+        _, old = earlier
+        config, info = old.model_config, old.info
+        denoise = parse_specs(info["denoise"]) if info.get("denoise") else ()
+        epochs = args.epochs or old.checkpoint.epochs
+        lr, batch, augment = float(info["learning_rate"]), int(info["batch_size"]), bool(info.get("augment"))
+        print(f"resuming {args.resume}: {old.checkpoint.epochs_done} of {epochs} epochs done", file=sys.stderr)
+    else:
+        denoise = parse_specs(args.denoise) if args.denoise else ()
+        # A person who asks for a denoiser gets the best one (the U-Net) unless they ask for the bottleneck.
+        arch = args.arch or ("skip" if denoise else "bottleneck")
+        method = args.method or ("reconstruct" if denoise or arch == "skip" or args.ordered else None)
+        settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size,
+                          args.epochs)
+        if settings.reasons:
+            print(settings.describe(), file=sys.stderr)
+        config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
+                             architecture=arch, method=settings.method, ordered=args.ordered)
+        epochs, augment = settings.epochs, args.augment
+        lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     images = load_inputs(found, config.image_size, config.channels).result.images
     if not len(images.indices(Split.TRAIN)):
         print("error: no training images could be read", file=sys.stderr)
         return 2
-    engine = Engine(config, args.device, seed=args.seed)
+    engine = Engine(config, device, seed=args.seed)
+    if earlier is not None:
+        engine.model.load_state_dict(earlier[0].state_dict())
+        engine.score_kind = earlier[1].score
     if args.score is not None:
         engine.set_score_kind(args.score)  # the final evaluation scores this way (else the method's own)
     engine.set_images(images)
-    lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
-    batch = args.batch_size or settings.batch_size(args.ordered, len(images.indices(Split.TRAIN)))
-    train_config = TrainConfig(
-        epochs=settings.epochs, batch_size=batch, learning_rate=lr,
-        seed=args.seed, denoise=denoise, augment=args.augment,
-    )
+    if earlier is None:
+        batch = args.batch_size or settings.batch_size(args.ordered, len(images.indices(Split.TRAIN)))
+    train_config = TrainConfig(epochs=epochs, batch_size=batch, learning_rate=lr,
+                               seed=args.seed, denoise=denoise, augment=augment)
+    if world.distributed:
+        print(world.describe(engine.device) + f"; batches of {batch} pictures in each", file=sys.stderr)
     if denoise:
         print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
               file=sys.stderr)
+    train_rows = images.indices(Split.TRAIN)
+    info = {
+        "data": str(Path(args.data).resolve()),
+        "epochs": epochs,
+        "method": config.method,
+        "learning_rate": lr,
+        "batch_size": train_config.batch_size,
+        "seed": args.seed,
+        "train_images": len(train_rows),
+        "denoise": [str(spec) for spec in denoise],
+        "augment": augment,
+    }
+    checkpoints = Checkpointer(args.out, engine, epochs, info, every=args.checkpoint_every, world=world,
+                               losses=list(earlier[1].checkpoint.losses) if earlier is not None else [])
     bar = ProgressBar()
     notes: list[str] = []
     final = None
     t0 = time.perf_counter()
-    for snap in engine.train(train_config, live=False):  # nobody draws: no live bookkeeping
+    steps = engine.train(train_config, live=False, world=world, resume=resume, on_epoch=checkpoints)
+    for snap in steps:  # nobody draws: no live bookkeeping
         if snap is None:
             continue
         if snap.step.note and snap.step.note not in notes:
@@ -64,29 +125,17 @@ def run(args: argparse.Namespace) -> int:
         if snap.results is not None:  # the last snapshot carries the final evaluation
             final = snap.results
     seconds = time.perf_counter() - t0
+    if not world.main:
+        return 0
     assert final is not None, "training ended without a final evaluation"
-    train_rows = images.indices(Split.TRAIN)
     evaluation = final.evaluation  # the engine's last full pass, of the kind asked for
-    session = Session(
-        model_config=config,
-        score=engine.score_kind,
-        threshold=evaluation.threshold,
-        heat_scale=final.heat_scale,
-        train_scores=evaluation.scores[train_rows],
-        info={
-            "data": str(Path(args.data).resolve()),
-            "epochs": settings.epochs,
-            "method": settings.method,
-            "learning_rate": lr,
-            "batch_size": train_config.batch_size,
-            "seed": args.seed,
-            "train_seconds": round(seconds, 2),
-            "train_images": len(train_rows),
-            "denoise": [str(spec) for spec in denoise],
-            "augment": args.augment,
-            "notes": notes,
-        },
-    )
+    trainer_losses = [float(v) for v in snap.losses] if snap is not None else []
+    info.update(train_seconds=round(seconds, 2), notes=notes)
+    session = checkpoints.session((evaluation.threshold, evaluation.scores[train_rows], final.heat_scale),
+                                  finished=True, done=epochs, losses=[*checkpoints.losses, *trainer_losses],
+                                  learning_rate=lr, optimiser=None)
+    from aeviewer.core.session import save_session
+
     save_session(args.out, engine.model, session)
     what = (f"to remove {', '.join(str(spec) for spec in denoise)}" if denoise
             else f"threshold {session.threshold:.6g} ({engine.score_kind})")

@@ -18,10 +18,12 @@ from threadpoolctl import threadpool_limits
 
 from aeviewer.core.config import TrainConfig
 from aeviewer.core.data import Split
+from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.results import Snapshot
 from aeviewer.core.training import RunControl, batch_scores, train_steps
+from aeviewer.core.training.loop import Resume, Trainer
 
 if TYPE_CHECKING:
     import torch
@@ -82,6 +84,9 @@ class LiveTraining:
         control: RunControl | None = None,
         live: bool = True,
         clock: Callable[[], float] = time.perf_counter,
+        world: World = SINGLE,
+        resume: Resume | None = None,
+        on_epoch: Callable[[Trainer, int], None] | None = None,
     ) -> Iterator[Snapshot | None]:
         """Train on the TRAIN images; yield after every batch.
 
@@ -89,6 +94,8 @@ class LiveTraining:
         results take more than SNAPSHOT_BUDGET of the time), else ``None``,
         and always one after the last batch, with a full evaluation. With ``live`` off
         (nobody draws), the snapshots before the last carry no results and cost nothing.
+        ``world``, ``resume`` and ``on_epoch`` go to the loop (``core.training.loop``); under
+        torchrun only rank 0 evaluates at the end (the others' last snapshot has no results).
 
         numpy's BLAS is held to one thread meanwhile: its threads spin after every call
         (the scatter's PCA), and spinning threads took the cores torch trains on (3.4x
@@ -103,7 +110,8 @@ class LiveTraining:
         self.trained = False
         with threadpool_limits(limits=1, user_api="blas"):
             steps = train_steps(self.model, self.images.images[rows], config, self.device, control,
-                                self._live_scorer(clock) if live else None, record=live)
+                                self._live_scorer(clock) if live else None, record=live,
+                                world=world, resume=resume, on_epoch=on_epoch)
             record = self._recorder(rows, clock) if live else None
             step = None
             for step in steps:
@@ -120,6 +128,9 @@ class LiveTraining:
             if step is None:
                 return
             self.trained = not (control is not None and control.stop_requested)
+            if not world.main:
+                yield Snapshot(self.model_id, step, np.array(losses, np.float32), None)
+                return
             fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
 

@@ -12,6 +12,11 @@ files, copies of those that live nowhere else (the demo, pictures whose file is
 gone), and each picture's last code and scores, so the scatter and gallery
 appear before any inference runs.
 
+``aeviewer train`` writes its session every few epochs while it runs, with a
+``Checkpoint``: how far the run is, its losses, Adam's state (so ``--resume``
+goes on where it was) and a sample of its pictures with their latest codes and
+scores (what a window following the run shows).
+
 Saving is atomic: the file is written next to its destination, flushed to
 disk, then moved over it, so a crash or a full disk mid-save leaves the
 previous file as it was.
@@ -72,6 +77,21 @@ class SavedImages:
 
 
 @dataclass
+class Checkpoint:
+    """Where a training run stood when its session was written."""
+
+    epochs_done: int
+    epochs: int
+    world_size: int  # processes that trained (torchrun), 1 for one
+    finished: bool
+    written: float  # time.time() when written
+    learning_rate: float  # Adam's rate then (the guards may have lowered it)
+    losses: np.ndarray  # float32 batch losses so far (thinned evenly to a few thousand)
+    optimiser: dict[str, Any] | None = None  # Adam's state_dict; None: not kept
+    sample: SavedImages | None = None  # a sample of the pictures, all stored, with codes and scores
+
+
+@dataclass
 class Session:
     model_config: ModelConfig
     score: str = DEFAULT_SCORE
@@ -81,23 +101,67 @@ class Session:
     info: dict = field(default_factory=dict)  # data path, epochs, learning rate, seed, ...
     images: SavedImages | None = None  # the window's pictures (None: a session of the model alone)
     view: dict = field(default_factory=dict)  # the window's view: selected row, dragged threshold, mode
+    checkpoint: Checkpoint | None = None  # written by a training run (aeviewer train)
 
 
-def _image_tensors(images: SavedImages) -> dict[str, torch.Tensor]:
+def _image_tensors(images: SavedImages, key: str = "images") -> dict[str, torch.Tensor]:
     t = {
-        "images.splits": torch.from_numpy(np.ascontiguousarray(images.splits, np.int8)),
-        "images.labels": torch.from_numpy(np.ascontiguousarray(images.labels, np.int8)),
-        "images.stored_rows": torch.from_numpy(np.ascontiguousarray(images.stored_rows, np.int64)),
-        "images.stored": torch.from_numpy(np.ascontiguousarray(images.stored, np.uint8)),
-        "images.codes": torch.from_numpy(np.ascontiguousarray(images.codes, np.float32)),
-        "images.errors": torch.from_numpy(np.ascontiguousarray(images.errors, np.float32)),
-        "images.scores": torch.from_numpy(np.ascontiguousarray(images.scores, np.float32)),
+        f"{key}.splits": torch.from_numpy(np.ascontiguousarray(images.splits, np.int8)),
+        f"{key}.labels": torch.from_numpy(np.ascontiguousarray(images.labels, np.int8)),
+        f"{key}.stored_rows": torch.from_numpy(np.ascontiguousarray(images.stored_rows, np.int64)),
+        f"{key}.stored": torch.from_numpy(np.ascontiguousarray(images.stored, np.uint8)),
+        f"{key}.codes": torch.from_numpy(np.ascontiguousarray(images.codes, np.float32)),
+        f"{key}.errors": torch.from_numpy(np.ascontiguousarray(images.errors, np.float32)),
+        f"{key}.scores": torch.from_numpy(np.ascontiguousarray(images.scores, np.float32)),
     }
     rows = sorted(images.masks)
-    t["images.mask_rows"] = torch.tensor(rows, dtype=torch.int64)
+    t[f"{key}.mask_rows"] = torch.tensor(rows, dtype=torch.int64)
     if rows:
-        t["images.masks"] = torch.from_numpy(np.stack([images.masks[r] for r in rows]).astype(np.uint8))
+        t[f"{key}.masks"] = torch.from_numpy(np.stack([images.masks[r] for r in rows]).astype(np.uint8))
     return t
+
+
+OPTIM = "checkpoint.optim"
+
+
+def _checkpoint_parts(cp: Checkpoint) -> tuple[dict[str, Any], dict[str, torch.Tensor]]:
+    """A checkpoint as JSON for the header and tensors: Adam's per-parameter state becomes
+    ``checkpoint.optim.<param>.<name>`` tensors, its settings JSON."""
+    meta: dict[str, Any] = {
+        "epochs_done": cp.epochs_done, "epochs": cp.epochs, "world_size": cp.world_size,
+        "finished": cp.finished, "written": cp.written, "learning_rate": cp.learning_rate,
+    }
+    tensors = {"checkpoint.losses": torch.from_numpy(np.ascontiguousarray(cp.losses, np.float32))}
+    if cp.optimiser is not None:
+        meta["param_groups"] = cp.optimiser["param_groups"]
+        for pid, state in cp.optimiser["state"].items():
+            for name, value in state.items():
+                t = value if isinstance(value, torch.Tensor) else torch.tensor(value)
+                tensors[f"{OPTIM}.{pid}.{name}"] = t.detach().cpu().contiguous()
+    if cp.sample is not None:
+        meta["sample_paths"] = list(cp.sample.paths)
+        tensors.update(_image_tensors(cp.sample, "sample"))
+    return meta, tensors
+
+
+def _checkpoint(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> Checkpoint | None:
+    c = meta.get("checkpoint")
+    if not isinstance(c, dict):
+        return None
+    optimiser = None
+    if "param_groups" in c:
+        state: dict[int, dict[str, torch.Tensor]] = {}
+        for key, value in tensors.items():
+            if key.startswith(OPTIM + "."):
+                pid, name = key[len(OPTIM) + 1 :].split(".", 1)
+                state.setdefault(int(pid), {})[name] = value
+        optimiser = {"state": state, "param_groups": c["param_groups"]}
+    sample = _saved_images({"images": {"paths": c["sample_paths"]}}, tensors, "sample") if "sample_paths" in c else None
+    return Checkpoint(
+        epochs_done=int(c["epochs_done"]), epochs=int(c["epochs"]), world_size=int(c["world_size"]),
+        finished=bool(c["finished"]), written=float(c["written"]), learning_rate=float(c["learning_rate"]),
+        losses=tensors["checkpoint.losses"].numpy(), optimiser=optimiser, sample=sample,
+    )
 
 
 def save_session(path: str | os.PathLike[str], model: AnyAutoencoder, session: Session) -> Path:
@@ -118,6 +182,9 @@ def save_session(path: str | os.PathLike[str], model: AnyAutoencoder, session: S
     if session.images is not None:
         meta["images"] = {"paths": list(session.images.paths)}
         tensors.update(_image_tensors(session.images))
+    if session.checkpoint is not None:
+        meta["checkpoint"], more = _checkpoint_parts(session.checkpoint)
+        tensors.update(more)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
@@ -183,22 +250,22 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
     return meta
 
 
-def _saved_images(meta: dict[str, Any], tensors: dict[str, torch.Tensor]) -> SavedImages | None:
+def _saved_images(meta: dict[str, Any], tensors: dict[str, torch.Tensor], key: str = "images") -> SavedImages | None:
     if "images" not in meta:
         return None
-    rows = tensors["images.mask_rows"].numpy()
+    rows = tensors[f"{key}.mask_rows"].numpy()
     masks = {}
     if len(rows):
-        masks = {int(r): m.astype(bool) for r, m in zip(rows, tensors["images.masks"].numpy(), strict=True)}
+        masks = {int(r): m.astype(bool) for r, m in zip(rows, tensors[f"{key}.masks"].numpy(), strict=True)}
     return SavedImages(
         paths=[str(p) for p in meta["images"]["paths"]],
-        splits=tensors["images.splits"].numpy(),
-        labels=tensors["images.labels"].numpy(),
-        stored_rows=tensors["images.stored_rows"].numpy(),
-        stored=tensors["images.stored"].numpy(),
-        codes=tensors["images.codes"].numpy(),
-        errors=tensors["images.errors"].numpy(),
-        scores=tensors["images.scores"].numpy(),
+        splits=tensors[f"{key}.splits"].numpy(),
+        labels=tensors[f"{key}.labels"].numpy(),
+        stored_rows=tensors[f"{key}.stored_rows"].numpy(),
+        stored=tensors[f"{key}.stored"].numpy(),
+        codes=tensors[f"{key}.codes"].numpy(),
+        errors=tensors[f"{key}.errors"].numpy(),
+        scores=tensors[f"{key}.scores"].numpy(),
         masks=masks,
     )
 
@@ -228,6 +295,7 @@ def load_session(path: str | os.PathLike[str], device: torch.device | str = "cpu
             info=dict(meta.get("info", {})),
             images=_saved_images(meta, tensors),
             view=dict(meta.get("view", {})),
+            checkpoint=_checkpoint(meta, tensors),
         )
     except SessionError:
         raise

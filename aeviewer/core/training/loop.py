@@ -12,18 +12,28 @@ With ``TrainConfig.denoise`` set, each batch's inputs are corrupted on the fly
 ``record=True`` (a window is watching) adds to every step what the views need
 anyway: which rows the batch held, their codes and errors, and live anomaly
 scores from ``batch_scorer``. A run nobody watches (the CLI) skips all of it.
+
+Under torchrun (``world``, see ``core.distributed``) the objective runs inside
+DistributedDataParallel, each process trains on its share of every epoch, and the
+loss the guards read is the mean over the processes. ``resume`` continues a run from
+a checkpoint (its epoch, Adam's state and learning rate); ``on_epoch(trainer, epoch)``
+is called after every finished epoch (the CLI writes checkpoints there).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
+from torch import nn
 
 from aeviewer.core.config import TrainConfig
 from aeviewer.core.defect_model import DefectModel, segmentation_loss
+from aeviewer.core.distributed import SINGLE, World, averaged, epoch_rows
 from aeviewer.core.model import AnyAutoencoder, Autoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.ordered import keep_first, random_prefixes
@@ -45,6 +55,41 @@ from aeviewer.core.training.guards import (
 AUGMENTED_CODE_SAMPLE = 16  # pictures of an augmented batch whose unturned code is recorded
 
 BatchScorer = Callable[[torch.Tensor, torch.Tensor], "torch.Tensor | None"]
+RANK_SEED_STRIDE = 7919  # each process draws its own noise and defects: seed + rank x this
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a checkpointed run stood: epochs done, Adam's state, the learning rate then."""
+
+    epochs_done: int
+    optimiser: dict[str, Any]
+    learning_rate: float
+
+
+class Objective(nn.Module):
+    """The model and its loss as one module, so that DistributedDataParallel, which wraps a
+    module's forward, sees every parameter the loss uses (the encoder and decoder called
+    apart for an ordered code, the segmenter of the synthetic method)."""
+
+    def __init__(self, model: AnyAutoencoder) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, x_in: torch.Tensor, x: torch.Tensor, prefixes: torch.Tensor | None = None,
+                mask: torch.Tensor | None = None):
+        if prefixes is not None:  # an ordered code: each picture rebuilt from its first k numbers
+            assert isinstance(self.model, Autoencoder)
+            z = self.model.encode(x_in)
+            recon = self.model.decode(keep_first(z, prefixes))
+        else:
+            recon, z = self.model(x_in)
+        per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
+        loss = per_image.mean()
+        if mask is not None:
+            assert isinstance(self.model, DefectModel)
+            loss = loss + segmentation_loss(self.model.defect_logits(x_in, recon), mask)
+        return recon, z, per_image, loss
 
 
 class Trainer:
@@ -59,30 +104,48 @@ class Trainer:
         control: RunControl | None = None,
         batch_scorer: BatchScorer | None = None,
         record: bool = True,
+        world: World = SINGLE,
+        resume: Resume | None = None,
+        on_epoch: Callable[[Trainer, int], None] | None = None,
     ) -> None:
         self.n = len(images)
         if self.n == 0:
             raise ValueError("there are no training images")
         self.model, self.config, self.device = model, config, device
         self.control, self.batch_scorer, self.record = control, batch_scorer, record
+        self.world, self.resume, self.on_epoch = world, resume, on_epoch
         # Channels-last: PyTorch's CPU convolutions run faster on it (U-Net 110 -> 151 images/s,
         # bottleneck 742 -> 834 on this machine); the numbers are the same.
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks it
         self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
-        self.noise_gen = make_generator(device, config.seed + 1) if config.denoise else None
+        self.objective: nn.Module = Objective(model)
+        if world.distributed:  # broadcasts rank 0's weights now; averages the gradients in every backward
+            from torch.nn.parallel import DistributedDataParallel
+
+            self.objective = DistributedDataParallel(
+                self.objective, device_ids=[device.index] if device.type == "cuda" else None)
+        rank_seed = config.seed + RANK_SEED_STRIDE * world.rank
+        self.noise_gen = make_generator(device, rank_seed + 1) if config.denoise else None
         # The synthetic method: defects pasted into half of every batch, and a segmenter to find them.
         self.defects = model if isinstance(model, DefectModel) else None
-        self.defect_gen = make_generator(device, config.seed + 2) if self.defects is not None else None
+        self.defect_gen = make_generator(device, rank_seed + 2) if self.defects is not None else None
         if self.defect_gen is not None and config.denoise:
             raise ValueError("a model trained on synthetic defects does not denoise: choose one or the other")
-        self.prefix_gen = (torch.Generator(device="cpu").manual_seed(config.seed + 3)
+        self.prefix_gen = (torch.Generator(device="cpu").manual_seed(rank_seed + 3)
                            if getattr(getattr(model, "config", None), "ordered", False) else None)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.batch_size = config.batch_size  # smaller after the device runs out of memory
-        self.batches = (self.n + config.batch_size - 1) // config.batch_size
+        self.share = -(-self.n // world.size)  # rows each process trains on an epoch
+        self.batches = (self.share + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
-        self.learning_rate = config.learning_rate
+        self.learning_rate = resume.learning_rate if resume is not None else config.learning_rate
+        if resume is not None:
+            if not 0 <= resume.epochs_done < config.epochs:
+                raise ValueError(f"the checkpoint has {resume.epochs_done} of {config.epochs} epochs done: "
+                                 "nothing is left to train (ask for more --epochs)")
+            self.generator.manual_seed(config.seed + resume.epochs_done)
         self.restarts = self.recoveries = 0
+        self.losses: list[float] = []  # every batch's loss (averaged over the processes)
         self.note = ""
 
     # -- fit: attempts until one is not a collapse ------------------------------------
@@ -103,26 +166,37 @@ class Trainer:
     def _attempt(self) -> Generator[Step, None, str]:
         """One pass from the current weights: 'done', 'stopped' or 'collapsed'."""
         self.optimiser = torch.optim.Adam(self.model.parameters(), lr=self.learning_rate)
+        first = 0
+        if self.resume is not None and self.restarts == 0:  # a restart after a collapse starts from scratch
+            self.optimiser.load_state_dict(self.resume.optimiser)
+            first = self.resume.epochs_done
         self.watch = CollapseWatch(warmup=max(2 * self.batches, COLLAPSE_WARMUP))
         self.guard = BlowUpGuard(self.model)
-        self.seen, self.compute = 0, 0.0
-        for epoch in range(self.config.epochs):
+        self.seen, self.compute = first * self.n, 0.0
+        for epoch in range(first, self.config.epochs):
             outcome = yield from self._epoch(epoch)
             if outcome != "done":
                 return outcome
             self.guard.epoch_done(self.model, epoch)
+            if self.on_epoch is not None:
+                self.on_epoch(self, epoch)
         return "done"
 
     def _epoch(self, epoch: int) -> Generator[Step, None, str]:
-        order = torch.randperm(self.n, generator=self.generator).to(self.device)
+        if self.world.distributed:
+            order = epoch_rows(self.n, epoch, self.config.seed, self.world).to(self.device)
+        else:
+            order = torch.randperm(self.n, generator=self.generator).to(self.device)
         start, b = 0, 0
-        while start < self.n:
+        while start < len(order):
             if self.control is not None and self.control.stop_requested:
                 return "stopped"
             rows = order[start : start + self.batch_size]
             try:
                 step, spread = self._step(epoch, b, rows)
             except torch.cuda.OutOfMemoryError:
+                if self.world.distributed:  # every process would have to agree on the new batch
+                    raise
                 self._shrink_batch()  # the same pictures again, in a smaller batch
                 continue
             start, b = start + len(rows), b + 1
@@ -149,11 +223,12 @@ class Trainer:
         self.optimiser.zero_grad(set_to_none=True)
         loss.backward()
         self.optimiser.step()
-        loss_value = float(loss.detach())  # syncs with the device
-        self.compute += time.perf_counter() - t0
-        self.seen += len(x)
         recon = recon.detach()
-        spread = output_spread(recon, x)
+        # The guards read the mean over every process, so all of them decide alike (syncs with the device).
+        loss_value, spread = averaged([float(loss.detach()), output_spread(recon, x)], self.world, self.device)
+        self.compute += time.perf_counter() - t0
+        self.seen += len(x) * self.world.size
+        self.losses.append(loss_value)
         step = Step(
             epoch, self.config.epochs, batch, self.batches, loss_value, self.seen, self.total, self.compute,
             restarts=self.restarts, recoveries=self.recoveries, note=self.note,
@@ -173,17 +248,11 @@ class Trainer:
             x_in = corrupt(x, self.config.denoise, self.noise_gen)
         else:
             x_in = x
-        if self.prefix_gen is not None:  # an ordered code: each picture rebuilt from its first k numbers
+        prefixes = None
+        if self.prefix_gen is not None:
             assert isinstance(self.model, Autoencoder)
-            z = self.model.encode(x_in)
-            k = random_prefixes(len(x), z.shape[1], self.prefix_gen, x.device)
-            recon = self.model.decode(keep_first(z, k))
-        else:
-            recon, z = self.model(x_in)
-        per_image = ((recon - x) ** 2).mean(dim=(1, 2, 3))
-        loss = per_image.mean()
-        if mask is not None and self.defects is not None:
-            loss = loss + segmentation_loss(self.defects.defect_logits(x_in, recon), mask)
+            prefixes = random_prefixes(len(x), self.model.config.latent_dim, self.prefix_gen, x.device)
+        recon, z, per_image, loss = self.objective(x_in, x, prefixes, mask)
         return x_in, recon, z, per_image, loss
 
     @torch.no_grad()
