@@ -31,6 +31,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=None, metavar="N", help="training epochs")
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--no-train", action="store_true", help="do not start training the demo")
+    p.add_argument("--follow", metavar="SESSION",
+                   help="follow a training run: show the session file aeviewer train is writing, again at "
+                        "every checkpoint (File > Follow a training run)")
     p.add_argument("--denoise", type=_noise_spec, metavar="NOISE",
                    help="start in Denoise mode, training to remove NOISE, e.g. gaussian:0.1-0.5 "
                         "(kinds: gaussian, salt, mask, speckle, jpeg)")
@@ -118,11 +121,14 @@ def create_window(args: argparse.Namespace):
         window.set_task(args.denoise, args.arch)
     from aeviewer.core.config import SESSION_SUFFIX as SUFFIX
 
-    if not any(str(p).lower().endswith(SUFFIX) for p in args.paths):
+    if args.follow:
+        window.follow_run(args.follow)
+    elif not any(str(p).lower().endswith(SUFFIX) for p in args.paths):
         window.load_demo()
     if args.paths:
         window.open_paths(args.paths)
-    plain_demo = not args.paths and not args.no_train and args.denoise is None and args.arch == "bottleneck"
+    plain_demo = (not args.paths and not args.follow and not args.no_train and args.denoise is None
+                  and args.arch == "bottleneck")
     if plain_demo and (args.tour or (not args.no_tour and window.tour.first_run(window.keeper.settings))):
         window.tour.start()
     return window

@@ -22,6 +22,7 @@ from aeviewer.core.results import ModelReady
 from aeviewer.qt import window_state
 from aeviewer.qt.captions import failure_summary, skipped_text
 from aeviewer.qt.exports import Exports
+from aeviewer.qt.follower import RunFollower
 from aeviewer.qt.menus import WindowMenus
 from aeviewer.qt.messages import AddImages, ImagesChanged, Retrain, SaveDenoised, SetImages, SetTestNoise
 from aeviewer.qt.opening import Opener
@@ -47,8 +48,6 @@ class MainWindow(QMainWindow):
         self.last_message: QMessageBox | None = None
         self.views = v = Views(model_config, device, epochs)
         self.setCentralWidget(v.central)
-        for widget in (v.load_bar, v.load_cancel, v.counts_label, v.device_status):
-            self.statusBar().addPermanentWidget(widget)
         self.statusBar().showMessage("Starting…")
 
         self.worker_thread = WorkerThread(model_config, device)
@@ -61,6 +60,10 @@ class MainWindow(QMainWindow):
         p.out_of_memory.connect(self._offer_cpu)
         p.images_changed.connect(self._images_changed)
 
+        self.follower = RunFollower(self.worker.submit, p, lambda: p.selected, self)
+        self.follower.status.connect(self.statusBar().showMessage)
+        for widget in (self.follower.label, v.load_bar, v.load_cancel, v.counts_label, v.device_status):
+            self.statusBar().addPermanentWidget(widget)
         self.keeper = k = SessionKeeper(self, p, self.worker.submit, self)
         k.status.connect(self.statusBar().showMessage)
         k.opened.connect(self._session_opened)
@@ -120,6 +123,7 @@ class MainWindow(QMainWindow):
     # -- opening -------------------------------------------------------------------------------
     def load_demo(self) -> None:
         """Draw the banana demo in the background, then show it and (by default) train."""
+        self.follower.stop()
         self.opener.load_demo()
 
     def open_paths(self, paths: list[str]) -> None:
@@ -133,11 +137,16 @@ class MainWindow(QMainWindow):
             self._after_session = others
             self.keeper.open(sessions[0])
             return
+        self.follower.stop()  # pictures of the person's own: the next checkpoint would replace them
         self.keeper.touched()
         self.opener.open_paths(others)
 
     def open_session(self, path: str) -> None:
         self.keeper.open(path)
+
+    def follow_run(self, path: str) -> None:
+        """Show the session a training run keeps writing, again whenever a new checkpoint lands."""
+        self.follower.follow(path)
 
     def _session_opened(self, opened) -> None:
         paths, self._after_session = self._after_session, []
@@ -147,6 +156,7 @@ class MainWindow(QMainWindow):
 
     def open_dataset(self, folder: str) -> None:
         """Replace every image with a dataset folder's, labelled by its layout, and train on it."""
+        self.follower.stop()
         self.keeper.touched()
         self.opener.open_dataset(folder)
 
@@ -235,6 +245,7 @@ class MainWindow(QMainWindow):
 
     # -- training --------------------------------------------------------------------------------
     def _retrain_asked(self) -> None:
+        self.follower.stop()
         self.keeper.touched()
         self.retrain()
 

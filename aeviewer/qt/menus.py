@@ -30,6 +30,14 @@ class WindowMenus:
         self.w.keeper.recent_changed.connect(self._fill_recent)
         self._fill_recent(self.w.keeper.recent())
         file_menu.addAction(self._action("Reload the &demo", self.w.load_demo))
+        file_menu.addAction(self._action(
+            "Fo&llow a training run…", self._follow_dialog,
+            tip="A session file that aeviewer train is writing (here or on a shared disk): shown again at "
+                "every checkpoint; never written to"))
+        self.stop_following_action = self._action("Stop following", lambda: self.w.follower.stop())
+        self.stop_following_action.setEnabled(False)
+        self.w.follower.following_changed.connect(self.stop_following_action.setEnabled)
+        file_menu.addAction(self.stop_following_action)
         file_menu.addSeparator()
         file_menu.addAction(self._action("&Save session", lambda: self.w.keeper.save(),
                                          QKeySequence.StandardKey.Save,
@@ -87,6 +95,13 @@ class WindowMenus:
         if folder:
             self._remember_folder(str(Path(folder).parent))
             self.w.open_paths([folder])
+
+    def _follow_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.w, "Follow a training run", self._last_folder(),
+                                              f"aeviewer sessions (*{SUFFIX});;All files (*)")
+        if path:
+            self._remember_folder(str(Path(path).parent))
+            self.w.follow_run(path)
 
     def _open_dataset_dialog(self) -> None:
         folder = QFileDialog.getExistingDirectory(self.w, "Open a dataset folder (MVTec, normal/anomaly, or flat)",

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
+
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet
 from aeviewer.core.noise_kinds import NoiseSpec
@@ -147,6 +149,8 @@ class OpenSession(Command, doing="opening the session", exclusive=True):
 
     path: str
     autosave: bool = False  # a restored autosave: its pictures open, but it is no file of the person's
+    follow: bool = False  # a training run's session, followed: its checkpoint's sample of pictures opens
+    selected: int | None = None  # the picture to show once opened (following keeps the one on show)
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,21 @@ class SessionOpened:
     missing: list  # core.data.Failure of pictures that could not be found or read
     trained: bool
     autosave: bool
+    follow: bool = False
+
+
+@dataclass(frozen=True)
+class RunFollowed:
+    """Where a followed training run stands (from the checkpoint in its session file)."""
+
+    model_id: int
+    path: str
+    epochs_done: int
+    epochs: int
+    losses: np.ndarray  # the run's batch losses, thinned
+    written: float  # time.time() of the checkpoint
+    finished: bool
+    world_size: int
 
 
 @dataclass(frozen=True)

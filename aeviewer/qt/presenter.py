@@ -47,6 +47,7 @@ from aeviewer.qt.messages import (
     MeasureCompression,
     Notice,
     Refused,
+    RunFollowed,
     Saving,
     SessionOpened,
     SessionSaved,
@@ -70,6 +71,7 @@ class Presenter(WorkerReports, QObject):
     images_changed = Signal(object)  # ImagesChanged
     changed = Signal()  # what a session would save has changed (model, pictures, threshold, score)
     session_event = Signal(object)  # SessionOpened, SessionSaved
+    run_followed = Signal(object)  # RunFollowed: a training run's checkpoint was opened
     out_of_memory = Signal(str)  # the device could not hold even one picture: offer the CPU
 
     def __init__(self, views: Views, submit: Callable[[Any], None], model_config: ModelConfig, parent=None) -> None:
@@ -102,6 +104,7 @@ class Presenter(WorkerReports, QObject):
             Notice: lambda r: self.status.emit(r.text, 8000),
             Saving: self._saving,
             SessionOpened: self._session_opened,
+            RunFollowed: self._run_followed,
             SessionSaved: self.session_event.emit,
             Refused: self._refused,
             Exported: self._exported,
@@ -249,13 +252,19 @@ class Presenter(WorkerReports, QObject):
     def _session_opened(self, opened: SessionOpened) -> None:
         """A session's model is trained (or not) as it was saved; its threshold and selection come back."""
         self.phase = "trained" if opened.trained else "untrained"
-        self.v.controls.show_idle("opened" if opened.trained else "not trained yet")
+        self.v.controls.show_idle("following a run" if opened.follow else
+                                  "opened" if opened.trained else "not trained yet")
         self.set_threshold(opened.threshold)
         row = opened.view.get("selected")
         if isinstance(row, int):
             self.select(row)
         self._update_titles()
         self.session_event.emit(opened)
+
+    def _run_followed(self, run: RunFollowed) -> None:
+        """A training run's checkpoint: its loss curve so far, over the whole run's length."""
+        self.v.loss_plot.set_losses(run.losses, round(len(run.losses) * run.epochs / max(run.epochs_done, 1)))
+        self.run_followed.emit(run)
 
     # -- from the person ----------------------------------------------------------------------
     def select(self, row: int) -> None:

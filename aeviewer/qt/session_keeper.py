@@ -50,6 +50,7 @@ class SessionKeeper(QObject):
         self.change = 0
         self.saved_change = 0
         self.pristine = True  # nothing a person made yet: the demo, or an empty window
+        self.following: str | None = None  # the name of a training run's session being followed
         self._close_after_save = False
         self.last_message: QMessageBox | None = None
         presenter.changed.connect(self._changed)
@@ -72,7 +73,7 @@ class SessionKeeper(QObject):
 
     def start_pristine(self) -> None:
         """The demo (re)loaded: nothing to save until the person does something with it."""
-        self.pristine, self.path = True, None
+        self.pristine, self.path, self.following = True, None, None
         self.saved_change = self.change
         self._show_title()
 
@@ -82,6 +83,8 @@ class SessionKeeper(QObject):
 
     def _show_title(self) -> None:
         name = self.path.stem if self.path is not None else ("demo" if self.pristine else "untitled")
+        if self.following is not None and self.pristine:
+            name = f"following {self.following}"
         self.window.setWindowTitle(f"{name}[*] — aeviewer")
         self.window.setWindowModified(self.modified)
 
@@ -192,6 +195,13 @@ class SessionKeeper(QObject):
                 self.window.close()
 
     def _opened(self, opened: SessionOpened) -> None:
+        if opened.follow:  # a run's file, read again and again: never written to, nothing to save yet
+            self.pristine, self.path, self.following = True, None, Path(opened.path).name
+            self.saved_change = self.change
+            self._show_title()
+            self.opened.emit(opened)
+            return
+        self.following = None
         self.pristine = False
         if opened.autosave:
             self.path = None

@@ -16,6 +16,7 @@ from aeviewer.qt.messages import (
     ImagesChanged,
     OpenSession,
     Refused,
+    RunFollowed,
     SaveSession,
     SessionOpened,
     SessionSaved,
@@ -44,6 +45,8 @@ class FileCommands:
         self.result.emit(SessionSaved(cmd.path, cmd.change, cmd.autosave))
 
     def _open_session(self, cmd: OpenSession) -> None:
+        from dataclasses import replace
+
         from aeviewer.core.session import SessionError, load_session
         from aeviewer.core.session_state import read_pictures, restore
 
@@ -53,18 +56,35 @@ class FileCommands:
         except SessionError as exc:
             self.result.emit(Refused("Not opened", f"{exc}. Nothing was changed."))
             return
+        cp = session.checkpoint
+        if cmd.follow and (cp is None or cp.sample is None):
+            self.result.emit(Refused("Not followed", f"{cmd.path} was not written by a training run "
+                                     "(aeviewer train): open it instead. Nothing was changed."))
+            return
         c = session.model_config
-        restored = (read_pictures(session.images, c.image_size, c.channels) if session.images is not None
-                    else self._pictures_of(session))
+        restored = None
+        if session.images is not None and not cmd.follow:
+            restored = read_pictures(session.images, c.image_size, c.channels)
+        elif not cmd.follow:
+            restored = self._pictures_of(session)  # the data it was trained on, if it is here
+        if restored is None and cp is not None and cp.sample is not None:
+            # Following, or the run's data is elsewhere: the sample of pictures its checkpoint keeps.
+            session = replace(session, images=cp.sample)
+            restored = read_pictures(cp.sample, c.image_size, c.channels)
         restore(engine, model, session, restored)
         self._announce()
         self.result.emit(ImagesChanged(engine.images))
         self.result.emit(engine.refresh([], final=True) if engine.has_scores else engine.evaluate())
-        view = session.view
+        view = dict(session.view)
+        if cmd.selected is not None and 0 <= cmd.selected < len(engine.images):
+            view["selected"] = cmd.selected
         threshold = view.get("threshold")
         self.result.emit(SessionOpened(engine.model_id, cmd.path, None if threshold is None else float(threshold),
                                        view, restored.missing if restored is not None else [],
-                                       engine.trained, cmd.autosave))
+                                       engine.trained, cmd.autosave, cmd.follow))
+        if cp is not None:
+            self.result.emit(RunFollowed(engine.model_id, cmd.path, cp.epochs_done, cp.epochs, cp.losses,
+                                         cp.written, cp.finished, cp.world_size))
 
     def _export_model(self, cmd: ExportModel) -> None:
         import importlib.util
