@@ -75,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "(0: only at the end; default 5)")
     t.add_argument("--resume", metavar="SESSION",
                    help="go on with the run that wrote SESSION (its settings; --epochs may add more)")
+    t.add_argument("--stream", action="store_true",
+                   help="decode the training pictures from their files batch by batch, in worker processes, "
+                        "with a bounded cache (default: when they would take over a quarter of the memory)")
+    t.add_argument("--cache-mb", type=int, default=1024, metavar="MB",
+                   help="streaming: decoded pictures kept between epochs (default 1024)")
+    t.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="streaming: decoding processes (default: the cores less one, 1 to 4)")
     t.set_defaults(run=_run("train"))
 
     s = sub.add_parser("score", help="score images with a session; write a CSV")

@@ -14,8 +14,9 @@ import sys
 import time
 from pathlib import Path
 
-from aeviewer.cli.common import find_inputs, load_inputs
+from aeviewer.cli.common import find_inputs
 from aeviewer.cli.progress import ProgressBar
+from aeviewer.cli.train_data import start_stream, streamed_scores, training_data
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,7 +77,8 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
                              architecture=arch, method=settings.method, ordered=args.ordered)
         epochs, augment = settings.epochs, args.augment
         lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
-    images = load_inputs(found, config.image_size, config.channels).result.images
+    data = training_data(args, found, config.image_size, config.channels)
+    images = data.images
     if not len(images.indices(Split.TRAIN)):
         print("error: no training images could be read", file=sys.stderr)
         return 2
@@ -88,7 +90,9 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         engine.set_score_kind(args.score)  # the final evaluation scores this way (else the method's own)
     engine.set_images(images)
     if earlier is None:
-        batch = args.batch_size or settings.batch_size(args.ordered, len(images.indices(Split.TRAIN)))
+        batch = args.batch_size or settings.batch_size(args.ordered, data.train_count)
+    if data.streaming:
+        start_stream(data, args, config.image_size, config.channels, batch, world, engine.device)
     train_config = TrainConfig(epochs=epochs, batch_size=batch, learning_rate=lr,
                                seed=args.seed, denoise=denoise, augment=augment)
     if world.distributed:
@@ -96,7 +100,6 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     if denoise:
         print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
               file=sys.stderr)
-    train_rows = images.indices(Split.TRAIN)
     info = {
         "data": str(Path(args.data).resolve()),
         "epochs": epochs,
@@ -104,34 +107,36 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         "learning_rate": lr,
         "batch_size": train_config.batch_size,
         "seed": args.seed,
-        "train_images": len(train_rows),
+        "train_images": data.train_count,
+        "streamed": data.streaming,
         "denoise": [str(spec) for spec in denoise],
         "augment": augment,
     }
     checkpoints = Checkpointer(args.out, engine, epochs, info, every=args.checkpoint_every, world=world,
                                losses=list(earlier[1].checkpoint.losses) if earlier is not None else [])
-    bar = ProgressBar()
     notes: list[str] = []
-    final = None
     t0 = time.perf_counter()
-    steps = engine.train(train_config, live=False, world=world, resume=resume, on_epoch=checkpoints)
-    for snap in steps:  # nobody draws: no live bookkeeping
-        if snap is None:
-            continue
-        if snap.step.note and snap.step.note not in notes:
-            notes.append(snap.step.note)
-            print(f"\nnote: {snap.step.note}", file=sys.stderr)
-        bar.update(snap.step)
-        if snap.results is not None:  # the last snapshot carries the final evaluation
-            final = snap.results
+    steps = engine.train(train_config, live=False, world=world, resume=resume, on_epoch=checkpoints,
+                         stream=data.stream)
+    try:
+        final, snap, loop = _run(steps, notes, t0)
+    finally:
+        data.close()
     seconds = time.perf_counter() - t0
     if not world.main:
         return 0
     assert final is not None, "training ended without a final evaluation"
     evaluation = final.evaluation  # the engine's last full pass, of the kind asked for
+    train_scores = evaluation.scores[images.indices(Split.TRAIN)]
+    if data.streaming:  # that pass saw the sample: score every file
+        from aeviewer.core.evaluation import evaluate
+
+        scores, splits, labels = streamed_scores(data, engine, config.image_size, config.channels)
+        evaluation = evaluate(scores, splits, labels, engine.score_kind)
+        train_scores = scores[splits == Split.TRAIN]
     trainer_losses = [float(v) for v in snap.losses] if snap is not None else []
-    info.update(train_seconds=round(seconds, 2), notes=notes)
-    session = checkpoints.session((evaluation.threshold, evaluation.scores[train_rows], final.heat_scale),
+    info.update(train_seconds=round(seconds, 2), notes=notes, loop_seconds=round(loop[0], 3), loop_images=loop[1])
+    session = checkpoints.session((evaluation.threshold, train_scores, final.heat_scale),
                                   finished=True, done=epochs, losses=[*checkpoints.losses, *trainer_losses],
                                   learning_rate=lr, optimiser=None)
     from aeviewer.core.session import save_session
@@ -139,7 +144,28 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     save_session(args.out, engine.model, session)
     what = (f"to remove {', '.join(str(spec) for spec in denoise)}" if denoise
             else f"threshold {session.threshold:.6g} ({engine.score_kind})")
-    print(f"trained on {len(train_rows)} images in {seconds:.1f} s; {what}; saved {args.out}")
+    print(f"trained on {data.train_count} images in {seconds:.1f} s; {what}; saved {args.out}")
     if evaluation.ranking is not None:
         print(f"test image AUROC: {evaluation.ranking.auroc:.4f}")
     return 0
+
+
+def _run(steps, notes: list[str], t0: float):
+    """Go through the run, showing its progress; (the final results, the last snapshot, and the seconds
+    and pictures of the training loop alone, to its last snapshot before the final evaluation)."""
+    bar = ProgressBar()
+    final = last = None
+    loop = (0.0, 0)
+    for snap in steps:  # nobody draws: no live bookkeeping
+        if snap is None:
+            continue
+        last = snap
+        if snap.results is None:
+            loop = (time.perf_counter() - t0, snap.step.images_seen)
+        if snap.step.note and snap.step.note not in notes:
+            notes.append(snap.step.note)
+            print(f"\nnote: {snap.step.note}", file=sys.stderr)
+        bar.update(snap.step)
+        if snap.results is not None:  # the last snapshot carries the final evaluation
+            final = snap.results
+    return final, last, loop

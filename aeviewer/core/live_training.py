@@ -22,6 +22,7 @@ from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.results import Snapshot
+from aeviewer.core.streaming import PictureStream
 from aeviewer.core.training import RunControl, batch_scores, train_steps
 from aeviewer.core.training.loop import Resume, Trainer
 
@@ -87,6 +88,7 @@ class LiveTraining:
         world: World = SINGLE,
         resume: Resume | None = None,
         on_epoch: Callable[[Trainer, int], None] | None = None,
+        stream: PictureStream | None = None,
     ) -> Iterator[Snapshot | None]:
         """Train on the TRAIN images; yield after every batch.
 
@@ -96,12 +98,16 @@ class LiveTraining:
         (nobody draws), the snapshots before the last carry no results and cost nothing.
         ``world``, ``resume`` and ``on_epoch`` go to the loop (``core.training.loop``); under
         torchrun only rank 0 evaluates at the end (the others' last snapshot has no results).
+        With a ``stream`` the training pictures come from their files (``core.streaming``) and
+        the engine's own pictures are a sample, for the snapshots and the final evaluation.
 
         numpy's BLAS is held to one thread meanwhile: its threads spin after every call
         (the scatter's PCA), and spinning threads took the cores torch trains on (3.4x
         slower on 2 cores).
         """
         rows = self.train_rows
+        if stream is not None and live:
+            raise ValueError("a streamed run records nothing for the views: train it with live=False")
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
         self.train_noise = tuple(config.denoise)
@@ -109,7 +115,8 @@ class LiveTraining:
         losses: list[float] = []
         self.trained = False
         with threadpool_limits(limits=1, user_api="blas"):
-            steps = train_steps(self.model, self.images.images[rows], config, self.device, control,
+            pictures = self.images.images[rows] if stream is None else stream
+            steps = train_steps(self.model, pictures, config, self.device, control,
                                 self._live_scorer(clock) if live else None, record=live,
                                 world=world, resume=resume, on_epoch=on_epoch)
             record = self._recorder(rows, clock) if live else None

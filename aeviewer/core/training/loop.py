@@ -38,6 +38,7 @@ from aeviewer.core.model import AnyAutoencoder, Autoencoder, to_tensor
 from aeviewer.core.noise import corrupt, make_generator
 from aeviewer.core.ordered import keep_first, random_prefixes
 from aeviewer.core.results import DeviceMemoryError, Step
+from aeviewer.core.streaming import PictureStream
 from aeviewer.core.synthetic import paste_defects
 from aeviewer.core.training.augment import augment_batch
 from aeviewer.core.training.control import RunControl
@@ -93,12 +94,13 @@ class Objective(nn.Module):
 
 
 class Trainer:
-    """One training run of ``model`` on uint8 ``images`` (N, H, W, C); see ``train_steps``."""
+    """One training run of ``model`` on uint8 ``images`` (N, H, W, C), or on pictures streamed
+    from their files (a ``core.streaming.PictureStream``); see ``train_steps``."""
 
     def __init__(
         self,
         model: AnyAutoencoder,
-        images: np.ndarray,
+        images: np.ndarray | PictureStream,
         config: TrainConfig,
         device: torch.device,
         control: RunControl | None = None,
@@ -117,7 +119,9 @@ class Trainer:
         # Channels-last: PyTorch's CPU convolutions run faster on it (U-Net 110 -> 151 images/s,
         # bottleneck 742 -> 834 on this machine); the numbers are the same.
         model.to(device=device, memory_format=torch.channels_last)  # type: ignore[call-overload]  # torch's stub lacks it
-        self.data = to_tensor(images, device).contiguous(memory_format=torch.channels_last)
+        self.stream = images if isinstance(images, PictureStream) else None
+        self.data = (None if self.stream is not None
+                     else to_tensor(images, device).contiguous(memory_format=torch.channels_last))
         self.objective: nn.Module = Objective(model)
         if world.distributed:  # broadcasts rank 0's weights now; averages the gradients in every backward
             from torch.nn.parallel import DistributedDataParallel
@@ -135,7 +139,7 @@ class Trainer:
                            if getattr(getattr(model, "config", None), "ordered", False) else None)
         self.generator = torch.Generator(device="cpu").manual_seed(config.seed)
         self.batch_size = config.batch_size  # smaller after the device runs out of memory
-        self.share = -(-self.n // world.size)  # rows each process trains on an epoch
+        self.share = self.stream.share if self.stream is not None else -(-self.n // world.size)  # an epoch's rows
         self.batches = (self.share + config.batch_size - 1) // config.batch_size
         self.total = self.n * config.epochs
         self.learning_rate = resume.learning_rate if resume is not None else config.learning_rate
@@ -183,6 +187,8 @@ class Trainer:
         return "done"
 
     def _epoch(self, epoch: int) -> Generator[Step, None, str]:
+        if self.stream is not None:
+            return (yield from self._streamed_epoch(epoch))
         if self.world.distributed:
             order = epoch_rows(self.n, epoch, self.config.seed, self.world).to(self.device)
         else:
@@ -201,22 +207,45 @@ class Trainer:
                 continue
             start, b = start + len(rows), b + 1
             yield step
-            if self.recoveries < MAX_RECOVERIES and self.guard.blew_up(step.loss):
-                self._recover(step.loss)
-                continue
-            if self.watch.collapsed(spread):
-                if self.restarts < MAX_RESTARTS:
-                    return "collapsed"
-                self.note = (
-                    f"The model still gives one picture for every input after {self.restarts} restarts: "
-                    "try gentler noise, a lower learning rate or a wider bottleneck."
-                )
+            if self._collapsed(step, spread):
+                return "collapsed"
         return "done"
 
+    def _streamed_epoch(self, epoch: int) -> Generator[Step, None, str]:
+        """The same, on batches decoded from the files (no retry with a smaller batch: the
+        stream's batches are made by its loader)."""
+        assert self.stream is not None
+        for b, (rows, pixels) in enumerate(self.stream.epoch(epoch)):
+            if self.control is not None and self.control.stop_requested:
+                return "stopped"
+            x = pixels.to(self.device, non_blocking=True).permute(0, 3, 1, 2).float().div_(255.0)
+            step, spread = self._step(epoch, b, rows, x)
+            yield step
+            if self._collapsed(step, spread):
+                return "collapsed"
+        return "done"
+
+    def _collapsed(self, step: Step, spread: float) -> bool:
+        """After a step: roll a blown-up loss back; whether the run has collapsed (and may restart)."""
+        if self.recoveries < MAX_RECOVERIES and self.guard.blew_up(step.loss):
+            self._recover(step.loss)
+            return False
+        if self.watch.collapsed(spread):
+            if self.restarts < MAX_RESTARTS:
+                return True
+            self.note = (
+                f"The model still gives one picture for every input after {self.restarts} restarts: "
+                "try gentler noise, a lower learning rate or a wider bottleneck."
+            )
+        return False
+
     # -- step: one batch ------------------------------------------------------------------
-    def _step(self, epoch: int, batch: int, rows: torch.Tensor) -> tuple[Step, float]:
+    def _step(self, epoch: int, batch: int, rows: torch.Tensor, x: torch.Tensor | None = None) -> tuple[Step, float]:
         t0 = time.perf_counter()
-        x = plain = self.data[rows].contiguous(memory_format=torch.channels_last)
+        if x is None:
+            assert self.data is not None
+            x = self.data[rows]
+        x = plain = x.contiguous(memory_format=torch.channels_last)
         if self.config.augment:
             x = augment_batch(x, self.generator)
         x_in, recon, z, per_image, loss = self._objective(x)

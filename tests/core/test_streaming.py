@@ -1,0 +1,77 @@
+"""Training on pictures streamed from their files: bounded memory, the same model, bad files skipped."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aeviewer.cli import main
+from aeviewer.core.session import load_session
+from aeviewer.core.streaming import PictureFiles, PictureStream, should_stream
+
+
+@pytest.fixture
+def folder(tmp_path, rng):
+    for split, n in (("train/good", 48), ("test/good", 6), ("test/defect", 6)):
+        d = tmp_path / "data" / split
+        d.mkdir(parents=True)
+        for i in range(n):
+            a = (rng.random((16, 16)) * 40 + 100).astype(np.uint8)
+            if "defect" in split:
+                a[2:8, 2:8] = 250
+            Image.fromarray(a).save(d / f"{i}.png")
+    (tmp_path / "data" / "train" / "good" / "broken.png").write_text("not a picture")
+    return tmp_path / "data"
+
+
+def test_the_cache_holds_what_fits_and_keeps_it(folder):
+    paths = sorted((folder / "train" / "good").glob("*.png"))
+    files = PictureFiles(paths, 16, 1, cache_bytes=10 * 16 * 16)
+    assert files.capacity == 10 and files.cache.shape == (10, 16, 16, 1)
+    good = next(i for i, p in enumerate(files.paths[:10]) if "broken" not in p)
+    pixels, row, ok = files[good]
+    assert ok and row == good and files.cached[good]
+    (folder / "train" / "good" / paths[good].name).unlink()  # gone from disk: the cache still has it
+    again, _, ok = files[good]
+    assert ok and torch.equal(again, pixels)
+    broken = files.paths.index(str(folder / "train" / "good" / "broken.png"))
+    _, _, ok = files[broken]
+    assert not ok and files.unreadable[broken]
+    assert any("broken.png" in p and "not an image" in reason for p, reason in files.failures())
+
+
+def test_an_epoch_deals_every_readable_picture_once(folder):
+    paths = sorted((folder / "train" / "good").glob("*.png"))
+    stream = PictureStream(PictureFiles(paths, 16, 1), batch_size=8, workers=1)
+    try:
+        for epoch in range(2):
+            rows = torch.cat([r for r, _ in stream.epoch(epoch)]).tolist()
+            assert sorted(rows) == [i for i, p in enumerate(stream.files.paths) if "broken" not in p]
+    finally:
+        stream.close()
+
+
+def test_streaming_is_for_what_would_not_fit():
+    assert not should_stream(10_000, 64, 3, memory=24 << 30)
+    assert should_stream(2_000_000, 64, 3, memory=24 << 30)
+
+
+def test_a_streamed_run_trains_like_one_in_memory(folder, tmp_path, capsys):
+    common = [str(folder), "--epochs", "12", "--latent", "4", "--batch-size", "8", "--device", "cpu"]
+    assert main(["train", *common, "--out", str(tmp_path / "mem.aesession")]) == 0
+    memory = capsys.readouterr()
+    assert main(["train", *common, "--out", str(tmp_path / "stream.aesession"), "--stream", "--workers", "1"]) == 0
+    streamed = capsys.readouterr()
+    assert "streaming 49 training pictures from their files" in streamed.err
+    assert "broken.png: not an image Pillow can read" in streamed.err
+    assert "trained on 48 images" in streamed.out
+    _, mem = load_session(tmp_path / "mem.aesession")
+    _, st = load_session(tmp_path / "stream.aesession")
+    assert st.info["streamed"] and not mem.info["streamed"]
+    assert len(st.train_scores) == 49 and np.isnan(st.train_scores).sum() == 1  # every file scored
+    auroc = float(streamed.out.split("test image AUROC: ")[1].split()[0])
+    assert auroc >= 0.9 and "test image AUROC" in memory.out
+    assert abs(st.checkpoint.losses[-5:].mean() - mem.checkpoint.losses[-5:].mean()) < \
+        0.3 * mem.checkpoint.losses[-5:].mean()
