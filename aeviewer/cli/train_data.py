@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from aeviewer.cli.common import load_inputs
-from aeviewer.core.checkpoint import sample_rows
 from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.large_folders import sample_rows
 from aeviewer.core.layouts import Found
 from aeviewer.core.streaming import (
     PictureFiles,

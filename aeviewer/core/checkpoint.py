@@ -3,7 +3,7 @@
 ``aeviewer train`` hands a ``Checkpointer`` to the loop as its ``on_epoch``: every
 ``every`` epochs (and at the end) rank 0 writes the session, atomically, with a
 ``Checkpoint``: the epochs done, the batch losses, Adam's state and a sample of the
-pictures (at most ``SAMPLE_PICTURES`` of each split, the same rows every time) with
+pictures (at most ``core.large_folders.SAMPLE_PICTURES`` of each split, the same rows every time) with
 their codes and scores under the model as it is. ``--resume`` reads it back
 (``resume_from``); File > Follow a training run in the window shows it.
 """
@@ -20,6 +20,7 @@ from aeviewer.core.data import Split
 from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.evaluation import default_threshold
 from aeviewer.core.inference import score_images
+from aeviewer.core.large_folders import sample_rows
 from aeviewer.core.session import Checkpoint, SavedImages, Session, SessionError, save_session
 from aeviewer.core.training.loop import Resume
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from aeviewer.core.engine import Engine
     from aeviewer.core.training.loop import Trainer
 
-SAMPLE_PICTURES = 256  # of each split, in a checkpoint's sample
 MAX_LOSSES = 4096  # batch losses kept in a checkpoint (thinned evenly beyond that)
 DEFAULT_EVERY = 5  # epochs between two checkpoints
 
@@ -38,15 +38,6 @@ def thinned(losses: list[float] | np.ndarray, most: int = MAX_LOSSES) -> np.ndar
     if len(values) <= most:
         return values
     return values[np.linspace(0, len(values) - 1, most).round().astype(np.int64)]
-
-
-def sample_rows(splits: np.ndarray, most: int = SAMPLE_PICTURES) -> np.ndarray:
-    """Up to ``most`` rows of each split, evenly spaced: the same rows for the same pictures."""
-    rows = []
-    for split in np.unique(splits):
-        of = np.flatnonzero(splits == split)
-        rows.append(of[np.linspace(0, len(of) - 1, min(most, len(of))).round().astype(np.int64)])
-    return np.sort(np.unique(np.concatenate(rows))) if rows else np.zeros(0, np.int64)
 
 
 @dataclass

@@ -57,16 +57,19 @@ class Engine(LiveTraining):
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
+        self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
 
     # -- data -----------------------------------------------------------------
-    def set_images(self, images: ImageSet) -> None:
+    def set_images(self, images: ImageSet, stream_paths: tuple[str, ...] = ()) -> None:
         """Replace all images; the scores are forgotten. The model stays, unless the pictures
         have another working size or channel count (a grey dataset after the colour demo):
-        then a fresh model of their shape takes its place."""
+        then a fresh model of their shape takes its place. With ``stream_paths`` training reads
+        those files (``core.streaming``) and ``images`` is the sample the views show."""
         if not isinstance(images, ImageSet):
             raise ValueError("images must be an ImageSet")
+        self.stream_paths = tuple(stream_paths)
         _, h, w, channels = images.images.shape
         if h != w:
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
@@ -166,6 +169,7 @@ class Engine(LiveTraining):
             images = ImageSet.empty(config.image_size, config.channels)
         if images is not None:
             self.images = images
+            self.stream_paths = ()
             self._picture_cache = None
             self.kept.clear()
         self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)

@@ -106,8 +106,6 @@ class LiveTraining:
         slower on 2 cores).
         """
         rows = self.train_rows
-        if stream is not None and live:
-            raise ValueError("a streamed run records nothing for the views: train it with live=False")
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
         self.train_noise = tuple(config.denoise)
@@ -116,10 +114,13 @@ class LiveTraining:
         self.trained = False
         with threadpool_limits(limits=1, user_api="blas"):
             pictures = self.images.images[rows] if stream is None else stream
+            recorded = live and stream is None  # a stream's batches are of files, not of these pictures
             steps = train_steps(self.model, pictures, config, self.device, control,
-                                self._live_scorer(clock) if live else None, record=live,
+                                self._live_scorer(clock) if recorded else None, record=recorded,
                                 world=world, resume=resume, on_epoch=on_epoch)
-            record = self._recorder(rows, clock) if live else None
+            record = None
+            if live:
+                record = self._recorder(rows, clock) if stream is None else self._sample_recorder(clock)
             step = None
             for step in steps:
                 losses.append(step.loss)
@@ -140,6 +141,22 @@ class LiveTraining:
                 return
             fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
+
+    def _sample_recorder(self, clock: Callable[[], float]):
+        """A streamed run: the engine's pictures are a sample of the files, scored in turn on a budget."""
+        budget = Budget(SIDE_EVAL_BUDGET, clock)
+        turn = [0]
+
+        def record(_step) -> None:
+            if budget.due():
+                t0 = clock()
+                n = len(self.images)
+                chunk = np.arange(turn[0], min(turn[0] + ORDERED_TRAIN_SLICE, n))
+                turn[0] = chunk[-1] + 1 if len(chunk) and chunk[-1] + 1 < n else 0
+                self._score_rows(chunk)
+                budget.spent(clock() - t0)
+
+        return record
 
     def _recorder(self, rows: np.ndarray, clock: Callable[[], float]):
         """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""

@@ -26,22 +26,11 @@ from torch.utils.data.distributed import DistributedSampler
 
 from aeviewer.core.data import decode_image
 from aeviewer.core.distributed import SINGLE, World
+from aeviewer.core.large_folders import should_stream
+
+__all__ = ["PictureFiles", "PictureStream", "default_workers", "should_stream", "stream_scores"]
 
 DEFAULT_CACHE_BYTES = 1 << 30  # decoded pictures kept between epochs (1 GiB)
-STREAM_SHARE_OF_MEMORY = 0.25  # stream when the decoded pictures would take more than this share of memory
-
-
-def memory_bytes() -> int:
-    """This machine's memory (8 GiB when the system does not say)."""
-    try:
-        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
-
-
-def should_stream(pictures: int, size: int, channels: int, memory: int | None = None) -> bool:
-    """Whether ``pictures`` at the working size would take more than a quarter of the memory."""
-    return pictures * size * size * channels > STREAM_SHARE_OF_MEMORY * (memory or memory_bytes())
 
 
 def default_workers() -> int:
@@ -113,7 +102,8 @@ class PictureStream:
     """Batches of one process's share of every epoch, decoded by ``workers`` processes."""
 
     def __init__(self, files: PictureFiles, batch_size: int, seed: int = 0, world: World = SINGLE,
-                 workers: int | None = None, device: torch.device | None = None) -> None:
+                 workers: int | None = None, device: torch.device | None = None, start: str | None = None) -> None:
+        """``start``: how decoding processes start ('spawn' from a process with a GUI; None: the default)."""
         self.files, self.batch_size = files, batch_size
         self.sampler: DistributedSampler[int] = DistributedSampler(
             files, num_replicas=world.size, rank=world.rank, shuffle=True, seed=seed)
@@ -121,7 +111,8 @@ class PictureStream:
         self.loader = DataLoader(
             files, batch_size=batch_size, sampler=self.sampler, num_workers=workers,
             persistent_workers=workers > 0, worker_init_fn=_one_thread if workers > 0 else None,
-            pin_memory=device is not None and device.type == "cuda", prefetch_factor=4 if workers > 0 else None)
+            pin_memory=device is not None and device.type == "cuda", prefetch_factor=4 if workers > 0 else None,
+            multiprocessing_context=start if workers > 0 else None)
 
     def __len__(self) -> int:
         return len(self.files)

@@ -189,15 +189,17 @@ class MainWindow(QMainWindow):
         if self.autostart:
             self.retrain()
 
-    def _dataset_loaded(self, result: LoadResult, description: str, settings) -> None:
+    def _dataset_loaded(self, result: LoadResult, description: str, settings, streamed=()) -> None:
         if not len(result.images.indices(Split.TRAIN)):
             self._report_failures(result)
             self._show_problem("No training images", "None of the dataset's training images could be read; "
                                "nothing was changed.", "")
             return
         self.views.settings.apply_dataset_recipe(settings)
-        self.set_images(result.images)
-        self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.", 15000)
+        self.worker.submit(SetImages(result.images, tuple(streamed)))
+        more = (f" Too large for memory: training reads all {len(streamed):,} training pictures from their files; "
+                f"the window shows a sample of {len(result.images):,}." if streamed else "")
+        self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.{more}", 15000)
         self._report_failures(result)
         self.retrain()
 

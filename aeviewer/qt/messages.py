@@ -35,9 +35,11 @@ class Command:
 
 @dataclass(frozen=True)
 class SetImages(Command, doing="loading the images", exclusive=True):
-    """Replace every picture (the demo, a dataset)."""
+    """Replace every picture (the demo, a dataset). ``stream``: a folder too large for memory, whose
+    training files are decoded batch by batch while ``images`` is a sample of it (core.streaming)."""
 
     images: ImageSet
+    stream: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 
+import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from aeviewer.core.choices import Survey, choose
 from aeviewer.core.data import LoadResult, Split
+from aeviewer.core.large_folders import SHOWN_PICTURES, sample_rows, should_stream
 from aeviewer.core.layouts import Found, find_paths, load_found
 from aeviewer.qt.loader import Loader
 
@@ -24,7 +26,7 @@ class Opener(QObject):
     progress = Signal(int, int)  # files done, files in all
     idle = Signal()  # nothing is loading any more
     demo_ready = Signal(object)  # LoadResult
-    dataset_ready = Signal(object, str, object)  # LoadResult, description, core.choices.Settings
+    dataset_ready = Signal(object, str, object, object)  # LoadResult, description, Settings, files to stream
     dropped_ready = Signal(object)  # LoadResult
     refused = Signal(str)  # why a folder is not a dataset
     failed = Signal(str)  # traceback
@@ -55,7 +57,7 @@ class Opener(QObject):
             from aeviewer.core.demos import cached_banana_imageset
             from aeviewer.core.user_files import data_dir
 
-            return "demo", "", LoadResult(cached_banana_imageset(data_dir() / "cache", size=size), []), None
+            return "demo", "", LoadResult(cached_banana_imageset(data_dir() / "cache", size=size), []), None, ()
 
         self._demo_pending = True
         self._start(job, "Drawing the banana demo…", demo=True)
@@ -71,7 +73,7 @@ class Opener(QObject):
             found = find_paths(paths, Split.DROPPED, single_folder)
             if found.labelled:
                 return _dataset(found, progress, cancelled)
-            return "dropped", "", load_found(found, size, channels, progress, cancelled).result, None
+            return "dropped", "", load_found(found, size, channels, progress, cancelled).result, None, ()
 
         self._start(job, f"Loading {len(paths)} item(s)…")
 
@@ -79,11 +81,11 @@ class Opener(QObject):
         """A folder in any layout (a flat one trains on everything); refused when it holds no pictures."""
         def job(progress, cancelled):
             if not os.path.isdir(folder):
-                return "refused", f"{folder} is not a folder", None, None
+                return "refused", f"{folder} is not a folder", None, None, ()
             found = find_paths([folder], Split.TRAIN)
             if not found.entries:
                 reasons = "; ".join(f.reason for f in found.failures[:3]) or "it holds no pictures"
-                return "refused", reasons, None, None
+                return "refused", reasons, None, None, ()
             return _dataset(found, progress, cancelled)
 
         self._start(job, f"Loading the dataset in {folder}…")
@@ -131,7 +133,7 @@ class Opener(QObject):
     def _loaded(self, job_id: int, payload) -> None:
         if not self._finish(job_id):
             return
-        kind, description, result, settings = payload
+        kind, description, result, settings, streamed = payload
         if kind == "demo":
             self._demo_pending = False
             self.demo_ready.emit(result)
@@ -141,7 +143,7 @@ class Opener(QObject):
         elif kind == "refused":
             self.refused.emit(description)
         elif kind == "dataset":
-            self.dataset_ready.emit(result, description, settings)
+            self.dataset_ready.emit(result, description, settings, streamed)
         elif self._demo_pending:  # the demo would replace them: report them after it
             self._early_drops.append(result)
         else:
@@ -149,8 +151,15 @@ class Opener(QObject):
 
 
 def _dataset(found: Found, progress, cancelled):
-    """A dataset's pictures at the channels and size chosen from them (core.choices)."""
+    """A dataset's pictures at the channels and size chosen from them (core.choices). One too large
+    for memory (core.streaming) trains on its files, read batch by batch; the window then holds a
+    sample of it, at most SHOWN_PICTURES of each split, for the gallery and the scatter."""
     train = found.paths(Split.TRAIN)
     settings = choose(Survey.of(train), len(train))
+    streamed: tuple[str, ...] = ()
+    if should_stream(len(found.entries), settings.size, settings.channels):
+        streamed = tuple(str(p) for p in train)
+        rows = sample_rows(np.array([e.split for e in found.entries], np.int8), SHOWN_PICTURES)
+        found = Found([found.entries[i] for i in rows], found.failures, found.description)
     opened = load_found(found, settings.size, settings.channels, progress, cancelled)
-    return "dataset", opened.description, opened.result, settings
+    return "dataset", opened.description, opened.result, settings, streamed

@@ -225,7 +225,7 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
     # -- commands -----------------------------------------------------------------
     def _set_images(self, cmd: SetImages) -> None:
         model_id = self._engine.model_id
-        self._engine.set_images(cmd.images)
+        self._engine.set_images(cmd.images, cmd.stream)
         if self._engine.model_id != model_id:  # pictures of another shape: a model of their shape
             self._announce()
         self.result.emit(ImagesChanged(self._engine.images))
@@ -320,9 +320,17 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         self._control = control = RunControl()
         focus_pacer, focus_budget = Pacer(FOCUS_REFRESH_SECONDS), Budget(FOCUS_BUDGET)
         reason = "error"
+        stream = None
         try:
             self.result.emit(TrainingStarted(model_id))
-            run = engine.train(train_config, control)
+            if engine.stream_paths:  # a folder larger than memory: its files decoded batch by batch
+                from aeviewer.core.streaming import PictureFiles, PictureStream
+
+                c = engine.model_config
+                stream = PictureStream(PictureFiles(list(engine.stream_paths), c.image_size, c.channels),
+                                       train_config.batch_size, seed=train_config.seed, device=engine.device,
+                                       start="spawn")  # a process with a GUI is not forked
+            run = engine.train(train_config, control, stream=stream)
             for snap in run:
                 self._serve_between_batches()
                 self._rescore_if_due()
@@ -346,6 +354,8 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         except Exception:
             self.result.emit(Failed("training", traceback.format_exc()))
         finally:
+            if stream is not None:
+                stream.close()
             self._control = None
             self._refresh_focus_safely()
             self.result.emit(TrainingEnd(model_id, reason, engine.trained))

@@ -8,7 +8,8 @@ from PIL import Image
 
 from aeviewer.cli import main
 from aeviewer.core import checkpoint
-from aeviewer.core.checkpoint import sample_rows, thinned
+from aeviewer.core.checkpoint import thinned
+from aeviewer.core.large_folders import sample_rows
 from aeviewer.core.session import load_session
 
 

@@ -1,0 +1,34 @@
+"""When a folder is too large for memory, and which of its pictures stand for it. numpy only:
+the window's GUI thread asks this before torch has loaded (``core.streaming`` does the reading)."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+STREAM_SHARE_OF_MEMORY = 0.25  # stream when the decoded pictures would take more than this share of memory
+SHOWN_PICTURES = 20_000  # of each split, decoded for the window's gallery and scatter when a folder is streamed
+SAMPLE_PICTURES = 256  # of each split, in a training run's checkpoint (core.checkpoint)
+
+
+def memory_bytes() -> int:
+    """This machine's memory (8 GiB when the system does not say)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def should_stream(pictures: int, size: int, channels: int, memory: int | None = None) -> bool:
+    """Whether ``pictures`` at the working size would take more than a quarter of the memory."""
+    return pictures * size * size * channels > STREAM_SHARE_OF_MEMORY * (memory or memory_bytes())
+
+
+def sample_rows(splits: np.ndarray, most: int = SAMPLE_PICTURES) -> np.ndarray:
+    """Up to ``most`` rows of each split, evenly spaced: the same rows for the same pictures."""
+    rows = []
+    for split in np.unique(splits):
+        of = np.flatnonzero(splits == split)
+        rows.append(of[np.linspace(0, len(of) - 1, min(most, len(of))).round().astype(np.int64)])
+    return np.sort(np.unique(np.concatenate(rows))) if rows else np.zeros(0, np.int64)

@@ -1,0 +1,37 @@
+"""A folder too large for memory, opened in the window: it trains on every file, read batch by
+batch in decoding processes, while the gallery and the scatter show a sample."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from aeviewer.core.data import Split
+
+
+def test_a_folder_too_large_for_memory_trains_on_its_files_and_shows_a_sample(qtbot, window, tmp_path, rng,
+                                                                             monkeypatch):
+    import aeviewer.qt.opening as opening
+
+    monkeypatch.setattr(opening, "should_stream", lambda *_a, **_k: True)  # as if memory were small
+    monkeypatch.setattr(opening, "SHOWN_PICTURES", 10)
+    for split, n in (("train/good", 40), ("test/good", 6), ("test/defect", 6)):
+        folder = tmp_path / "data" / split
+        folder.mkdir(parents=True)
+        for i in range(n):
+            a = (rng.random((24, 24)) * 40 + 100).astype(np.uint8)
+            if "defect" in split:
+                a[2:10, 2:10] = 250
+            Image.fromarray(a).save(folder / f"{i}.png")
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.open_dataset(str(tmp_path / "data"))
+    qtbot.waitUntil(lambda: window.images is not None and len(window.images) == 20, timeout=30_000)
+    assert (window.images.splits == Split.TRAIN).sum() == 10  # a sample of 10 of the 40
+    assert any("training reads all 40 training pictures from their files" in m for m in messages)
+    qtbot.waitUntil(lambda: window.presenter.training, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.presenter.training, timeout=120_000)
+    assert window.presenter.trained
+    step = window.presenter.last_step
+    assert step is not None and step.images_seen == 40 * step.epochs  # every file, every epoch
+    assert np.isfinite(window.presenter.results.evaluation.scores).all()  # the sample is scored
