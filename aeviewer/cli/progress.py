@@ -16,10 +16,14 @@ class ProgressBar:
         self.tty = hasattr(stream, "isatty") and stream.isatty()
         self._last = 0.0
         self._epoch = -1
+        self._done = False
 
     def update(self, step) -> None:
         now = time.monotonic()
         done = step.images_seen >= step.images_total
+        if done and self._done:
+            return  # the final evaluation's snapshot repeats the last step
+        self._done = done
         if self.tty:
             if now - self._last < 0.1 and not done:
                 return

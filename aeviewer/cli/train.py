@@ -55,7 +55,10 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
 
     torch.manual_seed(args.seed)
     earlier, resume = _resumed(args)
-    found = find_inputs([args.data], Split.TRAIN)
+    listing = time.perf_counter()
+    found = find_inputs([args.data], Split.TRAIN)  # the index: every file, before any is decoded
+    if len(found.entries) >= 10_000:
+        print(f"indexed {len(found.entries):,} files in {time.perf_counter() - listing:.1f} s", file=sys.stderr)
     train_paths = found.paths(Split.TRAIN)
     if earlier is not None:  # the run goes on as it was set up; only --epochs may change
         _, old = earlier
@@ -78,6 +81,7 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         epochs, augment = settings.epochs, args.augment
         lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     data = training_data(args, found, config.image_size, config.channels)
+    del found, train_paths  # streaming keeps its files compactly; the listing's objects can go
     images = data.images
     if not len(images.indices(Split.TRAIN)):
         print("error: no training images could be read", file=sys.stderr)
@@ -115,6 +119,11 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     checkpoints = Checkpointer(args.out, engine, epochs, info, every=args.checkpoint_every, world=world,
                                losses=list(earlier[1].checkpoint.losses) if earlier is not None else [])
     notes: list[str] = []
+    if data.streaming:  # decoding processes are forked from this one: its objects are never collected
+        import gc  # there, so their pages stay shared instead of being copied by each garbage collection
+
+        gc.collect()
+        gc.freeze()
     t0 = time.perf_counter()
     steps = engine.train(train_config, live=False, world=world, resume=resume, on_epoch=checkpoints,
                          stream=data.stream)

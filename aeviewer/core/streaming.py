@@ -26,7 +26,7 @@ from torch.utils.data.distributed import DistributedSampler
 
 from aeviewer.core.data import decode_image
 from aeviewer.core.distributed import SINGLE, World
-from aeviewer.core.large_folders import should_stream
+from aeviewer.core.large_folders import PathList, should_stream
 
 __all__ = ["PictureFiles", "PictureStream", "default_workers", "should_stream", "stream_scores"]
 
@@ -45,9 +45,9 @@ class PictureFiles(Dataset):
     is marked so that it is skipped from then on.
     """
 
-    def __init__(self, paths: list[Path] | list[str], size: int, channels: int,
+    def __init__(self, paths: list[Path] | list[str] | PathList, size: int, channels: int,
                  cache_bytes: int = DEFAULT_CACHE_BYTES) -> None:
-        self.paths = [str(p) for p in paths]
+        self.paths = paths if isinstance(paths, PathList) else PathList(paths)
         self.size, self.channels = size, channels
         self.capacity = int(min(len(self.paths), max(0, cache_bytes) // (size * size * channels)))
         # Shared memory: the DataLoader's worker processes fill it, every process reads it.

@@ -30,13 +30,15 @@ def test_the_cache_holds_what_fits_and_keeps_it(folder):
     paths = sorted((folder / "train" / "good").glob("*.png"))
     files = PictureFiles(paths, 16, 1, cache_bytes=10 * 16 * 16)
     assert files.capacity == 10 and files.cache.shape == (10, 16, 16, 1)
-    good = next(i for i, p in enumerate(files.paths[:10]) if "broken" not in p)
+    listed = list(files.paths)
+    assert listed == [str(p) for p in paths]  # kept compactly, given back as they were
+    good = next(i for i, p in enumerate(listed[:10]) if "broken" not in p)
     pixels, row, ok = files[good]
     assert ok and row == good and files.cached[good]
     (folder / "train" / "good" / paths[good].name).unlink()  # gone from disk: the cache still has it
     again, _, ok = files[good]
     assert ok and torch.equal(again, pixels)
-    broken = files.paths.index(str(folder / "train" / "good" / "broken.png"))
+    broken = listed.index(str(folder / "train" / "good" / "broken.png"))
     _, _, ok = files[broken]
     assert not ok and files.unreadable[broken]
     assert any("broken.png" in p and "not an image" in reason for p, reason in files.failures())
@@ -51,6 +53,17 @@ def test_an_epoch_deals_every_readable_picture_once(folder):
             assert sorted(rows) == [i for i, p in enumerate(stream.files.paths) if "broken" not in p]
     finally:
         stream.close()
+
+
+def test_paths_are_kept_compactly_and_come_back_whole(tmp_path):
+    from aeviewer.core.large_folders import PathList
+
+    names = [tmp_path / "a.png", tmp_path / "ünïcode ü.png", "relative/x.png", tmp_path / ("long" * 60 + ".png")]
+    kept = PathList(names)
+    assert len(kept) == 4 and list(kept) == [str(n) for n in names] and kept[-1] == str(names[-1])
+    with pytest.raises(IndexError):
+        kept[4]
+    assert list(PathList([])) == []
 
 
 def test_streaming_is_for_what_would_not_fit():
