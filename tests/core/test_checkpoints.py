@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from aeviewer.cli import main
 from aeviewer.core import checkpoint
 from aeviewer.core.checkpoint import thinned
 from aeviewer.core.large_folders import sample_rows
 from aeviewer.core.session import load_session
+from tests.small_data import grey_mvtec
 
 
 class CrashError(Exception):
@@ -19,15 +19,7 @@ class CrashError(Exception):
 
 @pytest.fixture
 def data(tmp_path, rng):
-    for split, n in (("train/good", 40), ("test/good", 6), ("test/defect", 6)):
-        folder = tmp_path / "data" / split
-        folder.mkdir(parents=True)
-        for i in range(n):
-            a = (rng.random((16, 16)) * 40 + 100).astype(np.uint8)
-            if "defect" in split:
-                a[2:8, 2:8] = 250
-            Image.fromarray(a).save(folder / f"{i}.png")
-    return tmp_path / "data"
+    return grey_mvtec(tmp_path / "data", rng)
 
 
 ARGS = ["--latent", "4", "--batch-size", "8", "--device", "cpu", "--checkpoint-every", "2"]

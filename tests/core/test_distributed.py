@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 import torch
 import torch.multiprocessing as mp
-from PIL import Image
 
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.distributed import World, epoch_rows, from_environment
 from aeviewer.core.model import build_model, to_tensor
 from aeviewer.core.session import load_session, read_header
 from aeviewer.core.training.loop import Objective, Trainer
+from tests.small_data import grey_mvtec
 
 CONFIG = ModelConfig(image_size=16, channels=1, latent_dim=4, base_width=4)
 TRAIN = TrainConfig(epochs=2, batch_size=6, learning_rate=2e-3, seed=3)
@@ -107,22 +107,10 @@ def test_the_steps_are_one_process_on_the_union_of_the_ranks_batches(two_ranks):
     np.testing.assert_allclose(losses, reference_losses, rtol=1e-4)
 
 
-def _folder(root, rng):
-    for split, n in (("train/good", 48), ("test/good", 8), ("test/defect", 8)):
-        folder = root / split
-        folder.mkdir(parents=True)
-        for i in range(n):
-            a = (rng.random((24, 24)) * 60 + 100).astype(np.uint8)
-            if "defect" in split:
-                a[4:12, 4:12] = 10
-            Image.fromarray(a).save(folder / f"{i}.png")
-    return root
-
-
 def test_torchrun_trains_one_model_and_only_rank_0_speaks(tmp_path, rng):
     """The real command under torchrun, two gloo processes; against one process with the same
     pictures per step (batch 8 on each of 2 ranks, batch 16 alone): the last losses agree to 15 %."""
-    data = _folder(tmp_path / "data", rng)
+    data = grey_mvtec(tmp_path / "data", rng, train=48, good=8, defect=8, size=24)
     env = {k: v for k, v in os.environ.items() if k not in ("WORLD_SIZE", "RANK", "LOCAL_RANK")}
     common = [str(data), "--epochs", "6", "--checkpoint-every", "2", "--seed", "1", "--device", "cpu"]
     two = subprocess.run(

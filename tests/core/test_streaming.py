@@ -5,25 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from PIL import Image
 
 from aeviewer.cli import main
 from aeviewer.core.session import load_session
 from aeviewer.core.streaming import PictureFiles, PictureStream, should_stream
+from tests.small_data import grey_mvtec
 
 
 @pytest.fixture
 def folder(tmp_path, rng):
-    for split, n in (("train/good", 48), ("test/good", 6), ("test/defect", 6)):
-        d = tmp_path / "data" / split
-        d.mkdir(parents=True)
-        for i in range(n):
-            a = (rng.random((16, 16)) * 40 + 100).astype(np.uint8)
-            if "defect" in split:
-                a[2:8, 2:8] = 250
-            Image.fromarray(a).save(d / f"{i}.png")
-    (tmp_path / "data" / "train" / "good" / "broken.png").write_text("not a picture")
-    return tmp_path / "data"
+    root = grey_mvtec(tmp_path / "data", rng, train=48)
+    (root / "train" / "good" / "broken.png").write_text("not a picture")
+    return root
 
 
 def test_the_cache_holds_what_fits_and_keeps_it(folder):

@@ -5,24 +5,12 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from PIL import Image
 
 from aeviewer.cli import main
 from aeviewer.qt.follower import describe
 from aeviewer.qt.messages import RunFollowed
 from tests.qt.conftest import show_images
-
-
-def _data(root, rng):
-    for split, n in (("train/good", 30), ("test/good", 5), ("test/defect", 5)):
-        folder = root / split
-        folder.mkdir(parents=True)
-        for i in range(n):
-            a = (rng.random((16, 16)) * 40 + 100).astype(np.uint8)
-            if "defect" in split:
-                a[2:8, 2:8] = 250
-            Image.fromarray(a).save(folder / f"{i}.png")
-    return root
+from tests.small_data import grey_mvtec
 
 
 def _train(data, out, epochs: int) -> None:
@@ -31,7 +19,7 @@ def _train(data, out, epochs: int) -> None:
 
 
 def test_following_shows_each_checkpoint_and_never_writes(qtbot, window, tmp_path, rng):
-    data, run = _data(tmp_path / "data", rng), tmp_path / "run.aesession"
+    data, run = grey_mvtec(tmp_path / "data", rng, train=30, good=5, defect=5), tmp_path / "run.aesession"
     _train(data, run, epochs=2)
     window.follow_run(str(run))
     f = window.follower

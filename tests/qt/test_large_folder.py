@@ -4,9 +4,9 @@ batch in decoding processes, while the gallery and the scatter show a sample."""
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image
 
 from aeviewer.core.data import Split
+from tests.small_data import grey_mvtec
 
 
 def test_a_folder_too_large_for_memory_trains_on_its_files_and_shows_a_sample(qtbot, window, tmp_path, rng,
@@ -15,14 +15,7 @@ def test_a_folder_too_large_for_memory_trains_on_its_files_and_shows_a_sample(qt
 
     monkeypatch.setattr(opening, "should_stream", lambda *_a, **_k: True)  # as if memory were small
     monkeypatch.setattr(opening, "SHOWN_PICTURES", 10)
-    for split, n in (("train/good", 40), ("test/good", 6), ("test/defect", 6)):
-        folder = tmp_path / "data" / split
-        folder.mkdir(parents=True)
-        for i in range(n):
-            a = (rng.random((24, 24)) * 40 + 100).astype(np.uint8)
-            if "defect" in split:
-                a[2:10, 2:10] = 250
-            Image.fromarray(a).save(folder / f"{i}.png")
+    grey_mvtec(tmp_path / "data", rng, train=40, size=24)
     messages = []
     window.statusBar().messageChanged.connect(messages.append)
     window.open_dataset(str(tmp_path / "data"))
