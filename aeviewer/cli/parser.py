@@ -81,7 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--cache-mb", type=int, default=1024, metavar="MB",
                    help="streaming: decoded pictures kept between epochs (default 1024)")
     t.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="streaming: decoding processes (default: the cores less one, 1 to 4)")
+                   help="streaming: decoding processes (default: the cores less one, at most 4; none on 2 cores, "
+                        "where batches are decoded between steps)")
     t.set_defaults(run=_run("train"))
 
     s = sub.add_parser("score", help="score images with a session; write a CSV")

@@ -44,6 +44,7 @@ def _resumed(args: argparse.Namespace):
 
 
 def _train(args: argparse.Namespace, world, device: str) -> int:
+    started = time.perf_counter()
     import torch
 
     from aeviewer.core.checkpoint import Checkpointer
@@ -144,7 +145,8 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         evaluation = evaluate(scores, splits, labels, engine.score_kind)
         train_scores = scores[splits == Split.TRAIN]
     trainer_losses = [float(v) for v in snap.losses] if snap is not None else []
-    info.update(train_seconds=round(seconds, 2), notes=notes, loop_seconds=round(loop[0], 3), loop_images=loop[1])
+    info.update(train_seconds=round(seconds, 2), notes=notes, loop_seconds=round(loop[0], 3), loop_images=loop[1],
+                read_seconds=round(t0 - started, 3))  # listing and decoding (all, or the sample) before training
     session = checkpoints.session((evaluation.threshold, train_scores, final.heat_scale),
                                   finished=True, done=epochs, losses=[*checkpoints.losses, *trainer_losses],
                                   learning_rate=lr, optimiser=None)

@@ -33,9 +33,13 @@ __all__ = ["PictureFiles", "PictureStream", "default_workers", "should_stream", 
 DEFAULT_CACHE_BYTES = 1 << 30  # decoded pictures kept between epochs (1 GiB)
 
 
-def default_workers() -> int:
-    """Decoding processes: one core is left to training, at most four."""
-    return max(1, min(4, (os.cpu_count() or 2) - 1))
+def default_workers(cores: int | None = None) -> int:
+    """Decoding processes: the cores less one, at most four; none on two cores or fewer, where the
+    batches are decoded in the training process between steps (a decoding process beside torch's
+    two threads made one epoch of 20,000 pictures 9 % slower than decoding in turn: 1,118 against
+    1,221 pictures a second)."""
+    cores = cores or os.cpu_count() or 2
+    return 0 if cores <= 2 else min(4, cores - 1)
 
 
 class PictureFiles(Dataset):
@@ -58,6 +62,15 @@ class PictureFiles(Dataset):
 
     def __len__(self) -> int:
         return len(self.paths)
+
+    def __getitems__(self, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """A whole batch at once, in one array: (uint8 (B, H, W, C), rows, readable). The DataLoader
+        asks for this when it exists; stacking a batch of single pictures cost a third of the time."""
+        pixels = torch.empty((len(rows), self.size, self.size, self.channels), dtype=torch.uint8)
+        readable = torch.empty(len(rows), dtype=torch.bool)
+        for k, i in enumerate(rows):
+            pixels[k], _, readable[k] = self[i]
+        return pixels, torch.tensor(rows, dtype=torch.int64), readable
 
     def __getitem__(self, i: int) -> tuple[torch.Tensor, int, bool]:
         if i < self.capacity and self.cached[i]:
@@ -94,6 +107,11 @@ class PictureFiles(Dataset):
         return out
 
 
+def _as_is(batch):
+    """The batch ``PictureFiles.__getitems__`` made is whole already."""
+    return batch
+
+
 def _one_thread(_worker: int) -> None:
     torch.set_num_threads(1)  # a decoding process must not take the cores training runs on
 
@@ -109,7 +127,7 @@ class PictureStream:
             files, num_replicas=world.size, rank=world.rank, shuffle=True, seed=seed)
         workers = default_workers() if workers is None else workers
         self.loader = DataLoader(
-            files, batch_size=batch_size, sampler=self.sampler, num_workers=workers,
+            files, batch_size=batch_size, sampler=self.sampler, num_workers=workers, collate_fn=_as_is,
             persistent_workers=workers > 0, worker_init_fn=_one_thread if workers > 0 else None,
             pin_memory=device is not None and device.type == "cuda", prefetch_factor=4 if workers > 0 else None,
             multiprocessing_context=start if workers > 0 else None)
@@ -143,7 +161,7 @@ def stream_scores(score_batch, files: PictureFiles, batch_size: int = 256,
                   workers: int | None = None) -> np.ndarray:
     """``score_batch(uint8 pictures) -> scores`` over every file in order, NaN where unreadable."""
     workers = default_workers() if workers is None else workers
-    loader = DataLoader(files, batch_size=batch_size, shuffle=False, num_workers=workers,
+    loader = DataLoader(files, batch_size=batch_size, shuffle=False, num_workers=workers, collate_fn=_as_is,
                         worker_init_fn=_one_thread if workers > 0 else None)
     scores = np.full(len(files), np.nan, np.float32)
     for pixels, rows, readable in loader:
