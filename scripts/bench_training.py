@@ -153,7 +153,8 @@ def cli_path(case: Case, epochs: int, folder: Path) -> float:
     with tempfile.TemporaryDirectory() as out:
         cmd = [sys.executable, "-m", "aeviewer", "train", str(folder), "--out", f"{out}/s.aesession",
                "--epochs", str(epochs), "--image-size", str(case.images.shape[1]),
-               "--channels", str(case.images.shape[3]), "--arch", case.arch, "--device", "cpu"]
+               "--channels", str(case.images.shape[3]), "--arch", case.arch, "--device", "cpu",
+               "--method", "reconstruct"]  # the bare loop's model (64 px pictures would get the synthetic method)
         if case.denoise:
             cmd += ["--denoise", case.denoise]
         if case.augment:

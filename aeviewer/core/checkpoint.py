@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 MAX_LOSSES = 4096  # batch losses kept in a checkpoint (thinned evenly beyond that)
 DEFAULT_EVERY = 5  # epochs between two checkpoints
+MIN_SECONDS = 20.0  # ... and at least this long: a run of a few seconds has nothing to resume or follow
 
 
 def thinned(losses: list[float] | np.ndarray, most: int = MAX_LOSSES) -> np.ndarray:
@@ -52,12 +53,16 @@ class Checkpointer:
     world: World = SINGLE
     losses: list[float] = field(default_factory=list)  # from earlier in a resumed run
     written: int = 0  # checkpoints written by this process
+    _last: float = field(default_factory=time.monotonic)  # the start, or the last checkpoint
 
     def __call__(self, trainer: Trainer, epoch: int) -> None:
         done = epoch + 1
         if not self.world.main or self.every <= 0 or done % self.every or done >= self.epochs:
             return  # the last epoch's session is the final one, written after the evaluation
+        if time.monotonic() - self._last < MIN_SECONDS:
+            return  # (scoring the sample cost a short run 7 % of its time)
         self.write(trainer, done)
+        self._last = time.monotonic()
 
     def write(self, trainer: Trainer, done: int) -> None:
         sample, heat = picture_sample(self.engine)

@@ -25,6 +25,12 @@ def data(tmp_path, rng):
 ARGS = ["--latent", "4", "--batch-size", "8", "--device", "cpu", "--checkpoint-every", "2"]
 
 
+@pytest.fixture(autouse=True)
+def _checkpoints_of_short_runs(monkeypatch):
+    """These runs take a second: checkpoint them anyway (a real run waits 20 s between two)."""
+    monkeypatch.setattr(checkpoint, "MIN_SECONDS", 0.0)
+
+
 def crash_after(epochs: int, monkeypatch) -> None:
     """The process dies right after the checkpoint of ``epochs`` epochs was written."""
     call = checkpoint.Checkpointer.__call__
@@ -79,6 +85,14 @@ def test_a_sample_keeps_the_same_rows_of_every_split():
     rows = sample_rows(splits, most=100)
     assert len(rows) == 110 and set(range(1000, 1010)) <= set(rows.tolist())
     np.testing.assert_array_equal(rows, sample_rows(splits, most=100))
+
+
+def test_a_short_run_writes_no_checkpoint_before_its_end(data, tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint, "MIN_SECONDS", 3600.0)
+    writes = []
+    monkeypatch.setattr(checkpoint.Checkpointer, "write", lambda self, t, done: writes.append(done))
+    assert main(["train", str(data), "--out", str(tmp_path / "s.aesession"), "--epochs", "6", *ARGS]) == 0
+    assert writes == [] and load_session(tmp_path / "s.aesession")[1].checkpoint.finished
 
 
 def test_losses_are_thinned_evenly_keeping_the_last():
