@@ -79,8 +79,12 @@ def join(device_choice: str) -> tuple[World, str]:
 
 
 def leave(world: World) -> None:
-    """End the process group (after the last collective)."""
+    """End the process group after the last collective, all processes together.
+
+    The barrier keeps a rank that finished first from tearing down its end (and, when it
+    hosts the rendezvous store, the store) while another still talks to it."""
     if world.distributed and dist.is_initialized():
+        dist.barrier()
         dist.destroy_process_group()
 
 

@@ -4,7 +4,6 @@ steps as one process on the union of their batches, and the real command under t
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
@@ -14,7 +13,7 @@ import torch
 import torch.multiprocessing as mp
 
 from aeviewer.core.config import ModelConfig, TrainConfig
-from aeviewer.core.distributed import World, epoch_rows, from_environment
+from aeviewer.core.distributed import World, epoch_rows, from_environment, leave
 from aeviewer.core.model import build_model, to_tensor
 from aeviewer.core.session import load_session, read_header
 from aeviewer.core.training.loop import Objective, Trainer
@@ -29,20 +28,14 @@ def pictures() -> np.ndarray:
     return np.random.default_rng(7).integers(0, 255, (24, 16, 16, 1), dtype=np.uint8)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _rank(rank: int, size: int, port: int, out: str) -> None:
     import torch.distributed as dist
 
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
-    dist.init_process_group("gloo", rank=rank, world_size=size)
+    store = dist.TCPStore("127.0.0.1", port, is_master=False)
+    dist.init_process_group("gloo", store=store, rank=rank, world_size=size)
+    world = World(rank, size, rank, "gloo")
     try:
-        world = World(rank, size, rank, "gloo")
         model = build_model(CONFIG, seed=rank)  # other weights on purpose: DDP starts every rank from rank 0's
         trainer = Trainer(model, pictures(), TRAIN, torch.device("cpu"), record=False, world=world)
         weights = []
@@ -51,13 +44,19 @@ def _rank(rank: int, size: int, port: int, out: str) -> None:
         np.save(f"{out}/rank{rank}.npy", np.stack(weights))
         np.save(f"{out}/losses{rank}.npy", np.array(trainer.losses))
     finally:
-        dist.destroy_process_group()
+        leave(world)
 
 
 @pytest.fixture(scope="module")
 def two_ranks(tmp_path_factory):
+    """Two ranks whose rendezvous store lives in this process: rank 0 may then exit first
+    without pulling the store from under rank 1 (a race that aborted a loaded CI run)."""
+    import torch.distributed as dist
+
     out = tmp_path_factory.mktemp("ddp")
-    mp.start_processes(_rank, args=(2, free_port(), str(out)), nprocs=2, join=True, start_method="spawn")
+    store = dist.TCPStore("127.0.0.1", 0, is_master=True, wait_for_workers=False)
+    mp.start_processes(_rank, args=(2, store.port, str(out)), nprocs=2, join=True, start_method="spawn")
+    del store
     return np.load(out / "rank0.npy"), np.load(out / "rank1.npy"), np.load(out / "losses0.npy")
 
 
