@@ -12,11 +12,11 @@ def evaluation_numbers(model, session, images, device) -> dict:
     """The numbers the window's Anomalies tab shows, from the same ``core.evaluation``, on the TEST images."""
     from aeviewer.core.data import Split
     from aeviewer.core.evaluation import evaluate
-    from aeviewer.core.inference import anomaly_scores, pixel_auroc
+    from aeviewer.core.patches import image_scores, pixel_auroc_of
 
     test = images.indices(Split.TEST)
-    scores = anomaly_scores(model, images.images[test], device, session.score)
-    pixels = pixel_auroc(model, images.images, images.labels, images.masks, test, device)
+    scores = image_scores(model, images, device, session.score, test)
+    pixels = pixel_auroc_of(model, images, test, device)
     ev = evaluate(scores, images.splits[test], images.labels[test], session.score, session.threshold, pixels)
     if ev.ranking is None or ev.counts is None:
         raise ValueError("evaluation needs labelled test images, both normal and anomalous")

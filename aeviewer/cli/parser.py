@@ -52,7 +52,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "dropout), so one model serves every size ('aeviewer rd' measures each)")
     t.add_argument("--epochs", type=int, default=None, help="default: 40, or about 25,000 pictures' worth "
                                                                  "for the synthetic method")
-    t.add_argument("--image-size", type=int, default=None, help="working size (default: from the pictures)")
+    t.add_argument("--image-size", type=int, default=None,
+                   help="working size, or with --patches the tile size (default: from the pictures)")
+    t.add_argument("--patches", action="store_true",
+                   help="full resolution: train on random crops of the pictures at their own size and score "
+                        "whole pictures in overlapping tiles (heatmaps of the pictures' own size)")
+    t.add_argument("--patch-scale", type=float, default=None, metavar="F",
+                   help="with --patches: crop and score the pictures at F times their own size (default 1)")
     t.add_argument("--channels", type=int, choices=[1, 3], default=None,
                    help="default: 1 when every picture is grey, else 3")
     t.add_argument("--batch-size", type=int, default=None, help="default: 64, or 16 for the synthetic method")

@@ -10,7 +10,7 @@ from aeviewer.cli.common import load_session_or_fail, open_inputs
 
 def run(args: argparse.Namespace) -> int:
     from aeviewer.core.data import Split
-    from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.patches import image_scores
     from aeviewer.core.score_table import write_scores_csv
 
     model, session, device = load_session_or_fail(args.session, args.device)
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     own = kind == session.score  # the session's threshold is in its own score's units
     if not own:
         print(f"note: scoring by {kind}, not the session's {session.score}: no threshold applies", file=sys.stderr)
-    scores = anomaly_scores(model, images.images, device, kind)
+    scores = image_scores(model, images, device, kind)  # a tile model's: whole pictures, tiled
     out = write_scores_csv(args.csv, images.paths, scores, images.labels, session.threshold if own else None)
     flagged = f", {int((scores > session.threshold).sum())} above the threshold" if own else ""
     print(f"scored {len(images)} images by {kind}{flagged}; wrote {out}")

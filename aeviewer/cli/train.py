@@ -73,15 +73,25 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         # A person who asks for a denoiser gets the best one (the U-Net) unless they ask for the bottleneck.
         arch = args.arch or ("skip" if denoise else "bottleneck")
         method = args.method or ("reconstruct" if denoise or arch == "skip" or args.ordered else None)
+        if args.patch_scale is not None and not args.patches:
+            print("error: --patch-scale is for --patches", file=sys.stderr)
+            return 2
+        scale = (args.patch_scale or 1.0) if args.patches else None
         settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size,
-                          args.epochs)
+                          args.epochs, patch_scale=scale)
         if settings.reasons:
             print(settings.describe(), file=sys.stderr)
         config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
-                             architecture=arch, method=settings.method, ordered=args.ordered)
+                             architecture=arch, method=settings.method, ordered=args.ordered,
+                             patches=args.patches, patch_scale=scale or 1.0)
         epochs, augment = settings.epochs, args.augment
         lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     data = training_data(args, found, config.image_size, config.channels)
+    if data.streaming and config.patches:
+        data.close()
+        print("error: --patches keeps every picture in memory at full size: it cannot stream this folder "
+              "(train at working size, or on fewer pictures)", file=sys.stderr)
+        return 2
     del found, train_paths  # streaming keeps its files compactly; the listing's objects can go
     images = data.images
     if not len(images.indices(Split.TRAIN)):

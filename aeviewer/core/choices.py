@@ -105,8 +105,11 @@ def choose(
     channels: int | None = None,
     size: int | None = None,
     epochs: int | None = None,
+    patch_scale: float | None = None,
 ) -> Settings:
-    """Fill in what was not given (None) from ``survey``; say why for each choice."""
+    """Fill in what was not given (None) from ``survey``; say why for each choice. With a
+    ``patch_scale`` the model is a tile model (core.patches): ``size`` is its tile, and an epoch
+    shows it one random crop of each picture (so the epochs, and the time, are as at working size)."""
     reasons = []
     if method is None:
         method = "synthetic" if survey.short_side >= SYNTHETIC_FROM else "reconstruct"
@@ -119,15 +122,19 @@ def choose(
         channels = 1 if survey.grey else 3
         reasons.append(f"{channels} channel{'s' if channels == 3 else ''} (the pictures are "
                        f"{'grey' if channels == 1 else 'in colour'})")
+    side = survey.short_side if patch_scale is None else max(1, round(survey.short_side * patch_scale))
     if size is None:
         top = SYNTHETIC_SIZE if method == "synthetic" else RECONSTRUCT_SIZE
-        size = top if survey.short_side >= top else max(16, survey.short_side // 4 * 4)
-        reasons.append(f"{size} px working size (their shorter side is {survey.short_side} px)")
+        size = top if side >= top else max(16, side // 4 * 4)
+        what = ("working size" if patch_scale is None
+                else f"tiles, cut from the pictures at {patch_scale:g} of their size")
+        reasons.append(f"{size} px {what} (their shorter side is {survey.short_side} px)")
     if epochs is None:
         if method == "synthetic":
             lo, hi = SYNTHETIC_EPOCHS
             epochs = int(np.clip(round(SYNTHETIC_PICTURES_SEEN / max(train_pictures, 1)), lo, hi))
-            reasons.append(f"{epochs} epochs (about {SYNTHETIC_PICTURES_SEEN:,} pictures seen)")
+            unit = "pictures" if patch_scale is None else "crops (an epoch: one of each picture)"
+            reasons.append(f"{epochs} epochs (about {SYNTHETIC_PICTURES_SEEN:,} {unit} seen)")
         else:
             epochs = RECONSTRUCT_EPOCHS
     return Settings(method, channels, size, epochs, reasons)

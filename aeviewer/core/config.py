@@ -54,6 +54,10 @@ class ModelConfig:
     # Ordered code (nested dropout): any first k of the latent_dim numbers is a usable code, so one
     # model serves every code size up to latent_dim (core.ordered).
     ordered: bool = False
+    # Full resolution (core.patches): the model is a tile model of image_size, trained on random crops
+    # of the pictures at patch_scale of their own size; pictures are scored whole, in overlapping tiles.
+    patches: bool = False
+    patch_scale: float = 1.0
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -70,6 +74,10 @@ class ModelConfig:
             raise ValueError("latent_dim must be at least 1")
         if self.image_size < 8:
             raise ValueError("image_size must be at least 8")
+        if not 0.05 <= self.patch_scale <= 1.0:
+            raise ValueError("the patch scale must be between 0.05 and 1 (1: the pictures' own size)")
+        if self.patches and self.ordered:
+            raise ValueError("an ordered code is for whole pictures at working size, not patches")
 
     @property
     def stages(self) -> int:
@@ -91,7 +99,7 @@ class ModelConfig:
     def widths(self) -> list[int]:
         return [self.base_width * 2**i for i in range(self.stages)]
 
-    def to_dict(self) -> dict[str, int | str]:
+    def to_dict(self) -> dict[str, int | str | float | bool]:
         return asdict(self)
 
 

@@ -242,19 +242,31 @@ def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
         pixels = pixels[..., None]
     h, w = pixels.shape[:2]
     if h == w:
-        return pixels if h == size else _resize(np.ascontiguousarray(pixels), size, size)
+        return pixels if h == size else resize(np.ascontiguousarray(pixels), size, size)
     scale = size / max(h, w)
-    inner = _resize(np.ascontiguousarray(pixels), max(1, round(w * scale)), max(1, round(h * scale)))
+    inner = resize(np.ascontiguousarray(pixels), max(1, round(w * scale)), max(1, round(h * scale)))
     ih, iw = inner.shape[:2]
     top, left = (size - ih) // 2, (size - iw) // 2
     return np.pad(inner, ((top, size - ih - top), (left, size - iw - left), (0, 0)), mode="edge")
 
 
-def _resize(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
+def resize(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
     """uint8 (H, W, C) resized with Lanczos antialiasing; keeps the channel axis."""
     img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
     out = np.asarray(img.resize((width, height), Image.Resampling.LANCZOS), dtype=np.uint8)
     return out[..., None] if out.ndim == 2 else out
+
+
+def mask_at(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A working-size mask (fitted whole and padded, as ``to_working_size`` does) back on a picture
+    of ``shape``: the padding cut away, the rest scaled to the picture. 0/1 int8 (H, W)."""
+    size = mask.shape[0]
+    h, w = shape
+    s = size / max(h, w)
+    ih, iw = max(1, round(h * s)), max(1, round(w * s))
+    top, left = (size - ih) // 2, (size - iw) // 2
+    inner = mask[top : top + ih, left : left + iw].astype(np.uint8)[..., None] * 255
+    return (resize(np.ascontiguousarray(inner), w, h)[..., 0] > 127).astype(np.int8)
 
 
 def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
@@ -263,7 +275,7 @@ def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
     if max(h, w) <= max_side:
         return pixels
     scale = max_side / max(h, w)
-    return _resize(pixels, max(1, round(w * scale)), max(1, round(h * scale)))
+    return resize(pixels, max(1, round(w * scale)), max(1, round(h * scale)))
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from aeviewer.core.config import ModelConfig
+from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
@@ -25,9 +25,17 @@ from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
+from aeviewer.core.patches import (
+    FullPictures,
+    PatchCrops,
+    full_pixel_auroc,
+    inspect_full,
+    score_full,
+)
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
 from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
+from aeviewer.core.streaming import PictureStream
 from aeviewer.core.training import warm_up
 
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
@@ -58,6 +66,7 @@ class Engine(LiveTraining):
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
         self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
+        self._full: FullPictures | None = None  # every picture at full size, for a tile model (core.patches)
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
 
@@ -71,10 +80,13 @@ class Engine(LiveTraining):
             raise ValueError("images must be an ImageSet")
         self.stream_paths = tuple(stream_paths)
         _, h, w, channels = images.images.shape
+        if self.model_config.patches and stream_paths:
+            raise ValueError("full resolution keeps every picture in memory: it cannot stream a folder")
         if h != w:
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
         self._picture_cache = None
+        self._full = None
         self.kept.clear()  # their codes and scores were of other pictures
         if (h, channels) != (self.model_config.image_size, self.model_config.channels):
             self.model_config = replace(self.model_config, image_size=h, channels=channels)
@@ -86,6 +98,9 @@ class Engine(LiveTraining):
         """Append images (their scores are unknown until refreshed); returns their rows."""
         self._check_shape(images)
         start = len(self.images)
+        if self._full is not None:
+            added = FullPictures.of(images, self.model_config.patch_scale, self.model_config.image_size)
+            self._full = FullPictures(self._full.pictures + added.pictures, self._full.shapes + added.shapes)
         self.images = self.images.concatenated(images)
         k, n = self.model_config.latent_dim, len(images)
         self._codes = np.concatenate([self._codes, np.full((n, k), np.nan, np.float32)])
@@ -121,8 +136,10 @@ class Engine(LiveTraining):
         if train_noise is not None:
             self.train_noise = tuple(train_noise)
         if model_config is not None:
-            self.model_config = replace(model_config, image_size=self.model_config.image_size,
-                                        channels=self.model_config.channels)
+            new = replace(model_config, image_size=self.model_config.image_size, channels=self.model_config.channels)
+            if (new.patches, new.patch_scale) != (self.model_config.patches, self.model_config.patch_scale):
+                self._full = None
+            self.model_config = new
         if device is not None:
             self.device = resolve_device(device)
         self.model = self._new_model()
@@ -172,6 +189,9 @@ class Engine(LiveTraining):
             self.stream_paths = ()
             self._picture_cache = None
             self.kept.clear()
+        if (config.patches, config.patch_scale, config.image_size) != (
+                self.model_config.patches, self.model_config.patch_scale, self.model_config.image_size):
+            self._full = None
         self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)
         self.model_id += 1
         self.model = model.to(self.device).eval()
@@ -260,7 +280,27 @@ class Engine(LiveTraining):
         if not self.images.masks or not self.trained:
             return None
         test = self.images.indices(Split.TEST)
+        if self.model_config.patches:
+            full = self.full_pictures()
+            chosen = FullPictures([full.pictures[r] for r in test], [full.shapes[r] for r in test])
+            return full_pixel_auroc(self.model, self.images, test, self.device, chosen)
         return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
+
+    def full_pictures(self) -> FullPictures:
+        """Every picture at full size (read once from the files; a tile model only)."""
+        if self._full is None or len(self._full) != len(self.images):
+            c = self.model_config
+            self._full = FullPictures.of(self.images, c.patch_scale, c.image_size)
+        return self._full
+
+    def patch_stream(self, config: TrainConfig) -> PictureStream:
+        """Batches of random crops of the training pictures at full size (a tile model's training)."""
+        full = self.full_pictures()
+        rows = self.train_rows
+        train = FullPictures([full.pictures[r] for r in rows], [full.shapes[r] for r in rows])
+        tile = self.model_config.image_size
+        crops = PatchCrops(train, tile, seed=config.seed)
+        return PictureStream(crops, config.batch_size, seed=config.seed, workers=0)
 
     def _score_rows(self, rows: np.ndarray) -> None:
         """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
@@ -271,9 +311,16 @@ class Engine(LiveTraining):
                 raise Interrupted("scoring was interrupted")
             chunk = rows[start : start + SCORE_CHUNK]
             heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
-            scores = score_images(
-                self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
-            )
+            if self.model_config.patches:
+                full = self.full_pictures()
+                scores = score_full(self.model, FullPictures([full.pictures[r] for r in chunk],
+                                                             [full.shapes[r] for r in chunk]),
+                                    self.device, self.score_kind, heat_local if heat_local is not None else (),
+                                    interrupted=self.interrupted)
+            else:
+                scores = score_images(
+                    self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
+                )
             self._codes[chunk] = scores.codes
             self._errors[chunk] = scores.errors
             self._scores[chunk] = scores.scores
@@ -314,6 +361,10 @@ class Engine(LiveTraining):
     def inspect(self, index: int) -> Inspection:
         if not 0 <= index < len(self.images):
             raise IndexError(f"no image {index}")
+        if not self.denoising and self.model_config.patches:
+            full = self.full_pictures()
+            return inspect_full(self.model, full.pictures[index], full.shapes[index], index, self.device,
+                                self.model_id)
         if not self.denoising:
             return replace(inspect(self.model, self.images.images, index, self.device, self.model_id),
                            prefix=self.prefix)

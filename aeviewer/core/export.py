@@ -83,6 +83,16 @@ class Sidecar:
     aeviewer: str = __version__
 
 
+def _preprocessing(c) -> str:
+    kind = f"{'grey' if c.channels == 1 else 'RGB'} float32, channels first"
+    if c.patches:  # a tile model (core.patches)
+        return (f"{kind}; tiles of {c.image_size} px cut from the picture at {c.patch_scale:g} of its own size, "
+                f"overlapping by {c.image_size // 4} px, divided by 255; the reconstructions are blended with "
+                "ramps that fall towards each tile's edges")
+    return (f"{kind}; the whole picture scaled (Lanczos) so its longer side is {c.image_size} px, the rest "
+            "filled by repeating its edge pixels, then divided by 255")
+
+
 def sidecar(session: Session, fmt: str) -> Sidecar:
     c = session.model_config
     in_graph = session.score in EXPORTABLE_SCORES
@@ -91,14 +101,14 @@ def sidecar(session: Session, fmt: str) -> Sidecar:
         input_name="pictures",
         input_shape=["batch", c.channels, c.image_size, c.image_size],
         input_range=[0.0, 1.0],
-        preprocessing=(f"{'grey' if c.channels == 1 else 'RGB'} float32, channels first; the whole picture scaled "
-                       f"(Lanczos) so its longer side is {c.image_size} px, the rest filled by repeating its edge "
-                       "pixels, then divided by 255"),
+        preprocessing=_preprocessing(c),
         outputs=["reconstruction", "code"] + (["score"] if in_graph else []),
         score=session.score,
         score_in_graph=in_graph,
         threshold=session.threshold,
-        flag_rule=(f"anomalous when score > threshold ({SCORES[session.score].label})" if in_graph else
+        flag_rule=(f"score ({SCORES[session.score].label}) is a tile's; the threshold is for a whole picture's, "
+                   "read from the blended tiles as aeviewer does (core.patches)" if c.patches else
+                   f"anomalous when score > threshold ({SCORES[session.score].label})" if in_graph else
                    f"score ({SCORES[session.score].label}) is computed outside the graph, as aeviewer does"),
         model_config=asdict(c),
     )

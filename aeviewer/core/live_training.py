@@ -21,6 +21,7 @@ from aeviewer.core.data import Split
 from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
+from aeviewer.core.patches import FullPictures, fit_full_stats
 from aeviewer.core.results import Snapshot
 from aeviewer.core.streaming import PictureStream
 from aeviewer.core.training import RunControl, batch_scores, train_steps
@@ -29,6 +30,7 @@ from aeviewer.core.training.loop import Resume, Trainer
 if TYPE_CHECKING:
     import torch
 
+    from aeviewer.core.config import ModelConfig
     from aeviewer.core.data import ImageSet
     from aeviewer.core.model import AnyAutoencoder
     from aeviewer.core.noise_kinds import NoiseSpec
@@ -39,6 +41,7 @@ SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its eval
 SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
 ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
+PATCH_SLICE = 8  # pictures of a tile model (core.patches) scored whole per side evaluation
 
 
 class LiveTraining:
@@ -46,6 +49,7 @@ class LiveTraining:
 
     if TYPE_CHECKING:  # what they use of the engine
         model: AnyAutoencoder
+        model_config: ModelConfig
         images: ImageSet
         device: torch.device
         model_id: int
@@ -61,6 +65,8 @@ class LiveTraining:
         def _results(self, final: bool) -> ImageResults: ...
         def _score_rows(self, rows: np.ndarray) -> None: ...
         def evaluate(self) -> ImageResults: ...
+        def full_pictures(self) -> FullPictures: ...
+        def patch_stream(self, config: TrainConfig) -> PictureStream: ...
 
     def _live_scorer(self, clock: Callable[[], float]):
         """Scores of training batches for the live histogram, on a time budget (MSE is free)."""
@@ -112,6 +118,8 @@ class LiveTraining:
         pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
         losses: list[float] = []
         self.trained = False
+        if stream is None and self.model_config.patches:
+            stream = self.patch_stream(config)  # random crops at full size
         with threadpool_limits(limits=1, user_api="blas"):
             pictures = self.images.images[rows] if stream is None else stream
             recorded = live and stream is None  # a stream's batches are of files, not of these pictures
@@ -139,8 +147,16 @@ class LiveTraining:
             if not world.main:
                 yield Snapshot(self.model_id, step, np.array(losses, np.float32), None)
                 return
-            fit_score_stats(self.model, self.images.images[rows], self.device)  # the combined score's yardsticks
+            self._fit_score_stats(rows)  # the combined score's yardsticks
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
+
+    def _fit_score_stats(self, rows: np.ndarray) -> None:
+        if self.model_config.patches:
+            full = self.full_pictures()
+            fit_full_stats(self.model, FullPictures([full.pictures[r] for r in rows], [full.shapes[r] for r in rows]),
+                           self.device)
+        else:
+            fit_score_stats(self.model, self.images.images[rows], self.device)
 
     def _sample_recorder(self, clock: Callable[[], float]):
         """A streamed run: the engine's pictures are a sample of the files, scored in turn on a budget."""
@@ -151,7 +167,8 @@ class LiveTraining:
             if budget.due():
                 t0 = clock()
                 n = len(self.images)
-                chunk = np.arange(turn[0], min(turn[0] + ORDERED_TRAIN_SLICE, n))
+                chunk = np.arange(turn[0], min(turn[0] + (PATCH_SLICE if self.model_config.patches
+                                                          else ORDERED_TRAIN_SLICE), n))
                 turn[0] = chunk[-1] + 1 if len(chunk) and chunk[-1] + 1 < n else 0
                 self._score_rows(chunk)
                 budget.spent(clock() - t0)

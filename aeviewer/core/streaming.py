@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -27,6 +28,9 @@ from torch.utils.data.distributed import DistributedSampler
 from aeviewer.core.data import decode_image
 from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.large_folders import PathList, should_stream
+
+if TYPE_CHECKING:
+    from aeviewer.core.patches import PatchCrops
 
 __all__ = ["PictureFiles", "PictureStream", "default_workers", "should_stream", "stream_scores"]
 
@@ -117,9 +121,10 @@ def _one_thread(_worker: int) -> None:
 
 
 class PictureStream:
-    """Batches of one process's share of every epoch, decoded by ``workers`` processes."""
+    """Batches of one process's share of every epoch, decoded by ``workers`` processes (or cut from
+    pictures in memory: a tile model's random crops, ``core.patches.PatchCrops``)."""
 
-    def __init__(self, files: PictureFiles, batch_size: int, seed: int = 0, world: World = SINGLE,
+    def __init__(self, files: PictureFiles | PatchCrops, batch_size: int, seed: int = 0, world: World = SINGLE,
                  workers: int | None = None, device: torch.device | None = None, start: str | None = None) -> None:
         """``start``: how decoding processes start ('spawn' from a process with a GUI; None: the default)."""
         self.files, self.batch_size = files, batch_size

@@ -24,8 +24,10 @@ def box_mean(t: torch.Tensor, k: int) -> torch.Tensor:
     return (c[:, :, :, k:] - c[:, :, :, :-k]) / (k * k)
 
 
-def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch.Tensor | None:
-    """Anomaly scores of a batch (B, C, H, W) of ``kind``; None for kinds that need whole pictures (SSIM)."""
+def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str,
+                 window: int | None = None) -> torch.Tensor | None:
+    """Anomaly scores of a batch (B, C, H, W) of ``kind``; None for kinds that need whole pictures (SSIM).
+    The worst patch's ``window`` is sized to the pictures unless given (a tile model's: to the tile)."""
     diff = inputs - recons.clamp(0, 1)
     if kind == "mse":
         return (diff**2).mean(dim=(1, 2, 3))
@@ -34,7 +36,7 @@ def batch_scores(inputs: torch.Tensor, recons: torch.Tensor, kind: str) -> torch
             return (t.clamp(0, 1) + LIGHTNESS_EPS).pow(1 / 3)
 
         lightness_diff = lightness(inputs) - lightness(recons)
-        local_mean = box_mean(lightness_diff, patch_window(int(inputs.shape[-2])))
+        local_mean = box_mean(lightness_diff, window or patch_window(int(inputs.shape[-2])))
         flat = (local_mean**2).mean(dim=1).flatten(1)
         k = max(1, round(LOCAL_SHARE * int(flat.shape[1])))  # int(): a constant when traced for export
         return flat.topk(k, dim=1).values.mean(dim=1)

@@ -110,6 +110,9 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
         what = denoise_caption(ins, tile)
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
+        h, w = ins.input.shape[:2]
+        if (h, w) != (tile, tile):  # a tile model (full resolution) sees the picture whole, at its own size
+            what += f" · at its own size, {w}x{h}, in tiles of {tile} px"
         if ins.learned is not None:
             kind = evaluation.score_kind if evaluation is not None else ""
             reads = {"learned": "the learned defect map",

@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import ImageSet
+from aeviewer.core.data import ImageSet, mask_at
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import (
     Codes,
@@ -345,7 +345,10 @@ class Presenter(WorkerReports, QObject):
         self.v.compare.set_layout("denoise" if ins.denoising else "defects" if ins.learned is not None
                                   else "reconstruct")
         self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean, ins.learned)
-        self.v.compare.show_mask(self.images.masks.get(ins.index))
+        mask = self.images.masks.get(ins.index)
+        if mask is not None and mask.shape != ins.difference.shape:  # a picture at its own size (full resolution)
+            mask = mask_at(mask, ins.difference.shape) > 0
+        self.v.compare.show_mask(mask)
         self._redraw_caption()
 
     def _draw_progress(self, snap: Snapshot) -> None:

@@ -67,7 +67,8 @@ class SettingsPanel(QWidget):
         arch, method = self.task.chosen_architecture(), self.task.chosen_method()
         ordered = self._ordered()
         latent = ORDERED_SIZE if ordered else self.controls.latent_dim()
-        return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered)
+        patches = self.task.chosen_patches() and not ordered
+        return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered, patches=patches)
 
     def _ordered(self) -> bool:
         """One ordered model is trained when chosen, for a model that reconstructs through the bottleneck."""
@@ -124,6 +125,7 @@ class SettingsPanel(QWidget):
         self.task.configure(noise, c.architecture)
         if not model.train_noise:
             self.task.set_method(c.method)
+        self.task.set_patches(c.patches)
         self._use_own_rate()
 
     def offer_cuda(self, available: bool) -> None:

@@ -10,7 +10,7 @@ choose none to clean a picture that is noisy already.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel
+from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QGroupBox, QLabel
 from superqt import QLabeledDoubleRangeSlider, QLabeledDoubleSlider
 
 from aeviewer.core.noise_kinds import NOISES, NoiseSpec
@@ -62,6 +62,12 @@ class TaskControls(QGroupBox):
             "learns where input and reconstruction differ in a way that matters (best on real pictures).\n"
             "Denoise: each training batch gets fresh noise, and the clean picture is the target."
         )
+        self.full_resolution = QCheckBox("Full resolution (patches)")
+        self.full_resolution.setToolTip(
+            "Train on random crops of the pictures at their own size, and score each picture whole,\n"
+            "in overlapping tiles: a defect a few pixels wide in a large picture is still there, and\n"
+            "the difference and defect maps are of the picture's own size. Off: every picture is\n"
+            "fitted whole into the working size (faster; enough when defects are large).")
         self.architecture = QComboBox()
         self.architecture.addItem("Bottleneck", "bottleneck")
         self.architecture.addItem("Skip connections (U-Net)", "skip")
@@ -95,6 +101,7 @@ class TaskControls(QGroupBox):
 
         form = QFormLayout(self)
         form.addRow("Mode", self.mode)
+        form.addRow(self.full_resolution)
         form.addRow("Model", self.architecture)
         form.addRow(self.arch_note)
         self.train_label = QLabel("Train noise")
@@ -118,6 +125,7 @@ class TaskControls(QGroupBox):
         self._set_train_kind_defaults("gaussian")
         self.test_strength.setValue(0.3)
         self.mode.currentIndexChanged.connect(self._mode_changed)
+        self.full_resolution.toggled.connect(lambda _on: self._settle.start())
         self.architecture.currentIndexChanged.connect(self._arch_changed)
         self.train_kind.currentIndexChanged.connect(self._train_kind_changed)
         self.train_strength.valueChanged.connect(lambda _v: self._settle.start())
@@ -136,6 +144,16 @@ class TaskControls(QGroupBox):
 
     def chosen_method(self) -> str:
         return "synthetic" if self.mode.currentData() == DEFECTS else "reconstruct"
+
+    def chosen_patches(self) -> bool:
+        """Full resolution (core.patches): for finding anomalies, not for denoising."""
+        return self.full_resolution.isChecked() and not self.denoising
+
+    def set_patches(self, on: bool) -> None:
+        """Full resolution on or off, without asking for a retrain."""
+        self.full_resolution.blockSignals(True)
+        self.full_resolution.setChecked(on)
+        self.full_resolution.blockSignals(False)
 
     def train_noise(self) -> tuple[NoiseSpec, ...]:
         """What training corrupts inputs with: () in Reconstruct mode."""
@@ -232,6 +250,7 @@ class TaskControls(QGroupBox):
         self.arch_note.setVisible(self.denoising or self.chosen_architecture() == "skip")
 
     def show_denoise_rows(self, visible: bool) -> None:
+        self.full_resolution.setVisible(not visible)
         for w in (self.train_label, self.train_kind, self.range_label, self.train_strength,
                   self.test_label, self.test_kind, self.test_strength_label, self.test_strength):
             w.setVisible(visible)

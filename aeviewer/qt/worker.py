@@ -297,15 +297,30 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
             self.result.emit(TrainingEnd(engine.model_id, "cancelled", engine.trained))
             return
         if not len(engine.images.indices(Split.TRAIN)):
-            self.result.emit(Notice("There are no training images: open some pictures or reload the demo "
-                                    "(File menu)."))
-            self.result.emit(TrainingEnd(engine.model_id, "cancelled", engine.trained))  # the buttons reset
+            self._refuse("There are no training images: open some pictures or reload the demo (File menu).")
+            return
+        if cmd.model.patches and engine.stream_paths:
+            self._refuse("Full resolution keeps every picture in memory at its own size: it cannot train on "
+                         "a folder this large. Train at working size, or open fewer pictures.")
             return
         engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
         if engine.model_config.ordered:
             engine.set_prefix(cmd.prefix)
+        if engine.model_config.patches:
+            try:
+                engine.full_pictures()  # every picture read again at its own size, once
+            except ValueError as exc:
+                self._announce()
+                self._refuse(f"Full resolution: {exc}.")
+                return
         self._announce()
         self._train(cmd.train)
+
+    def _refuse(self, why: str) -> None:
+        """Say why a run cannot start; the buttons go back to where they were."""
+        engine = self._engine
+        self.result.emit(Notice(why))
+        self.result.emit(TrainingEnd(engine.model_id, "cancelled", engine.trained))
 
     def _refresh_focus(self) -> None:
         if self._focus is not None and 0 <= self._focus < len(self._engine.images):

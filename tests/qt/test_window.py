@@ -430,3 +430,35 @@ def test_the_compression_tab_shows_the_ladder_and_the_curves(qtbot, window, fres
     report = gui.wait_for(qtbot, CompressionReport, lambda r: r.prefix == 5)
     assert 5 in [p.setting for p in report.model_points]
     qtbot.waitUntil(lambda: "5 kept" in window.views.compression.words.text())
+
+
+def test_full_resolution_trains_on_patches_and_shows_maps_of_the_pictures_own_size(qtbot, window, tmp_path):
+    """Full resolution ticked: the model trains on crops of the pictures at their own size, the
+    compare panel shows a wide picture whole at its own size, and its defect mask is outlined there."""
+    rng = np.random.default_rng(0)
+    root = tmp_path / "strips"
+    for sub, count in (("train/good", 16), ("test/good", 3), ("test/defect", 3)):
+        (root / sub).mkdir(parents=True)
+        for i in range(count):
+            a = np.clip(rng.normal(150, 10, (48, 160)), 0, 255).astype(np.uint8)
+            if sub == "test/defect":
+                a[8:20, 140:152] = 250
+                (root / "ground_truth" / "defect").mkdir(parents=True, exist_ok=True)
+                m = np.zeros((48, 160), np.uint8)
+                m[8:20, 140:152] = 255
+                Image.fromarray(m).save(root / "ground_truth" / "defect" / f"{i}_mask.png")
+            Image.fromarray(a).save(root / sub / f"{i}.png")
+    window.open_dataset(str(root))
+    qtbot.waitUntil(lambda: len(window.images) == 22 and window.presenter.model.config.channels == 1,
+                    timeout=30_000)
+    assert window.task.full_resolution.isVisible()
+    window.task.full_resolution.setChecked(True)  # a retrain follows, as for any change of task
+    qtbot.waitUntil(lambda: window.presenter.model.config.patches, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.evaluation is not None, timeout=120_000)
+    defect = int(np.flatnonzero(window.images.labels == 1)[0])
+    window.select(defect)
+    qtbot.waitUntil(lambda: window.presenter.inspection is not None and window.presenter.inspection.index == defect
+                    and window.presenter.inspection.difference.shape == (48, 160), timeout=30_000)
+    assert window.compare.mask_outline.isVisible()
+    assert "at its own size, 160x48" in window.compare.caption.text()
+    assert window.presenter.evaluation.pixel_auroc is not None

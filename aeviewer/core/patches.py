@@ -1,0 +1,310 @@
+"""Full resolution: train on patches of the pictures at their own scale, score whole pictures in tiles.
+
+Squashed to a 128 px square, a crack two pixels wide in a 500 px picture is gone before the
+model sees it. In this mode (``ModelConfig.patches``) the model is a tile model: it trains on
+random crops of its size cut from the pictures at their own resolution (times
+``patch_scale``), and a picture is scored by running the model over overlapping tiles that
+cover all of it (``core.tiling``'s starts and ramps: the reconstructions are blended without
+seams). The maps (difference, learned defect map) are then of the picture's own size, and
+the image score is read from them as at working size: the worst patch of the difference,
+the largest mean of the learned map over small windows (both windows sized to the tile, the
+scale the model works at).
+
+The pictures at full size are decoded once from their files and kept (a picture without a
+file, the demo's, uses its working copy); ``FULL_BUDGET_BYTES`` bounds them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch.utils.data import Dataset
+
+from aeviewer.core.data import ImageSet, mask_at, read_picture, resize
+from aeviewer.core.inference import Scores, combined
+from aeviewer.core.metrics import auroc
+from aeviewer.core.model import AnyAutoencoder
+from aeviewer.core.results import Inspection
+from aeviewer.core.scoring import (
+    COMBINED_SCORE,
+    LEARNED_SCORE,
+    SCORES,
+    difference_map,
+    heat_scale,
+    learned_window,
+    patch_window,
+    ssim_score,
+)
+from aeviewer.core.synthetic import smooth_max
+from aeviewer.core.tiling import ramp, tile_starts
+from aeviewer.core.torch_scores import batch_scores
+
+Rows = Sequence[int] | np.ndarray
+
+MAX_SIDE = 2048  # a larger picture is shrunk to this (its longer side) before tiling
+FULL_BUDGET_BYTES = 2 << 30  # the full-size pictures kept in memory, at most
+TILE_BATCH = 64
+HEAT_PICTURES = 32  # training pictures whose difference maps set the heat scale
+
+
+def full_size(pixels: np.ndarray, scale: float, tile: int) -> np.ndarray:
+    """uint8 (H, W, C) at ``scale`` of its own size (longer side at most MAX_SIDE), padded by
+    repeating its edges to at least ``tile`` on each side."""
+    h, w = pixels.shape[:2]
+    factor = min(scale, MAX_SIDE / max(h, w))
+    if abs(factor - 1.0) > 1e-6:
+        pixels = resize(np.ascontiguousarray(pixels), max(1, round(w * factor)), max(1, round(h * factor)))
+    h, w = pixels.shape[:2]
+    if h < tile or w < tile:
+        pixels = np.pad(pixels, ((0, max(0, tile - h)), (0, max(0, tile - w)), (0, 0)), mode="edge")
+    return pixels
+
+
+class FullPictures:
+    """Every picture of a set at full size (uint8 (H, W, C), sizes differ), with the size it has
+    before padding (``shapes``): the maps are cropped back to it."""
+
+    def __init__(self, pictures: list[np.ndarray], shapes: list[tuple[int, int]]) -> None:
+        self.pictures, self.shapes = pictures, shapes
+
+    @classmethod
+    def of(cls, images: ImageSet, scale: float, tile: int, rows: Rows | None = None,
+           read: Callable[[str, int], np.ndarray] = read_picture) -> FullPictures:
+        """The pictures of ``images`` (or of its ``rows``) read again from their files; where a file
+        cannot be read (or there is none, as for the demo) the working copy stands in.
+        Raises ValueError when they would take more than FULL_BUDGET_BYTES."""
+        rows = range(len(images)) if rows is None else rows
+        pictures, shapes, total = [], [], 0
+        for row in rows:
+            try:
+                pixels = read(images.paths[row], images.channels)
+            except (ValueError, OSError):
+                pixels = images.images[row]
+            shapes.append(_scaled_shape(pixels.shape[:2], scale))
+            pictures.append(full_size(pixels, scale, tile))
+            total += pictures[-1].nbytes
+            if total > FULL_BUDGET_BYTES:
+                raise ValueError(
+                    f"the pictures at full resolution would take more than {FULL_BUDGET_BYTES >> 30} GB: "
+                    "train on fewer, or at a smaller patch scale (--patch-scale), or at working size")
+        return cls(pictures, shapes)
+
+    def __len__(self) -> int:
+        return len(self.pictures)
+
+
+def _scaled_shape(shape: tuple[int, ...], scale: float) -> tuple[int, int]:
+    h, w = int(shape[0]), int(shape[1])
+    factor = min(scale, MAX_SIDE / max(h, w))
+    return (h, w) if abs(factor - 1.0) <= 1e-6 else (max(1, round(h * factor)), max(1, round(w * factor)))
+
+
+class PatchCrops(Dataset):
+    """Random ``tile`` x ``tile`` crops of pictures at full size, as ``core.streaming.PictureFiles``
+    hands out decoded files: ``__getitems__(rows) -> (uint8 (B, tile, tile, C), rows, readable)``.
+    Row ``i`` is a crop of picture ``i`` at a fresh random place each time it is asked for: an
+    epoch is one crop of every picture."""
+
+    def __init__(self, pictures: FullPictures, tile: int, seed: int = 0) -> None:
+        self.full, self.tile = pictures, tile
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.full)
+
+    @property
+    def readable(self) -> int:
+        return len(self)
+
+    def failures(self) -> list[tuple[str, str]]:
+        return []
+
+    def __getitems__(self, rows: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        t = self.tile
+        out = np.empty((len(rows), t, t, self.full.pictures[0].shape[2]), np.uint8)
+        for k, i in enumerate(rows):
+            picture = self.full.pictures[i]
+            y = int(self.rng.integers(0, picture.shape[0] - t + 1))
+            x = int(self.rng.integers(0, picture.shape[1] - t + 1))
+            out[k] = picture[y : y + t, x : x + t]
+        return torch.from_numpy(out), torch.tensor(rows, dtype=torch.int64), torch.ones(len(rows), dtype=torch.bool)
+
+
+@dataclass(frozen=True)
+class TiledPass:
+    """One picture through a tile model: input, blended reconstruction and learned map at the
+    picture's own size (as tensors (1, C, H, W) and (1, 1, H, W)), and its code (the tiles' mean)."""
+
+    x: torch.Tensor
+    recon: torch.Tensor
+    maps: torch.Tensor | None
+    code: np.ndarray
+
+
+@torch.no_grad()
+def tiled_pass(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, int], device: torch.device) -> TiledPass:
+    """Run ``model`` over overlapping tiles covering ``picture`` (uint8 (H, W, C), at least a tile on
+    each side); the results are cropped to ``shape`` (the picture before padding)."""
+    tile = model.config.image_size
+    overlap = tile // 4
+    pixels = torch.from_numpy(np.require(picture, np.uint8, ["C", "W"])).to(device)
+    x = pixels.permute(2, 0, 1).float().div_(255.0)[None]
+    _, c, h, w = x.shape
+    corners = [(y0, x0) for y0 in tile_starts(h, tile, overlap) for x0 in tile_starts(w, tile, overlap)]
+    weight = torch.from_numpy(np.outer(ramp(tile, overlap), ramp(tile, overlap)).astype(np.float32)).to(device)
+    total = torch.zeros((c, h, w), device=device)
+    weights = torch.zeros((1, h, w), device=device)
+    codes = []
+    was_training = model.training
+    model.eval()
+    try:
+        for start in range(0, len(corners), TILE_BATCH):
+            chunk = corners[start : start + TILE_BATCH]
+            tiles = torch.stack([x[0, :, y0 : y0 + tile, x0 : x0 + tile] for y0, x0 in chunk])
+            recon, z = model(tiles)
+            codes.append(z.float().cpu())
+            for (y0, x0), r in zip(chunk, recon.float().clamp(0, 1), strict=True):
+                total[:, y0 : y0 + tile, x0 : x0 + tile] += r * weight
+                weights[:, y0 : y0 + tile, x0 : x0 + tile] += weight
+        recon_full = (total / weights)[None]
+        defect_map = getattr(model, "defect_map", None)
+        maps = defect_map(x, recon_full) if defect_map is not None else None
+    finally:
+        model.train(was_training)
+    hh, ww = shape
+    crop_maps = None if maps is None else maps[..., :hh, :ww]
+    return TiledPass(x[..., :hh, :ww], recon_full[..., :hh, :ww], crop_maps, torch.cat(codes).mean(0).numpy())
+
+
+def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = None) -> float:
+    """The image score of ``kind`` from one picture's full-size results; windows sized to the tile."""
+    if SCORES[kind].learned:
+        if p.maps is None:
+            raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
+        learned = smooth_max(p.maps, learned_window(tile))
+        if kind == COMBINED_SCORE:
+            local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
+            return float(combined(learned, local, stats)[0])
+        return float(learned[0])
+    if kind == "ssim":
+        return float(ssim_score(_hwc(p.x), _hwc(p.recon)))
+    scores = batch_scores(p.x, p.recon, kind, window=patch_window(tile))
+    assert scores is not None
+    return float(scores[0])
+
+
+def _hwc(t: torch.Tensor) -> np.ndarray:
+    return t[0].permute(1, 2, 0).cpu().numpy()
+
+
+def image_scores(model: AnyAutoencoder, images: ImageSet, device: torch.device, kind: str,
+                 rows: Rows | None = None) -> np.ndarray:
+    """One ``kind`` score per picture of ``images`` (or of its ``rows``), the way the model works:
+    whole pictures in tiles for a tile model, at working size for any other."""
+    rows = np.arange(len(images)) if rows is None else np.asarray(rows, np.int64)
+    assert rows is not None
+    if not getattr(model.config, "patches", False):
+        from aeviewer.core.inference import anomaly_scores
+
+        return anomaly_scores(model, images.images[rows], device, kind)
+    full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, rows)
+    return score_full(model, full, device, kind).scores
+
+
+def pixel_auroc_of(model: AnyAutoencoder, images: ImageSet, rows: Rows, device: torch.device) -> float | None:
+    """Pixel AUROC over ``rows`` (``core.inference.pixel_auroc``; for a tile model, of its full-size maps)."""
+    if not getattr(model.config, "patches", False):
+        from aeviewer.core.inference import pixel_auroc
+
+        return pixel_auroc(model, images.images, images.labels, images.masks, np.asarray(rows), device)
+    if not any(int(r) in images.masks for r in rows):
+        return None
+    full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, rows)
+    return full_pixel_auroc(model, images, rows, device, full)
+
+
+def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, kind: str,
+               heat_rows: Rows = (), interrupted: Callable[[], bool] | None = None) -> Scores:
+    """Codes, errors and ``kind`` scores of every picture, tiled; the heat scale from ``heat_rows``."""
+    tile = model.config.image_size
+    heat = set(list(heat_rows)[:HEAT_PICTURES])
+    codes, errors, scores, heat_maps = [], [], [], []
+    stats = getattr(model, "score_stats", None)
+    for i, (picture, shape) in enumerate(zip(pictures.pictures, pictures.shapes, strict=True)):
+        if interrupted is not None and interrupted():
+            from aeviewer.core.results import Interrupted
+
+            raise Interrupted("scoring was interrupted")
+        p = tiled_pass(model, picture, shape, device)
+        codes.append(p.code)
+        errors.append(float(((p.x - p.recon) ** 2).mean()))
+        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats))
+        if i in heat:
+            heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
+    k = model.config.latent_dim
+    return Scores(
+        codes=np.stack(codes).astype(np.float32) if codes else np.zeros((0, k), np.float32),
+        errors=np.array(errors, np.float32),
+        scores=np.array(scores, np.float32),
+        heat_scale=heat_scale(np.concatenate(heat_maps)) if heat_maps else None,
+    )
+
+
+def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, int], index: int,
+                 device: torch.device, model_id: int = 0) -> Inspection:
+    """Input, reconstruction, difference (and learned map) of one picture at its own size."""
+    p = tiled_pass(model, picture, shape, device)
+    x, r = _hwc(p.x), _hwc(p.recon)
+    return Inspection(model_id=model_id, index=index, input=x, recon=r, difference=difference_map(x, r),
+                      error=float(((x - r) ** 2).mean()),
+                      learned=None if p.maps is None else p.maps[0, 0].cpu().numpy())
+
+
+def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:
+    """Where each picture is unusual, at its own size: the learned map, else the squared error."""
+    out = []
+    for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
+        p = tiled_pass(model, picture, shape, device)
+        m = p.maps[0, 0] if p.maps is not None else ((p.x - p.recon) ** 2).mean(1)[0]
+        out.append(m.cpu().numpy())
+    return out
+
+
+def full_pixel_auroc(model: AnyAutoencoder, images: ImageSet, rows: Rows, device: torch.device,
+                     pictures: FullPictures) -> float | None:
+    """Pixel AUROC of the full-size maps against the defect masks (read again at full size from the
+    mask files when they can be, else the working-size masks scaled up). ``pictures`` are ``rows``'."""
+    use = [k for k, r in enumerate(rows) if int(r) in images.masks or images.labels[r] == 0]
+    if not any(int(rows[k]) in images.masks for k in use):
+        return None
+    scores, truth = [], []
+    maps = full_maps(model, FullPictures([pictures.pictures[k] for k in use], [pictures.shapes[k] for k in use]),
+                     device)
+    for k, m in zip(use, maps, strict=True):
+        row = int(rows[k])
+        mask = images.masks.get(row)
+        if mask is None:
+            truth.append(np.zeros(m.size, np.int8))
+        else:
+            truth.append(mask_at(mask, m.shape).ravel())
+        scores.append(m.ravel())
+    return auroc(np.concatenate(scores), np.concatenate(truth))
+
+
+def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> None:
+    """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled."""
+    stats = getattr(model, "score_stats", None)
+    if stats is None or not len(pictures):
+        return
+    tile = model.config.image_size
+    learned, local = [], []
+    for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
+        p = tiled_pass(model, picture, shape, device)
+        learned.append(pass_score(p, LEARNED_SCORE, tile))
+        local.append(pass_score(p, "local", tile))
+    a, b = np.array(learned), np.array(local)
+    values = [a.mean(), max(a.std(), 1e-6), b.mean(), max(b.std(), 1e-6)]
+    stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))

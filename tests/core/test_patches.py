@@ -1,0 +1,168 @@
+"""Full resolution (core.patches): crops at the pictures' own size, whole pictures scored in tiles,
+maps of the pictures' own size, and the same through the CLI and a saved session."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from aeviewer.core import patches
+from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.data import ImageSet, Split, mask_at, to_working_size
+from aeviewer.core.engine import Engine
+from aeviewer.core.metrics import auroc
+from aeviewer.core.patches import FullPictures, PatchCrops, full_size, tiled_pass
+from aeviewer.core.session import load_session
+
+TILE = 16
+
+
+def wide_mvtec(root: Path, rng: np.random.Generator, train: int = 24, good: int = 6, defect: int = 6) -> Path:
+    """Grey 40x150 noise pictures; a defective one has a small bright square at its far right end,
+    where a centre crop would never look and a 16 px working size would blur it away."""
+    for split, n in (("train/good", train), ("test/good", good), ("test/defect", defect)):
+        folder = root / split
+        folder.mkdir(parents=True)
+        for i in range(n):
+            a = (rng.random((40, 150)) * 40 + 100).astype(np.uint8)
+            if "defect" in split:
+                y = int(rng.integers(2, 32))
+                a[y : y + 5, 142:147] = 250
+            Image.fromarray(a).save(folder / f"{i}.png")
+    return root
+
+
+class Identity(torch.nn.Module):
+    """A 'model' that gives its tiles back: blending them must give the picture back exactly."""
+
+    def __init__(self, tile: int) -> None:
+        super().__init__()
+        self.config = ModelConfig(image_size=tile, channels=1, latent_dim=2, patches=True)
+
+    def forward(self, x):
+        return x, x.mean(dim=(1, 2, 3))[:, None].repeat(1, 2)
+
+
+def test_tiles_blend_back_into_the_whole_picture_at_its_own_size(rng):
+    picture = rng.integers(0, 255, (37, 101, 1), dtype=np.uint8)
+    full = full_size(picture, 1.0, TILE)
+    p = tiled_pass(Identity(TILE), full, (37, 101), torch.device("cpu"))
+    assert p.x.shape == p.recon.shape == (1, 1, 37, 101)
+    np.testing.assert_allclose(p.recon.numpy(), p.x.numpy(), atol=1e-6)  # no seam, nothing lost
+    np.testing.assert_allclose(p.x[0, 0].numpy() * 255, picture[..., 0], atol=1e-3)
+
+
+def test_a_picture_smaller_than_a_tile_is_padded_and_its_maps_cropped_back(rng):
+    picture = rng.integers(0, 255, (10, 30, 1), dtype=np.uint8)
+    full = full_size(picture, 1.0, TILE)
+    assert full.shape == (16, 30, 1)
+    p = tiled_pass(Identity(TILE), full, (10, 30), torch.device("cpu"))
+    assert p.recon.shape[-2:] == (10, 30)
+
+
+def test_the_patch_scale_shrinks_pictures_before_tiling(rng):
+    picture = rng.integers(0, 255, (80, 200, 1), dtype=np.uint8)
+    assert full_size(picture, 0.5, TILE).shape == (40, 100, 1)
+
+
+def test_crops_are_windows_of_the_picture_at_fresh_places(rng):
+    pictures = [rng.integers(0, 255, (30, 70, 1), dtype=np.uint8) for _ in range(3)]
+    crops = PatchCrops(FullPictures(pictures, [(30, 70)] * 3), TILE, seed=0)
+    assert len(crops) == 3
+    seen = set()
+    for _ in range(10):
+        pixels, rows, readable = crops.__getitems__([0, 1, 2])
+        assert pixels.shape == (3, TILE, TILE, 1) and bool(readable.all())
+        for crop, row in zip(pixels.numpy(), rows.tolist(), strict=True):
+            windows = np.lib.stride_tricks.sliding_window_view(pictures[row][..., 0], (TILE, TILE))
+            hits = np.argwhere((windows == crop[..., 0]).all(axis=(2, 3)))
+            assert len(hits) >= 1  # the crop is a window of its own picture
+            seen.add((row, *map(int, hits[0])))
+    assert len(seen) > 6  # and not always the same one
+
+
+def test_pictures_over_the_memory_budget_are_refused_with_a_reason(monkeypatch, rng):
+    images = ImageSet(rng.integers(0, 255, (3, 16, 16, 1), dtype=np.uint8), ["a", "b", "c"], np.zeros(3))
+    monkeypatch.setattr(patches, "FULL_BUDGET_BYTES", 500)
+    with pytest.raises(ValueError, match="full resolution would take more than"):
+        FullPictures.of(images, 1.0, TILE)
+
+
+def test_a_mask_goes_back_onto_the_picture_it_was_fitted_from():
+    truth = np.zeros((40, 150), np.uint8)
+    truth[10:20, 120:140] = 255
+    working = to_working_size(truth[..., None], 32)[..., 0] > 127
+    back = mask_at(working, (40, 150))
+    assert back.shape == (40, 150)
+    assert (back == (truth > 0)).mean() > 0.97
+
+
+@pytest.fixture(scope="module")
+def wide_set(tmp_path_factory):
+    return wide_mvtec(tmp_path_factory.mktemp("wide") / "data", np.random.default_rng(5))
+
+
+def _engine(wide_set: Path, method: str = "reconstruct") -> Engine:
+    from aeviewer.cli.common import find_inputs, load_inputs
+
+    images = load_inputs(find_inputs([str(wide_set)], Split.TRAIN), TILE, 1).result.images
+    engine = Engine(ModelConfig(image_size=TILE, channels=1, latent_dim=4, base_width=8, method=method,
+                                patches=True), "cpu", seed=1)
+    engine.set_images(images)
+    return engine
+
+
+def test_patch_training_finds_a_small_defect_at_the_end_of_a_wide_picture(wide_set):
+    engine = _engine(wide_set)
+    final = None
+    for snap in engine.train(TrainConfig(epochs=12, batch_size=8, learning_rate=3e-3), live=False):
+        if snap is not None and snap.results is not None:
+            final = snap.results
+    assert final is not None and final.evaluation.ranking is not None
+    assert final.evaluation.ranking.auroc >= 0.9
+    test = engine.images.indices(Split.TEST)
+    ins = engine.inspect(int(test[-1]))
+    assert ins.input.shape == (40, 150, 1) and ins.difference.shape == (40, 150)  # the picture's own size
+    defect = engine.images.labels[test] == 1
+    assert final.evaluation.scores[test][defect].mean() > final.evaluation.scores[test][~defect].mean()
+
+
+def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_size(wide_set):
+    engine = _engine(wide_set, method="synthetic")
+    for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+        pass
+    ins = engine.inspect(0)
+    assert ins.learned is not None and ins.learned.shape == (40, 150)
+    assert np.isfinite(engine.model.score_stats.numpy()).all()  # the combined score's yardsticks, from tiles
+    engine.set_score_kind("combined")
+    assert np.isfinite(engine.latest()[2]).all()
+
+
+def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set, tmp_path):
+    out = tmp_path / "wide.aesession"
+    run = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(wide_set), "--out", str(out), "--patches",
+                          "--image-size", str(TILE), "--latent", "4", "--epochs", "6", "--method", "reconstruct",
+                          "--device", "cpu"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    model, session = load_session(out)
+    assert session.model_config.patches and session.model_config.image_size == TILE
+    table = tmp_path / "scores.csv"
+    scored = subprocess.run([sys.executable, "-m", "aeviewer", "score", str(out), str(wide_set / "test"), "--csv",
+                             str(table), "--device", "cpu"], capture_output=True, text=True, timeout=300)
+    assert scored.returncode == 0, scored.stderr[-2000:]
+    with table.open() as fh:
+        rows = list(csv.DictReader(fh))
+    labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]
+    value = auroc([float(r["score"]) for r in rows], labels)
+    printed = float(run.stdout.split("test image AUROC:")[1].split()[0])
+    assert abs(value - printed) < 1e-3  # the same pictures, whole, the same way
+    refused = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(wide_set), "--out", str(tmp_path / "x"),
+                              "--patch-scale", "0.5"], capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "--patch-scale is for --patches" in refused.stderr
