@@ -66,7 +66,10 @@ class Engine(LiveTraining):
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
         self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
-        self._full: FullPictures | None = None  # every picture at full size, for a tile model (core.patches)
+        # Every picture at full size, for a tile model (core.patches), and what they were made for:
+        # (the pictures, the patch scale, the tile).
+        self._full: FullPictures | None = None
+        self._full_key: tuple[ImageSet, float, int] | None = None
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
 
@@ -86,7 +89,7 @@ class Engine(LiveTraining):
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
         self._picture_cache = None
-        self._full = None
+        self._full = self._full_key = None  # of the pictures before (whose memory goes with them)
         self.kept.clear()  # their codes and scores were of other pictures
         if (h, channels) != (self.model_config.image_size, self.model_config.channels):
             self.model_config = replace(self.model_config, image_size=h, channels=channels)
@@ -98,10 +101,13 @@ class Engine(LiveTraining):
         """Append images (their scores are unknown until refreshed); returns their rows."""
         self._check_shape(images)
         start = len(self.images)
-        if self._full is not None:
+        kept = self._full if self._same_key(self.model_config.patch_scale) else None
+        if kept is not None:
             added = FullPictures.of(images, self.model_config.patch_scale, self.model_config.image_size)
-            self._full = FullPictures(self._full.pictures + added.pictures, self._full.shapes + added.shapes)
         self.images = self.images.concatenated(images)
+        if kept is not None:
+            self._full = FullPictures(kept.pictures + added.pictures, kept.shapes + added.shapes)
+            self._full_key = self._key_for(self.model_config.patch_scale)
         k, n = self.model_config.latent_dim, len(images)
         self._codes = np.concatenate([self._codes, np.full((n, k), np.nan, np.float32)])
         self._errors = np.concatenate([self._errors, np.full(n, np.nan, np.float32)])
@@ -136,10 +142,8 @@ class Engine(LiveTraining):
         if train_noise is not None:
             self.train_noise = tuple(train_noise)
         if model_config is not None:
-            new = replace(model_config, image_size=self.model_config.image_size, channels=self.model_config.channels)
-            if (new.patches, new.patch_scale) != (self.model_config.patches, self.model_config.patch_scale):
-                self._full = None
-            self.model_config = new
+            self.model_config = replace(model_config, image_size=self.model_config.image_size,
+                                        channels=self.model_config.channels)
         if device is not None:
             self.device = resolve_device(device)
         self.model = self._new_model()
@@ -188,10 +192,8 @@ class Engine(LiveTraining):
             self.images = images
             self.stream_paths = ()
             self._picture_cache = None
+            self._full = self._full_key = None
             self.kept.clear()
-        if (config.patches, config.patch_scale, config.image_size) != (
-                self.model_config.patches, self.model_config.patch_scale, self.model_config.image_size):
-            self._full = None
         self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)
         self.model_id += 1
         self.model = model.to(self.device).eval()
@@ -286,12 +288,22 @@ class Engine(LiveTraining):
             return full_pixel_auroc(self.model, self.images, test, self.device, chosen)
         return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
 
-    def full_pictures(self) -> FullPictures:
-        """Every picture at full size (read once from the files; a tile model only)."""
-        if self._full is None or len(self._full) != len(self.images):
-            c = self.model_config
-            self._full = FullPictures.of(self.images, c.patch_scale, c.image_size)
+    def full_pictures(self, scale: float | None = None) -> FullPictures:
+        """Every picture at full size, at ``scale`` (the model's patch scale unless given): read once
+        from the files and kept. Raises ValueError (and keeps what it had) when they would not fit."""
+        scale = self.model_config.patch_scale if scale is None else scale
+        if self._full is None or not self._same_key(scale):
+            self._full = FullPictures.of(self.images, scale, self.model_config.image_size)
+            self._full_key = self._key_for(scale)
         return self._full
+
+    def _same_key(self, scale: float) -> bool:
+        """Whether the full-size pictures kept are of these very pictures, at this scale and tile."""
+        k = self._full_key
+        return k is not None and k[0] is self.images and k[1:] == (scale, self.model_config.image_size)
+
+    def _key_for(self, scale: float) -> tuple[ImageSet, float, int]:
+        return (self.images, scale, self.model_config.image_size)
 
     def patch_stream(self, config: TrainConfig) -> PictureStream:
         """Batches of random crops of the training pictures at full size (a tile model's training)."""

@@ -16,7 +16,7 @@ file, the demo's, uses its working copy); ``FULL_BUDGET_BYTES`` bounds them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,39 +144,64 @@ class TiledPass:
     code: np.ndarray
 
 
-@torch.no_grad()
-def tiled_pass(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, int], device: torch.device) -> TiledPass:
+def tiled_pass(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, int], device: torch.device,
+               maps: bool = True) -> TiledPass:
     """Run ``model`` over overlapping tiles covering ``picture`` (uint8 (H, W, C), at least a tile on
     each side); the results are cropped to ``shape`` (the picture before padding)."""
+    return next(tiled_passes(model, FullPictures([picture], [shape]), device, maps))
+
+
+@torch.no_grad()
+def tiled_passes(model: AnyAutoencoder, pictures: FullPictures, device: torch.device,
+                 maps: bool = True) -> Iterator[TiledPass]:
+    """``tiled_pass`` of every picture in turn; the tiles of several pictures go through the model in
+    one batch (a 300 px picture is nine 128 px tiles: alone, a batch too small to be quick).
+    ``maps``: the learned map too (for a model that has one); scores of the difference need none."""
     tile = model.config.image_size
     overlap = tile // 4
-    pixels = torch.from_numpy(np.require(picture, np.uint8, ["C", "W"])).to(device)
-    x = pixels.permute(2, 0, 1).float().div_(255.0)[None]
-    _, c, h, w = x.shape
-    corners = [(y0, x0) for y0 in tile_starts(h, tile, overlap) for x0 in tile_starts(w, tile, overlap)]
     weight = torch.from_numpy(np.outer(ramp(tile, overlap), ramp(tile, overlap)).astype(np.float32)).to(device)
-    total = torch.zeros((c, h, w), device=device)
-    weights = torch.zeros((1, h, w), device=device)
-    codes = []
+    defect_map = getattr(model, "defect_map", None) if maps else None
     was_training = model.training
     model.eval()
     try:
-        for start in range(0, len(corners), TILE_BATCH):
-            chunk = corners[start : start + TILE_BATCH]
-            tiles = torch.stack([x[0, :, y0 : y0 + tile, x0 : x0 + tile] for y0, x0 in chunk])
-            recon, z = model(tiles)
-            codes.append(z.float().cpu())
-            for (y0, x0), r in zip(chunk, recon.float().clamp(0, 1), strict=True):
-                total[:, y0 : y0 + tile, x0 : x0 + tile] += r * weight
-                weights[:, y0 : y0 + tile, x0 : x0 + tile] += weight
-        recon_full = (total / weights)[None]
-        defect_map = getattr(model, "defect_map", None)
-        maps = defect_map(x, recon_full) if defect_map is not None else None
+        group: list[tuple[torch.Tensor, list[tuple[int, int]], tuple[int, int]]] = []
+        count = 0
+        for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
+            pixels = torch.from_numpy(np.require(picture, np.uint8, ["C", "W"])).to(device)
+            x = pixels.permute(2, 0, 1).float().div_(255.0)[None]
+            h, w = x.shape[-2:]
+            corners = [(y0, x0) for y0 in tile_starts(h, tile, overlap) for x0 in tile_starts(w, tile, overlap)]
+            group.append((x, corners, shape))
+            count += len(corners)
+            if count >= TILE_BATCH:
+                yield from _blended(model, group, weight, defect_map)
+                group, count = [], 0
+        if group:
+            yield from _blended(model, group, weight, defect_map)
     finally:
         model.train(was_training)
-    hh, ww = shape
-    crop_maps = None if maps is None else maps[..., :hh, :ww]
-    return TiledPass(x[..., :hh, :ww], recon_full[..., :hh, :ww], crop_maps, torch.cat(codes).mean(0).numpy())
+
+
+def _blended(model, group, weight: torch.Tensor, defect_map) -> Iterator[TiledPass]:
+    """The pictures of ``group`` ((x, tile corners, shape) each) through the model as one batch of tiles."""
+    tile = model.config.image_size
+    tiles = torch.cat([torch.stack([x[0, :, y0 : y0 + tile, x0 : x0 + tile] for y0, x0 in corners])
+                       for x, corners, _ in group])
+    outs = [model(tiles[i : i + 2 * TILE_BATCH]) for i in range(0, len(tiles), 2 * TILE_BATCH)]
+    recons = torch.cat([r for r, _ in outs]).float().clamp(0, 1)
+    codes = torch.cat([z for _, z in outs]).float().cpu()
+    k = 0
+    for x, corners, (hh, ww) in group:
+        _, c, h, w = x.shape
+        total = torch.zeros((c, h, w), device=x.device)
+        weights = torch.zeros((1, h, w), device=x.device)
+        for (y0, x0), r in zip(corners, recons[k : k + len(corners)], strict=True):
+            total[:, y0 : y0 + tile, x0 : x0 + tile] += r * weight
+            weights[:, y0 : y0 + tile, x0 : x0 + tile] += weight
+        recon = (total / weights)[None]
+        learned = defect_map(x, recon)[..., :hh, :ww] if defect_map is not None else None
+        yield TiledPass(x[..., :hh, :ww], recon[..., :hh, :ww], learned, codes[k : k + len(corners)].mean(0).numpy())
+        k += len(corners)
 
 
 def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = None) -> float:
@@ -233,12 +258,12 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
     heat = set(list(heat_rows)[:HEAT_PICTURES])
     codes, errors, scores, heat_maps = [], [], [], []
     stats = getattr(model, "score_stats", None)
-    for i, (picture, shape) in enumerate(zip(pictures.pictures, pictures.shapes, strict=True)):
+    passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned)
+    for i, p in enumerate(passes):
         if interrupted is not None and interrupted():
             from aeviewer.core.results import Interrupted
 
             raise Interrupted("scoring was interrupted")
-        p = tiled_pass(model, picture, shape, device)
         codes.append(p.code)
         errors.append(float(((p.x - p.recon) ** 2).mean()))
         scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats))
@@ -266,8 +291,7 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
 def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:
     """Where each picture is unusual, at its own size: the learned map, else the squared error."""
     out = []
-    for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
-        p = tiled_pass(model, picture, shape, device)
+    for p in tiled_passes(model, pictures, device):
         m = p.maps[0, 0] if p.maps is not None else ((p.x - p.recon) ** 2).mean(1)[0]
         out.append(m.cpu().numpy())
     return out
@@ -301,8 +325,7 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
         return
     tile = model.config.image_size
     learned, local = [], []
-    for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
-        p = tiled_pass(model, picture, shape, device)
+    for p in tiled_passes(model, pictures, device):
         learned.append(pass_score(p, LEARNED_SCORE, tile))
         local.append(pass_score(p, "local", tile))
     a, b = np.array(learned), np.array(local)

@@ -299,20 +299,20 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         if not len(engine.images.indices(Split.TRAIN)):
             self._refuse("There are no training images: open some pictures or reload the demo (File menu).")
             return
-        if cmd.model.patches and engine.stream_paths:
+        wanted = cmd.model or engine.model_config
+        if wanted.patches and engine.stream_paths:
             self._refuse("Full resolution keeps every picture in memory at its own size: it cannot train on "
                          "a folder this large. Train at working size, or open fewer pictures.")
             return
+        if wanted.patches:  # every picture read again at its own size (once), before anything changes
+            try:
+                engine.full_pictures(wanted.patch_scale)
+            except ValueError as exc:
+                self._refuse(f"Full resolution: {exc}.")
+                return
         engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
         if engine.model_config.ordered:
             engine.set_prefix(cmd.prefix)
-        if engine.model_config.patches:
-            try:
-                engine.full_pictures()  # every picture read again at its own size, once
-            except ValueError as exc:
-                self._announce()
-                self._refuse(f"Full resolution: {exc}.")
-                return
         self._announce()
         self._train(cmd.train)
 

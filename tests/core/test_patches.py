@@ -59,6 +59,21 @@ def test_tiles_blend_back_into_the_whole_picture_at_its_own_size(rng):
     np.testing.assert_allclose(p.x[0, 0].numpy() * 255, picture[..., 0], atol=1e-3)
 
 
+def test_tiles_of_several_pictures_batched_together_give_each_its_own_results(rng):
+    from aeviewer.core.model import build_model
+
+    model = build_model(ModelConfig(image_size=TILE, channels=1, latent_dim=3, base_width=4, patches=True), seed=0)
+    shapes = [(20, 40), (16, 16), (33, 70), (50, 18)]
+    pictures = FullPictures([full_size(rng.integers(0, 255, (*s, 1), dtype=np.uint8), 1.0, TILE) for s in shapes],
+                            shapes)
+    together = list(patches.tiled_passes(model, pictures, torch.device("cpu")))
+    assert [p.recon.shape[-2:] for p in together] == shapes
+    for p, picture, shape in zip(together, pictures.pictures, shapes, strict=True):
+        alone = tiled_pass(model, picture, shape, torch.device("cpu"))
+        np.testing.assert_allclose(p.recon.numpy(), alone.recon.numpy(), atol=1e-5)
+        np.testing.assert_allclose(p.code, alone.code, atol=1e-5)
+
+
 def test_a_picture_smaller_than_a_tile_is_padded_and_its_maps_cropped_back(rng):
     picture = rng.integers(0, 255, (10, 30, 1), dtype=np.uint8)
     full = full_size(picture, 1.0, TILE)

@@ -173,3 +173,17 @@ def test_a_warning_on_the_worker_thread_reaches_the_window(qtbot, window, tiny_s
     notice = gui.wait_for(qtbot, Notice, lambda n: "something odd about picture 3" in n.text)
     assert notice.text.startswith("Warning:")
     qtbot.waitUntil(lambda: "something odd" in window.statusBar().currentMessage())
+
+
+def test_full_resolution_that_would_not_fit_in_memory_is_refused_with_a_reason(qtbot, worker_thread, tiny_set,
+                                                                             monkeypatch):
+    from aeviewer.core import patches
+
+    monkeypatch.setattr(patches, "FULL_BUDGET_BYTES", 1000)
+    w, g = worker_thread.worker, worker_thread.gui
+    w.submit(SetImages(tiny_set))
+    w.submit(Retrain(TrainConfig(epochs=1, batch_size=8), ModelConfig(latent_dim=4, patches=True)))
+    end = g.wait_for(qtbot, TrainingEnd, timeout=60_000)
+    assert end.reason == "cancelled" and not end.trained
+    assert any("Full resolution" in n.text and "would take more than" in n.text for n in g.of(Notice))
+    assert not g.of(ModelReady)[-1].config.patches and end.model_id == g.of(ModelReady)[-1].model_id  # unchanged
