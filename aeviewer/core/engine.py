@@ -16,26 +16,20 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from aeviewer.core.config import ModelConfig, TrainConfig
+from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
+from aeviewer.core.full_resolution import FullResolution
 from aeviewer.core.inference import inspect, pixel_auroc, score_images
 from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
-from aeviewer.core.patches import (
-    FullPictures,
-    PatchCrops,
-    full_pixel_auroc,
-    inspect_full,
-    score_full,
-)
+from aeviewer.core.patches import full_pixel_auroc, inspect_full, score_full
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
 from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
-from aeviewer.core.streaming import PictureStream
 from aeviewer.core.training import warm_up
 
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
@@ -44,7 +38,7 @@ MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this
 SCORE_CHUNK = 2048  # pictures scored between two looks at ``Engine.interrupted``
 
 
-class Engine(LiveTraining):
+class Engine(LiveTraining, FullResolution):
     """One model, its images and their latest scores."""
 
     _codes: np.ndarray  # (N, K) latest code of every image; NaN where not yet known
@@ -66,10 +60,6 @@ class Engine(LiveTraining):
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
         self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
-        # Every picture at full size, for a tile model (core.patches), and what they were made for:
-        # (the pictures, the patch scale, the tile).
-        self._full: FullPictures | None = None
-        self._full_key: tuple[ImageSet, float, int] | None = None
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
 
@@ -89,7 +79,7 @@ class Engine(LiveTraining):
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
         self._picture_cache = None
-        self._full = self._full_key = None  # of the pictures before (whose memory goes with them)
+        self._forget_full()
         self.kept.clear()  # their codes and scores were of other pictures
         if (h, channels) != (self.model_config.image_size, self.model_config.channels):
             self.model_config = replace(self.model_config, image_size=h, channels=channels)
@@ -101,13 +91,9 @@ class Engine(LiveTraining):
         """Append images (their scores are unknown until refreshed); returns their rows."""
         self._check_shape(images)
         start = len(self.images)
-        kept = self._full if self._same_key(self.model_config.patch_scale) else None
-        if kept is not None:
-            added = FullPictures.of(images, self.model_config.patch_scale, self.model_config.image_size)
+        before = self.images
         self.images = self.images.concatenated(images)
-        if kept is not None:
-            self._full = FullPictures(kept.pictures + added.pictures, kept.shapes + added.shapes)
-            self._full_key = self._key_for(self.model_config.patch_scale)
+        self._full_added(before, images)
         k, n = self.model_config.latent_dim, len(images)
         self._codes = np.concatenate([self._codes, np.full((n, k), np.nan, np.float32)])
         self._errors = np.concatenate([self._errors, np.full(n, np.nan, np.float32)])
@@ -192,7 +178,7 @@ class Engine(LiveTraining):
             self.images = images
             self.stream_paths = ()
             self._picture_cache = None
-            self._full = self._full_key = None
+            self._forget_full()
             self.kept.clear()
         self.model_config, self.score_kind, self.train_noise = config, score_kind, tuple(train_noise)
         self.model_id += 1
@@ -283,36 +269,8 @@ class Engine(LiveTraining):
             return None
         test = self.images.indices(Split.TEST)
         if self.model_config.patches:
-            full = self.full_pictures()
-            chosen = FullPictures([full.pictures[r] for r in test], [full.shapes[r] for r in test])
-            return full_pixel_auroc(self.model, self.images, test, self.device, chosen)
+            return full_pixel_auroc(self.model, self.images, test, self.device, self.full_pictures().subset(test))
         return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
-
-    def full_pictures(self, scale: float | None = None) -> FullPictures:
-        """Every picture at full size, at ``scale`` (the model's patch scale unless given): read once
-        from the files and kept. Raises ValueError (and keeps what it had) when they would not fit."""
-        scale = self.model_config.patch_scale if scale is None else scale
-        if self._full is None or not self._same_key(scale):
-            self._full = FullPictures.of(self.images, scale, self.model_config.image_size)
-            self._full_key = self._key_for(scale)
-        return self._full
-
-    def _same_key(self, scale: float) -> bool:
-        """Whether the full-size pictures kept are of these very pictures, at this scale and tile."""
-        k = self._full_key
-        return k is not None and k[0] is self.images and k[1:] == (scale, self.model_config.image_size)
-
-    def _key_for(self, scale: float) -> tuple[ImageSet, float, int]:
-        return (self.images, scale, self.model_config.image_size)
-
-    def patch_stream(self, config: TrainConfig) -> PictureStream:
-        """Batches of random crops of the training pictures at full size (a tile model's training)."""
-        full = self.full_pictures()
-        rows = self.train_rows
-        train = FullPictures([full.pictures[r] for r in rows], [full.shapes[r] for r in rows])
-        tile = self.model_config.image_size
-        crops = PatchCrops(train, tile, seed=config.seed)
-        return PictureStream(crops, config.batch_size, seed=config.seed, workers=0)
 
     def _score_rows(self, rows: np.ndarray) -> None:
         """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
@@ -324,11 +282,8 @@ class Engine(LiveTraining):
             chunk = rows[start : start + SCORE_CHUNK]
             heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
             if self.model_config.patches:
-                full = self.full_pictures()
-                scores = score_full(self.model, FullPictures([full.pictures[r] for r in chunk],
-                                                             [full.shapes[r] for r in chunk]),
-                                    self.device, self.score_kind, heat_local if heat_local is not None else (),
-                                    interrupted=self.interrupted)
+                scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
+                                    heat_local if heat_local is not None else (), interrupted=self.interrupted)
             else:
                 scores = score_images(
                     self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind

@@ -65,7 +65,7 @@ class LiveTraining:
         def _results(self, final: bool) -> ImageResults: ...
         def _score_rows(self, rows: np.ndarray) -> None: ...
         def evaluate(self) -> ImageResults: ...
-        def full_pictures(self) -> FullPictures: ...
+        def full_pictures(self, scale: float | None = None) -> FullPictures: ...
         def patch_stream(self, config: TrainConfig) -> PictureStream: ...
 
     def _live_scorer(self, clock: Callable[[], float]):
@@ -152,9 +152,7 @@ class LiveTraining:
 
     def _fit_score_stats(self, rows: np.ndarray) -> None:
         if self.model_config.patches:
-            full = self.full_pictures()
-            fit_full_stats(self.model, FullPictures([full.pictures[r] for r in rows], [full.shapes[r] for r in rows]),
-                           self.device)
+            fit_full_stats(self.model, self.full_pictures().subset(rows), self.device)
         else:
             fit_score_stats(self.model, self.images.images[rows], self.device)
 

@@ -95,6 +95,12 @@ class FullPictures:
     def __len__(self) -> int:
         return len(self.pictures)
 
+    def subset(self, rows: Rows) -> FullPictures:
+        return FullPictures([self.pictures[int(r)] for r in rows], [self.shapes[int(r)] for r in rows])
+
+    def __add__(self, other: FullPictures) -> FullPictures:
+        return FullPictures(self.pictures + other.pictures, self.shapes + other.shapes)
+
 
 def _scaled_shape(shape: tuple[int, ...], scale: float) -> tuple[int, int]:
     h, w = int(shape[0]), int(shape[1])
@@ -305,8 +311,7 @@ def full_pixel_auroc(model: AnyAutoencoder, images: ImageSet, rows: Rows, device
     if not any(int(rows[k]) in images.masks for k in use):
         return None
     scores, truth = [], []
-    maps = full_maps(model, FullPictures([pictures.pictures[k] for k in use], [pictures.shapes[k] for k in use]),
-                     device)
+    maps = full_maps(model, pictures.subset(use), device)
     for k, m in zip(use, maps, strict=True):
         row = int(rows[k])
         mask = images.masks.get(row)

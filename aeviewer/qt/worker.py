@@ -50,7 +50,6 @@ from aeviewer.qt.messages import (
     Retrain,
     SaveDenoised,
     SaveSession,
-    Saving,
     SendCodes,
     SetImages,
     SetPrefix,
@@ -243,15 +242,6 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         self._engine.test_noise = cmd.noise
         self._refresh_focus()
 
-    def _save_denoised(self, cmd: SaveDenoised) -> None:
-        from aeviewer.core.data import save_picture
-
-        def progress(done: int, total: int) -> None:
-            self.result.emit(Saving(done, total))
-
-        result = self._engine.denoise(cmd.row, progress=progress)  # full size, in tiles
-        self.result.emit(Saving(1, 1, str(save_picture(cmd.path, result.output))))
-
     def _set_prefix(self, cmd: SetPrefix) -> None:
         """The selected picture at once; every picture's scores once the slider has rested a moment
         (a full pass takes longer than a slider move, and a dragged slider sends many)."""
@@ -299,17 +289,11 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         if not len(engine.images.indices(Split.TRAIN)):
             self._refuse("There are no training images: open some pictures or reload the demo (File menu).")
             return
-        wanted = cmd.model or engine.model_config
-        if wanted.patches and engine.stream_paths:
-            self._refuse("Full resolution keeps every picture in memory at its own size: it cannot train on "
-                         "a folder this large. Train at working size, or open fewer pictures.")
+        try:  # before anything changes
+            engine.prepare_full_resolution(cmd.model or engine.model_config)
+        except ValueError as exc:
+            self._refuse(str(exc))
             return
-        if wanted.patches:  # every picture read again at its own size (once), before anything changes
-            try:
-                engine.full_pictures(wanted.patch_scale)
-            except ValueError as exc:
-                self._refuse(f"Full resolution: {exc}.")
-                return
         engine.rebuild(cmd.model, cmd.device, train_noise=cmd.train.denoise)
         if engine.model_config.ordered:
             engine.set_prefix(cmd.prefix)

@@ -1,4 +1,5 @@
-"""The worker's commands that read and write files: sessions (save, open) and exported models.
+"""The worker's commands that read and write files: sessions (save, open), exported models, and
+denoised pictures.
 
 A mixin of ``qt.worker.TorchWorker``: they run on the worker thread, use its
 engine and report on its ``result`` signal like every other command.
@@ -17,7 +18,9 @@ from aeviewer.qt.messages import (
     OpenSession,
     Refused,
     RunFollowed,
+    SaveDenoised,
     SaveSession,
+    Saving,
     SessionOpened,
     SessionSaved,
 )
@@ -29,6 +32,15 @@ class FileCommands:
         result: Any
 
         def _announce(self) -> None: ...
+
+    def _save_denoised(self, cmd: SaveDenoised) -> None:
+        from aeviewer.core.data import save_picture
+
+        def progress(done: int, total: int) -> None:
+            self.result.emit(Saving(done, total))
+
+        result = self._engine.denoise(cmd.row, progress=progress)  # full size, in tiles
+        self.result.emit(Saving(1, 1, str(save_picture(cmd.path, result.output))))
 
     def _save_session(self, cmd: SaveSession) -> None:
         from aeviewer.core.session import save_session

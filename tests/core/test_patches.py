@@ -166,7 +166,7 @@ def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set,
                           "--image-size", str(TILE), "--latent", "4", "--epochs", "6", "--method", "reconstruct",
                           "--device", "cpu"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
-    model, session = load_session(out)
+    _, session = load_session(out)
     assert session.model_config.patches and session.model_config.image_size == TILE
     table = tmp_path / "scores.csv"
     scored = subprocess.run([sys.executable, "-m", "aeviewer", "score", str(out), str(wide_set / "test"), "--csv",
@@ -181,3 +181,14 @@ def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set,
     refused = subprocess.run([sys.executable, "-m", "aeviewer", "train", str(wide_set), "--out", str(tmp_path / "x"),
                               "--patch-scale", "0.5"], capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "--patch-scale is for --patches" in refused.stderr
+
+
+def test_full_resolution_is_refused_for_a_streamed_folder_before_anything_changes(rng):
+    images = ImageSet(rng.integers(0, 255, (4, 16, 16, 1), dtype=np.uint8), ["a", "b", "c", "d"],
+                      np.zeros(4))
+    engine = Engine(ModelConfig(image_size=TILE, channels=1, latent_dim=2), "cpu")
+    engine.set_images(images, stream_paths=("a", "b", "c", "d"))
+    before = engine.model_id
+    with pytest.raises(ValueError, match="cannot train on a folder this large"):
+        engine.prepare_full_resolution(ModelConfig(image_size=TILE, channels=1, latent_dim=2, patches=True))
+    assert engine.model_id == before and not engine.model_config.patches
