@@ -73,8 +73,6 @@ class Engine(LiveTraining, FullResolution):
             raise ValueError("images must be an ImageSet")
         self.stream_paths = tuple(stream_paths)
         _, h, w, channels = images.images.shape
-        if self.model_config.patches and stream_paths:
-            raise ValueError("full resolution keeps every picture in memory: it cannot stream a folder")
         if h != w:
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
         self.images = images
