@@ -87,6 +87,13 @@ class ImageSet:
     def indices(self, split: Split) -> np.ndarray:
         return np.flatnonzero(self.splits == split)
 
+    def subset(self, rows: np.ndarray) -> ImageSet:
+        """A new set of just these rows, in this order (masks follow their pictures)."""
+        rows = np.asarray(rows, np.int64)
+        where = {int(r): i for i, r in enumerate(rows)}
+        return ImageSet(self.images[rows], [self.paths[r] for r in rows], self.splits[rows], self.labels[rows],
+                        {where[r]: m for r, m in self.masks.items() if r in where})
+
     def concatenated(self, other: ImageSet) -> ImageSet:
         """A new set: these images, then ``other``'s (same working size). Neither is changed."""
         if len(other) and other.images.shape[1:] != self.images.shape[1:]:

@@ -71,19 +71,32 @@ class Engine(LiveTraining, FullResolution):
         those files (``core.streaming``) and ``images`` is the sample the views show."""
         if not isinstance(images, ImageSet):
             raise ValueError("images must be an ImageSet")
-        self.stream_paths = tuple(stream_paths)
         _, h, w, channels = images.images.shape
         if h != w:
             raise ValueError(f"pictures must be square at their working size, not {w}x{h}")
-        self.images = images
-        self._picture_cache = None
-        self._forget_full()
-        self.kept.clear()  # their codes and scores were of other pictures
+        self.stream_paths = tuple(stream_paths)
+        self._replace_images(images)
+        self.kept.clear()  # they were trained on other pictures
         if (h, channels) != (self.model_config.image_size, self.model_config.channels):
             self.model_config = replace(self.model_config, image_size=h, channels=channels)
             self.model = self._new_model()
-        else:
-            self._forget_scores()
+
+    def show_page(self, images: ImageSet) -> None:
+        """Another page of the folder read from its files (``core.large_folders.page_rows``) in place of
+        the pictures shown: the model, its training files and the kept models stay (their scores are of
+        the pictures that go, and are measured again). Safe between training steps: a streamed run
+        trains on the files, and these pictures are only what the views show."""
+        if not self.stream_paths:
+            raise ValueError("only a folder read from its files has pages")
+        self._check_shape(images)
+        self._replace_images(images)
+        self.kept.forget_pictures()
+
+    def _replace_images(self, images: ImageSet) -> None:
+        self.images = images
+        self._picture_cache = None
+        self._forget_full()
+        self._forget_scores()
 
     def add_images(self, images: ImageSet) -> range:
         """Append images (their scores are unknown until refreshed); returns their rows."""

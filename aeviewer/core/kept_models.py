@@ -77,5 +77,11 @@ class KeptModels:
     def clear(self) -> None:
         self._kept.clear()
 
+    def forget_pictures(self) -> None:
+        """Other pictures are shown (another page of the same folder): the models stay, their codes and
+        scores become unknown (``padded`` gives NaN for every picture until they are scored again)."""
+        for e in self._kept.values():
+            e.codes, e.errors, e.scores = e.codes[:0], e.errors[:0], e.scores[:0]
+
     def __len__(self) -> int:
         return len(self._kept)

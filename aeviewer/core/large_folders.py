@@ -8,7 +8,7 @@ import os
 import numpy as np
 
 STREAM_SHARE_OF_MEMORY = 0.25  # stream when the decoded pictures would take more than this share of memory
-SHOWN_PICTURES = 20_000  # of each split, decoded for the window's gallery and scatter when a folder is streamed
+PAGE_PICTURES = 5_000  # of a streamed folder, decoded at a time for the window's gallery and scatter (a page)
 SAMPLE_PICTURES = 256  # of each split, in a training run's checkpoint (core.checkpoint)
 
 
@@ -32,6 +32,26 @@ def sample_rows(splits: np.ndarray, most: int = SAMPLE_PICTURES) -> np.ndarray:
         of = np.flatnonzero(splits == split)
         rows.append(of[np.linspace(0, len(of) - 1, min(most, len(of))).round().astype(np.int64)])
     return np.sort(np.unique(np.concatenate(rows))) if rows else np.zeros(0, np.int64)
+
+
+def page_count(groups: np.ndarray, per_page: int = PAGE_PICTURES) -> int:
+    """How many pages of at most about ``per_page`` pictures a folder of this many makes (at least one)."""
+    return max(1, -(-len(groups) // max(1, per_page)))
+
+
+def page_rows(groups: np.ndarray, page: int, per_page: int = PAGE_PICTURES) -> np.ndarray:
+    """The rows on page ``page`` (from 0): the same share of every group (say, split and label), each
+    in its listed order, so that every page has training pictures and normal and anomalous test
+    pictures to tell apart; the pages together hold every row once."""
+    pages = page_count(groups, per_page)
+    if not 0 <= page < pages:
+        raise IndexError(f"page {page + 1} of {pages}")
+    rows = []
+    for group in np.unique(groups):
+        of = np.flatnonzero(groups == group)
+        cuts = np.linspace(0, len(of), pages + 1).round().astype(np.int64)
+        rows.append(of[cuts[page] : cuts[page + 1]])
+    return np.sort(np.concatenate(rows)) if rows else np.zeros(0, np.int64)
 
 
 class PathList:

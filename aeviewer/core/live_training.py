@@ -147,7 +147,7 @@ class LiveTraining:
             if not world.main:
                 yield Snapshot(self.model_id, step, np.array(losses, np.float32), None)
                 return
-            self._fit_score_stats(rows)  # the combined score's yardsticks
+            self._fit_score_stats(self.train_rows)  # the combined score's yardsticks (of the page on show now)
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
 
     def _fit_score_stats(self, rows: np.ndarray) -> None:

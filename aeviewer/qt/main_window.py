@@ -26,6 +26,7 @@ from aeviewer.qt.follower import RunFollower
 from aeviewer.qt.menus import WindowMenus
 from aeviewer.qt.messages import AddImages, ImagesChanged, Retrain, SaveDenoised, SetImages, SetTestNoise
 from aeviewer.qt.opening import Opener
+from aeviewer.qt.pages import Pager
 from aeviewer.qt.presenter import Presenter
 from aeviewer.qt.session_keeper import SessionKeeper
 from aeviewer.qt.tour import Tour
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
         o.demo_ready.connect(self._demo_loaded)
         o.dataset_ready.connect(self._dataset_loaded)
         o.dropped_ready.connect(self._dropped_loaded)
+        self.pager = pager = Pager(v.page_bar, o, self.worker.submit, lambda: self.images, self)
+        pager.status.connect(self.statusBar().showMessage)
+        p.images_changed.connect(pager.images_changed)
         o.refused.connect(lambda reason: self._show_problem(
             "Not a dataset folder", f"The folder could not be opened as a dataset:\n{reason}", ""))
         o.failed.connect(lambda tb: self._show_problem("Loading failed", "The images could not be loaded.", tb))
@@ -189,16 +193,19 @@ class MainWindow(QMainWindow):
         if self.autostart:
             self.retrain()
 
-    def _dataset_loaded(self, result: LoadResult, description: str, settings, streamed=()) -> None:
+    def _dataset_loaded(self, result: LoadResult, description: str, settings, pages=None) -> None:
         if not len(result.images.indices(Split.TRAIN)):
             self._report_failures(result)
             self._show_problem("No training images", "None of the dataset's training images could be read; "
                                "nothing was changed.", "")
             return
         self.views.settings.apply_dataset_recipe(settings)
-        self.worker.submit(SetImages(result.images, tuple(streamed)))
+        streamed = pages.train_paths if pages is not None else ()
+        self.pager.show_folder(pages, result.images)
+        self.worker.submit(SetImages(result.images, streamed))
         more = (f" Too large for memory: training reads all {len(streamed):,} training pictures from their files; "
-                f"the window shows a sample of {len(result.images):,}." if streamed else "")
+                f"the window shows them a page of {len(result.images):,} at a time (above the gallery)."
+                if pages is not None else "")
         self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.{more}", 15000)
         self._report_failures(result)
         self.retrain()

@@ -43,6 +43,14 @@ class SetImages(Command, doing="loading the images", exclusive=True):
 
 
 @dataclass(frozen=True)
+class ShowPage(Command, doing="showing another page of the folder"):
+    """Another page of the folder being read from its files (core.large_folders.page_rows) in place of
+    the pictures shown; the model and a run training on the files go on."""
+
+    images: ImageSet
+
+
+@dataclass(frozen=True)
 class AddImages(Command, doing="adding the images"):
     """Add pictures (dropped ones); training goes on."""
 

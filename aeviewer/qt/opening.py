@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import os
 
-import numpy as np
 from PySide6.QtCore import QObject, Signal
 
 from aeviewer.core.choices import Survey, choose
-from aeviewer.core.data import LoadResult, Split
-from aeviewer.core.large_folders import SHOWN_PICTURES, sample_rows, should_stream
+from aeviewer.core.data import ImageSet, LoadResult, Split
+from aeviewer.core.large_folders import should_stream
 from aeviewer.core.layouts import Found, find_paths, load_found
 from aeviewer.qt.loader import Loader
+from aeviewer.qt.pages import FolderPages
 
 
 class Opener(QObject):
@@ -26,7 +26,8 @@ class Opener(QObject):
     progress = Signal(int, int)  # files done, files in all
     idle = Signal()  # nothing is loading any more
     demo_ready = Signal(object)  # LoadResult
-    dataset_ready = Signal(object, str, object, object)  # LoadResult, description, Settings, files to stream
+    dataset_ready = Signal(object, str, object, object)  # LoadResult, description, Settings, FolderPages or None
+    page_ready = Signal(object, int)  # LoadResult of a page of a folder too large for memory, the page
     dropped_ready = Signal(object)  # LoadResult
     refused = Signal(str)  # why a folder is not a dataset
     failed = Signal(str)  # traceback
@@ -90,6 +91,16 @@ class Opener(QObject):
 
         self._start(job, f"Loading the dataset in {folder}…")
 
+    def load_page(self, found: Found, page: int, keep: ImageSet) -> None:
+        """Page ``page`` of a folder too large for memory (``qt.pages``), followed by ``keep``."""
+        size, channels = self.size, self.channels
+
+        def job(progress, cancelled):
+            result = load_found(found, size, channels, progress, cancelled).result
+            return "page", "", LoadResult(result.images.concatenated(keep), result.failures, result.notes), None, page
+
+        self._start(job, f"Reading page {page + 1:,} of the folder…")
+
     def shutdown(self) -> None:
         self._closing = True
         self.loader.shutdown()
@@ -133,7 +144,7 @@ class Opener(QObject):
     def _loaded(self, job_id: int, payload) -> None:
         if not self._finish(job_id):
             return
-        kind, description, result, settings, streamed = payload
+        kind, description, result, settings, more = payload
         if kind == "demo":
             self._demo_pending = False
             self.demo_ready.emit(result)
@@ -143,7 +154,9 @@ class Opener(QObject):
         elif kind == "refused":
             self.refused.emit(description)
         elif kind == "dataset":
-            self.dataset_ready.emit(result, description, settings, streamed)
+            self.dataset_ready.emit(result, description, settings, more)
+        elif kind == "page":
+            self.page_ready.emit(result, more)
         elif self._demo_pending:  # the demo would replace them: report them after it
             self._early_drops.append(result)
         else:
@@ -152,14 +165,13 @@ class Opener(QObject):
 
 def _dataset(found: Found, progress, cancelled):
     """A dataset's pictures at the channels and size chosen from them (core.choices). One too large
-    for memory (core.streaming) trains on its files, read batch by batch; the window then holds a
-    sample of it, at most SHOWN_PICTURES of each split, for the gallery and the scatter."""
+    for memory (core.streaming) trains on its files, read batch by batch; the window then holds one
+    page of it at a time (``qt.pages``) for the gallery and the scatter, and this is its first."""
     train = found.paths(Split.TRAIN)
     settings = choose(Survey.of(train), len(train))
-    streamed: tuple[str, ...] = ()
+    pages = None
     if should_stream(len(found.entries), settings.size, settings.channels):
-        streamed = tuple(str(p) for p in train)
-        rows = sample_rows(np.array([e.split for e in found.entries], np.int8), SHOWN_PICTURES)
-        found = Found([found.entries[i] for i in rows], found.failures, found.description)
+        pages = FolderPages(found)
+        found = Found(pages.page(0).entries, found.failures, found.description)
     opened = load_found(found, settings.size, settings.channels, progress, cancelled)
-    return "dataset", opened.description, opened.result, settings, streamed
+    return "dataset", opened.description, opened.result, settings, pages

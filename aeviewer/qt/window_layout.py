@@ -23,6 +23,7 @@ from aeviewer.qt.compare_panel import ComparePanel
 from aeviewer.qt.compression_panel import CompressionPanel
 from aeviewer.qt.gallery import GalleryView
 from aeviewer.qt.latent_view import LatentView
+from aeviewer.qt.pages import PageBar
 from aeviewer.qt.plots import LossPlot
 from aeviewer.qt.settings import SettingsPanel
 from aeviewer.qt.walk_panel import WalkPanel
@@ -69,6 +70,7 @@ class Views:
         bar.addWidget(self.region_note, 1)
         bar.addWidget(self.show_all)
         self.region_bar.setVisible(False)
+        self.page_bar = PageBar()  # a folder too large for memory, a page at a time (qt.pages)
         self.latent_view = LatentView()
         self.latent_title = _rich_label()
         self.compare = ComparePanel()
@@ -126,7 +128,7 @@ class Views:
         order.addWidget(QLabel("Show"))
         order.addWidget(self.sort_order, 1)
         split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(_titled(self.gallery_title, order, self.region_bar, self.gallery))
+        split.addWidget(_titled(self.gallery_title, order, self.page_bar, self.region_bar, self.gallery))
         split.addWidget(centre)
         split.addWidget(right)
         split.setStretchFactor(1, 1)

@@ -42,7 +42,6 @@ from aeviewer.qt.messages import (
     DecodePoint,
     ExportModel,
     Failed,
-    ImagesChanged,
     Inspect,
     MeasureCompression,
     Notice,
@@ -55,12 +54,14 @@ from aeviewer.qt.messages import (
     SetPrefix,
     SetScoreKind,
     SetTestNoise,
+    ShowPage,
     Shutdown,
     UseKept,
     WalkBetween,
 )
 from aeviewer.qt.worker_files import FileCommands
 from aeviewer.qt.worker_latent import LatentCommands
+from aeviewer.qt.worker_pictures import PictureCommands
 from aeviewer.qt.worker_warnings import pass_warnings_on, stop_passing_warnings
 
 RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
@@ -81,7 +82,7 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-class TorchWorker(FileCommands, LatentCommands, QObject):
+class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
     """Lives in the worker thread. Methods without @Slot are called from the GUI thread."""
 
     result = Signal(object)  # core.results.* or qt.messages.* results, in the order they happened
@@ -102,6 +103,7 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
         self._engine: Any = None
         self._handlers: dict[type, Callable[[Any], None]] = {
             SetImages: self._set_images,
+            ShowPage: self._show_page,
             AddImages: self._add_images,
             Retrain: self._retrain,
             Inspect: self._inspect,
@@ -222,19 +224,6 @@ class TorchWorker(FileCommands, LatentCommands, QObject):
                 self._handle(cmd)
 
     # -- commands -----------------------------------------------------------------
-    def _set_images(self, cmd: SetImages) -> None:
-        model_id = self._engine.model_id
-        self._engine.set_images(cmd.images, cmd.stream)
-        if self._engine.model_id != model_id:  # pictures of another shape: a model of their shape
-            self._announce()
-        self.result.emit(ImagesChanged(self._engine.images))
-        self.result.emit(self._engine.evaluate())
-
-    def _add_images(self, cmd: AddImages) -> None:
-        rows = self._engine.add_images(cmd.images)
-        self.result.emit(ImagesChanged(self._engine.images, rows))
-        self.result.emit(self._engine.refresh(rows, final=self._control is None))
-
     def _set_score_kind(self, cmd: SetScoreKind) -> None:
         self.result.emit(self._engine.set_score_kind(cmd.kind))
 

@@ -81,3 +81,20 @@ def test_a_streamed_run_trains_like_one_in_memory(folder, tmp_path, capsys):
     assert auroc >= 0.9 and "test image AUROC" in memory.out
     assert abs(st.checkpoint.losses[-5:].mean() - mem.checkpoint.losses[-5:].mean()) < \
         0.3 * mem.checkpoint.losses[-5:].mean()
+
+
+def test_pages_of_a_folder_hold_every_picture_once_with_every_group_on_each():
+    from aeviewer.core.large_folders import page_count, page_rows
+
+    splits = np.array([0] * 1003 + [1] * 40 + [0] * 7 + [2] * 11, np.int8)  # splits need not be contiguous
+    pages = page_count(splits, per_page=100)
+    assert pages == 11
+    seen = [page_rows(splits, k, per_page=100) for k in range(pages)]
+    everything = np.concatenate(seen)
+    np.testing.assert_array_equal(np.sort(everything), np.arange(len(splits)))  # each row once
+    for rows in seen:
+        assert len(rows) <= 100 + 3 and set(np.unique(splits[rows])) == {0, 1, 2}  # every split on every page
+        assert np.all(np.diff(rows) > 0)  # in listed order
+    assert page_count(splits[:0]) == 1 and len(page_rows(splits[:0], 0)) == 0  # an empty folder: one empty page
+    with pytest.raises(IndexError):
+        page_rows(splits, pages, per_page=100)
