@@ -63,3 +63,24 @@ def test_an_untrained_or_ordered_model_is_not_kept(rng):
     _train(engine)
     engine.rebuild(replace(engine.model_config, latent_dim=4, ordered=False))
     assert engine.kept_sizes == ()
+
+
+def test_another_page_of_a_streamed_folder_keeps_the_models_and_scores_the_new_pictures(rng):
+    engine = _engine(rng)
+    with_page = ImageSet(engine.images.images, engine.images.paths, engine.images.splits)
+    engine.set_images(with_page, stream_paths=("a.png", "b.png"))  # as if the folder were read from its files
+    _train(engine)
+    four = engine.model
+    engine.rebuild(replace(engine.model_config, latent_dim=6))
+    _train(engine)
+    page = ImageSet(rng.integers(0, 256, (5, 16, 16, 1), dtype=np.uint8), [f"q{i}" for i in range(5)],
+                    [Split.TRAIN] * 3 + [Split.TEST] * 2)
+    engine.show_page(page)
+    assert engine.images is page and engine.stream_paths == ("a.png", "b.png") and engine.kept_sizes == (4,)
+    assert np.isnan(engine.latest()[2]).all()  # the scores were of the other page
+    assert engine.use_kept(4) and engine.model is four
+    assert len(engine.latest()[2]) == 5 and np.isnan(engine.latest()[2]).all()  # measured again when shown
+    engine.refresh(np.arange(5), final=True)
+    assert np.isfinite(engine.latest()[2]).all()
+    engine.set_images(page)  # other pictures altogether: the kept models go
+    assert engine.kept_sizes == ()
