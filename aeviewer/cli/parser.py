@@ -64,8 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=None, help="default: 64, or 16 for the synthetic method")
     t.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {rates})")
     t.add_argument("--score", choices=SCORE_KINDS, default=None,
-                   help="default: local (worst patch); learned: the synthetic method's learned defect map; "
-                        "combined: both, each counted in its spread over the training pictures")
+                   help="default: local (worst patch), and for the synthetic method combined: its learned "
+                        "defect map and the worst patch, each counted in its spread over the training pictures; "
+                        "learned: the learned map alone")
     _device(t)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--denoise", action="append", metavar="NOISE",

@@ -29,7 +29,7 @@ from aeviewer.core.noise_kinds import NoiseSpec
 from aeviewer.core.patches import full_pixel_auroc, inspect_full, score_full
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
-from aeviewer.core.scoring import DEFAULT_SCORE, LEARNED_SCORE, SCORES
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, own_score
 from aeviewer.core.training import warm_up
 
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
@@ -53,6 +53,7 @@ class Engine(LiveTraining, FullResolution):
         self.model_id = 0
         self.trained = False
         self.score_kind = DEFAULT_SCORE
+        self.score_asked: str | None = None  # the score a person chose (None: each model's own, own_score)
         self.prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
         self.kept = KeptModels()  # trained models of other sizes, shown again at once (core.kept_models)
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
@@ -148,11 +149,10 @@ class Engine(LiveTraining, FullResolution):
     def _new_model(self) -> AnyAutoencoder:
         self.model_id += 1
         self.trained = False
-        # Only a model trained on synthetic defects has a learned map to score by. It is scored
-        # by worst patch too unless asked: on ELPV its learned map scored mono 0.898 but poly
-        # 0.716, its own reconstruction 0.81 and 0.83 (README, Quality).
-        if self.score_kind == LEARNED_SCORE and self.model_config.method != "synthetic":
-            self.score_kind = DEFAULT_SCORE
+        # Only a model trained on synthetic defects has a learned map to score by.
+        asked, method = self.score_asked, self.model_config.method
+        learned_only = asked is not None and SCORES[asked].learned and method != "synthetic"
+        self.score_kind = own_score(method) if asked is None or learned_only else asked
         model = build_model(self.model_config, seed=self.seed).to(self.device)
         model.eval()
         if not self.model_config.ordered or (self.prefix or 0) >= self.model_config.latent_dim:
@@ -329,7 +329,7 @@ class Engine(LiveTraining, FullResolution):
             raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
         if SCORES[kind].learned and self.model_config.method != "synthetic":
             raise ValueError("the learned score needs a model trained on synthetic defects")
-        self.score_kind = kind
+        self.score_kind = self.score_asked = kind
         return self.evaluate()
 
     @property

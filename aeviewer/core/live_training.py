@@ -23,6 +23,7 @@ from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.patches import FullPictures, fit_full_stats
 from aeviewer.core.results import Snapshot
+from aeviewer.core.scoring import COMBINED_SCORE
 from aeviewer.core.streaming import PictureStream
 from aeviewer.core.training import RunControl, batch_scores, train_steps
 from aeviewer.core.training.loop import Resume, Trainer
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
 SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
+LIVE_STATS_PICTURES = 48  # training pictures the combined score's yardsticks are measured on mid-run
 SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
 ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
@@ -150,6 +152,13 @@ class LiveTraining:
             self._fit_score_stats(self.train_rows)  # the combined score's yardsticks (of the page on show now)
             yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
 
+    def _score_live(self, rows: np.ndarray) -> None:
+        """Score ``rows`` in the middle of a run. The combined score's yardsticks move as the model
+        learns: they are measured again first, on a few training pictures (all of them at the end)."""
+        if self.score_kind == COMBINED_SCORE:
+            self._fit_score_stats(self.train_rows[:LIVE_STATS_PICTURES])
+        self._score_rows(rows)
+
     def _fit_score_stats(self, rows: np.ndarray) -> None:
         if self.model_config.patches:
             fit_full_stats(self.model, self.full_pictures().subset(rows), self.device)
@@ -168,7 +177,7 @@ class LiveTraining:
                 chunk = np.arange(turn[0], min(turn[0] + (PATCH_SLICE if self.model_config.patches
                                                           else ORDERED_TRAIN_SLICE), n))
                 turn[0] = chunk[-1] + 1 if len(chunk) and chunk[-1] + 1 < n else 0
-                self._score_rows(chunk)
+                self._score_live(chunk)
                 budget.spent(clock() - t0)
 
         return record
@@ -196,7 +205,7 @@ class LiveTraining:
                     turn[0] = turn[0] + ORDERED_TRAIN_SLICE if turn[0] + ORDERED_TRAIN_SLICE < len(rows) else 0
                 else:
                     chunk = rows[:32]  # a few train rows fix the heat scale
-                self._score_rows(np.concatenate([side, chunk]))
+                self._score_live(np.concatenate([side, chunk]))
                 budget.spent(clock() - t0)
 
         return record

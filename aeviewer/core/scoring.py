@@ -140,6 +140,13 @@ def learned_window(size: int) -> int:
 DEFAULT_SCORE = "local"  # best on the MNIST one-class benchmark and the banana demo (README)
 
 
+def own_score(method: str) -> str:
+    """How a model of ``method`` scores unless a person chose otherwise. A model trained on synthetic
+    defects adds its learned map to the worst patch: on ELPV mono 0.920 against 0.819 for the worst
+    patch alone, on poly 0.792 against 0.802 (README, Real inspection pictures)."""
+    return COMBINED_SCORE if method == "synthetic" else DEFAULT_SCORE
+
+
 def heat_scale(train_difference_maps: np.ndarray) -> float:
     """The top of the fixed colour scale for difference heatmaps.
 

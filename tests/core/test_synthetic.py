@@ -53,11 +53,17 @@ def test_the_synthetic_method_trains_both_networks_and_scores_by_the_learned_map
     engine = Engine(ModelConfig(image_size=32, channels=1, latent_dim=8, method="synthetic"), "cpu")
     engine.set_images(ImageSet(pictures, [f"p{i}" for i in range(30)], [Split.TRAIN] * 25 + [Split.TEST] * 5))
     before = {k: v.clone() for k, v in engine.model.state_dict().items()}
-    final = [s for s in engine.train(TrainConfig(epochs=2, batch_size=10)) if s is not None][-1]
+    ticks = iter(range(10**6))
+    snaps = [s for s in engine.train(TrainConfig(epochs=2, batch_size=10), clock=lambda: next(ticks) * 10.0)
+             if s is not None]  # a slow clock: every side evaluation is due
     after = engine.model.state_dict()
     for part in ("reconstructor.", "segmenter."):  # both halves learn from the one loss
         assert any(not torch.equal(before[k], after[k]) for k in after if k.startswith(part))
-    assert final.results.evaluation.score_kind == "local"  # worst patch unless asked (README, Quality)
+    final = snaps[-1]
+    assert final.results.evaluation.score_kind == "combined"  # its own score unless asked (README, Quality)
+    assert np.isfinite(final.results.evaluation.scores).all()
+    live = [s.results.evaluation.scores[25:] for s in snaps[:-1] if s.results is not None]
+    assert live and all(np.isfinite(t).all() for t in live)  # mid-run too, by yardsticks measured as it learns
     learned = engine.set_score_kind("learned").scores
     assert np.isfinite(learned).all() and (learned >= 0).all() and (learned <= 1).all()
     learned = engine.inspect(27).learned  # the map, shown beside the difference

@@ -406,7 +406,7 @@ def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtb
                     and window.presenter.inspection.learned is not None, timeout=30_000)
     assert window.compare.titles == DEFECT_TITLES
     assert window.anomalies.kind.findData("learned") >= 0  # offered for this model ...
-    assert window.anomalies.kind.currentData() == "local"  # ... while worst patch scores by default
+    assert window.anomalies.kind.currentData() == "combined"  # ... and, added to the worst patch, scores by default
     assert window.presenter.model.config.image_size == 80  # the pictures' own shorter side
     assert "of 6,400 pixel values" in window.controls.compression.text()  # grey 80x80, not colour 64x64
 
