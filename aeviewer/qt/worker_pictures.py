@@ -1,8 +1,8 @@
 """The worker's commands that change which pictures there are: all of them replaced (the demo, a
 dataset), another page of a folder read from its files, or some added (dropped ones).
 
-A mixin of ``qt.worker.TorchWorker``: they run on the worker thread, use its engine and
-report on its ``result`` signal like every other command.
+Part of ``qt.worker.TorchWorker`` (a mixin of it). After a change the views get the engine's
+pictures (``ImagesChanged``) and then their scores.
 """
 
 from __future__ import annotations
