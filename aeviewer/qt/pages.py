@@ -97,8 +97,11 @@ class Pager(QObject):
         self.pages: FolderPages | None = None
         self._mine: ImageSet | None = None  # the pictures of this folder handed to the worker
         self.page = 0
+        self._reading: FolderPages | None = None  # the folder whose page is being read
         bar.wanted.connect(self.turn)
         opener.page_ready.connect(self._page_ready)
+        opener.cancelled.connect(self._not_turned)
+        opener.failed.connect(lambda _details: self._not_turned())
 
     def show_folder(self, pages: FolderPages | None, first: ImageSet | None = None) -> None:
         """A folder whose first page, ``first``, is on its way to the worker (None: no folder of pages)."""
@@ -118,11 +121,18 @@ class Pager(QObject):
         shown = self.images()
         dropped = shown.subset(shown.indices(Split.DROPPED))  # the person's own pictures stay
         self.bar.show_page(self.page, pages.count, f"Reading page {page + 1:,} of {pages.count:,}…", loading=True)
+        self._reading = pages
         self.opener.load_page(pages.page(page), page, dropped)
 
+    def _not_turned(self) -> None:
+        """The page being read was cancelled (or could not be read): the bar shows the page on show."""
+        if self._reading is not None and self._reading is self.pages:
+            self.bar.show_page(self.page, self.pages.count, page_text(self.pages, self.page))
+        self._reading = None
+
     def _page_ready(self, result: LoadResult, page: int) -> None:
-        pages = self.pages
-        if pages is None:
+        pages, reading, self._reading = self.pages, self._reading, None
+        if pages is None or reading is not pages:
             return  # the folder was replaced while its page was read
         self.page, self._mine = page, result.images
         self.submit(ShowPage(result.images))

@@ -68,3 +68,23 @@ def test_a_folder_too_large_for_memory_trains_on_its_files_and_shows_pages(qtbot
 
     window.set_images(window.images.subset([0, 1]))  # other pictures altogether
     qtbot.waitUntil(lambda: not bar.isVisible(), timeout=30_000)  # other pictures: no pages any more
+
+
+def test_a_page_that_cannot_be_read_leaves_the_page_on_show(qtbot, window, tmp_path, rng, monkeypatch):
+    import aeviewer.qt.opening as opening
+    import aeviewer.qt.pages as pages
+
+    monkeypatch.setattr(opening, "should_stream", lambda *_a, **_k: True)
+    monkeypatch.setattr(pages, "PAGE_PICTURES", 20)
+    grey_mvtec(tmp_path / "data", rng, train=40, size=24)
+    window.open_dataset(str(tmp_path / "data"))
+    bar = window.views.page_bar
+    qtbot.waitUntil(lambda: window.images is not None and len(window.images) == 17 and not window.loading,
+                    timeout=30_000)
+    window.stop_training()
+    shown = list(window.images.paths)
+    monkeypatch.setattr(opening, "load_found", lambda *_a, **_k: (_ for _ in ()).throw(OSError("disk gone")))
+    bar.next.click()
+    qtbot.waitUntil(lambda: bar.next.isEnabled(), timeout=30_000)  # the bar is back ...
+    assert bar.label.text().startswith("Page 1 of 3") and list(window.images.paths) == shown  # ... on page 1
+    window.last_message.close()
