@@ -454,7 +454,8 @@ def test_full_resolution_trains_on_patches_and_shows_maps_of_the_pictures_own_si
     assert window.task.full_resolution.isVisible()
     window.task.full_resolution.setChecked(True)  # a retrain follows, as for any change of task
     qtbot.waitUntil(lambda: window.presenter.model.config.patches, timeout=30_000)
-    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.evaluation is not None, timeout=120_000)
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.drawn and window.presenter.results is not None
+                    and window.presenter.results.final, timeout=120_000)  # the end's own evaluation, drawn
     defect = int(np.flatnonzero(window.images.labels == 1)[0])
     window.select(defect)
     qtbot.waitUntil(lambda: window.presenter.inspection is not None and window.presenter.inspection.index == defect
