@@ -23,6 +23,7 @@ from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
 from aeviewer.qt.captions import evaluation_summary
 from aeviewer.qt.images import SPLIT_COLOURS
+from aeviewer.qt.wrapped_label import WrappedLabel
 
 
 class AnomalyPanel(QWidget):
@@ -66,10 +67,12 @@ class AnomalyPanel(QWidget):
                              "1 in 100 normal training images would be flagged.")
         self.line.sigPositionChanged.connect(self._line_moved)
         self.histogram.addItem(self.line)
-        self.histogram.setMinimumHeight(150)
+        self.histogram.setMinimumHeight(80)
 
-        self.summary = QLabel()
-        self.summary.setWordWrap(True)
+        self.summary = WrappedLabel()
+        self.summary.setToolTip("The threshold starts at the 99th percentile (pct.) of the training images' scores;\n"
+                                "drag the red line to move it. AUROC: how well the score ranks the labelled test\n"
+                                "images (1 = every anomalous one above every normal one, 0.5 = chance).")
         self.summary.setTextFormat(Qt.TextFormat.RichText)
         self.roc = pg.PlotWidget(background="w")
         self.roc.setMenuEnabled(False)
@@ -82,7 +85,7 @@ class AnomalyPanel(QWidget):
         self._roc_curve = self.roc.plot([], [], pen=pg.mkPen((66, 133, 244), width=2))
         self._roc_point = pg.ScatterPlotItem(size=10, brush=pg.mkBrush(220, 30, 30), pen=None)
         self.roc.addItem(self._roc_point)
-        self.roc.setMinimumHeight(150)
+        self.roc.setMinimumHeight(80)
 
         self.mode_note = QLabel(
             "This model denoises: scores compare each clean picture with what the model makes of it. "

@@ -140,20 +140,20 @@ def evaluation_summary(ev: Evaluation | None) -> str:
     """Threshold, flags and, with labels, AUROC, precision, recall and counts (and pixel AUROC)."""
     if ev is None:
         return "No scores yet: they appear as the model trains."
-    how = "dragged by you" if ev.user_threshold else "99th percentile of training scores"
-    lines = [f"Threshold <b>{ev.threshold:.4g}</b> ({how}) · <b>{ev.flagged}</b> image(s) flagged"]
+    how = "dragged by you" if ev.user_threshold else "99th pct."
+    lines = [f"Threshold <b>{ev.threshold:.4g}</b> ({how}) · <b>{ev.flagged}</b> flagged"]
     if ev.ranking is None or ev.counts is None:
         lines.append("No labelled test images: open the demo, an MVTec folder or normal/anomaly "
                      "folders to see ROC and AUROC.")
         return "<br>".join(lines)
     c = ev.counts
     lines.append(
-        f"Labelled test images: AUROC <b>{ev.ranking.auroc:.3f}</b> · precision {_share(c.precision)}"
+        f"Test AUROC <b>{ev.ranking.auroc:.3f}</b> · precision {_share(c.precision)}"
         f" · recall {_share(c.recall)}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
-        f" · passed: {c.true_negative} normal, {c.false_negative} anomalous"
+        f"<br>passed: {c.true_negative} normal, {c.false_negative} anomalous"
     )
     if ev.pixel_auroc is not None:
-        lines.append(f"Defect masks: pixel AUROC <b>{ev.pixel_auroc:.3f}</b> (where in the image)")
+        lines.append(f"Defect masks: pixel AUROC <b>{ev.pixel_auroc:.3f}</b> (where they are)")
     return "<br>".join(lines)
 
 
