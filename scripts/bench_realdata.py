@@ -80,20 +80,26 @@ def train(root: Path, name: str, options: str, work: Path, reuse: bool) -> tuple
     return session, seconds, " ".join(line for line in done.stderr.splitlines() if line.startswith("chose"))
 
 
-def score(root: Path, session: Path, kind: str | None) -> float:
-    """Image AUROC of `aeviewer score` (by ``kind``, or the session's own score) on the test pictures;
-    NaN when the session cannot be scored that way (the learned score of a reconstructing model)."""
+def scored(root: Path, session: Path, kind: str | None) -> list[tuple[str, float]] | None:
+    """(path, score) of each test picture from `aeviewer score` (by ``kind``, or the session's own
+    score); None when the session cannot be scored that way (the learned score of a reconstructing model)."""
     csv_path = session.with_name(f"{session.stem}-{kind or 'own'}.csv")
     extra = ["--score", kind] if kind else []
     done = subprocess.run([sys.executable, "-m", "aeviewer", "score", str(session), str(root / "test"), "--csv",
                            str(csv_path), *extra], capture_output=True, text=True)
     if done.returncode != 0:
         print(f"    (not scored by {kind}: {done.stderr.strip().splitlines()[-1]})", flush=True)
-        return float("nan")
+        return None
     with csv_path.open() as fh:
-        rows = list(csv.DictReader(fh))
-    labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]
-    return auroc([float(r["score"]) for r in rows], labels)
+        return [(r["path"], float(r["score"])) for r in csv.DictReader(fh)]
+
+
+def score(root: Path, session: Path, kind: str | None) -> float:
+    """Image AUROC of `aeviewer score` on the test pictures (NaN when it cannot score that way)."""
+    rows = scored(root, session, kind)
+    if rows is None:
+        return float("nan")
+    return auroc([s for _p, s in rows], [0 if "/test/good/" in p else 1 for p, _s in rows])
 
 
 def main() -> int:

@@ -54,9 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                                  "for the synthetic method")
     t.add_argument("--image-size", type=int, default=None,
                    help="working size, or with --patches the tile size (default: from the pictures)")
-    t.add_argument("--patches", action="store_true",
+    t.add_argument("--patches", action=argparse.BooleanOptionalAction, default=None,
                    help="full resolution: train on random crops of the pictures at their own size and score "
-                        "whole pictures in overlapping tiles (heatmaps of the pictures' own size)")
+                        "whole pictures in overlapping tiles (heatmaps of the pictures' own size); "
+                        "--no-patches: each picture whole, shrunk to the working size (default: tiles for "
+                        "the synthetic method on a surface, pictures that share no layout)")
     t.add_argument("--patch-scale", type=float, default=None, metavar="F",
                    help="with --patches: crop and score the pictures at F times their own size (default 1)")
     t.add_argument("--channels", type=int, choices=[1, 3], default=None,

@@ -76,14 +76,16 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         if args.patch_scale is not None and not args.patches:
             print("error: --patch-scale is for --patches", file=sys.stderr)
             return 2
-        scale = (args.patch_scale or 1.0) if args.patches else None
+        # Unless told, the pictures decide (core.choices); an ordered code and a stream need whole pictures.
+        tiles = args.patches if args.patches is not None else (False if args.ordered or args.stream else None)
         settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size,
-                          args.epochs, patch_scale=scale)
+                          args.epochs, patches=tiles,
+                          patch_scale=args.patch_scale or 1.0)
         if settings.reasons:
             print(settings.describe(), file=sys.stderr)
         config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
                              architecture=arch, method=settings.method, ordered=args.ordered,
-                             patches=args.patches, patch_scale=scale or 1.0)
+                             patches=settings.patches, patch_scale=settings.patch_scale)
         epochs, augment = settings.epochs, args.augment
         lr = learning_rate(arch, settings.method) if args.lr is None else args.lr
     data = training_data(args, found, config.image_size, config.channels)

@@ -9,6 +9,7 @@ defect looks like (core.synthetic). Every choice comes with its reason, in words
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,10 +18,22 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from aeviewer.core.large_folders import should_stream
+
 SURVEY_SAMPLE = 48  # pictures looked at
 GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
 SYNTHETIC_FROM = 64  # pictures at least this big (shorter side) are inspection pictures
 SYNTHETIC_SIZE = 128
+# How much the pictures share a layout: the energy of their average picture (each picture standardised
+# and stretched to LAYOUT_GRID px square), in units of what pictures with no common layout give (1 over
+# their number). Measured: photographs of brick, grass and gravel cut at random places and sizes 1.0;
+# the banana demo 5.7; ELPV's solar cells 32 (poly) and 41 (mono). Below LAYOUT_FROM the pictures
+# are taken for a surface, alike everywhere, and a synthetic model looks at them in tiles at their own
+# resolution (core.patches): on those three surfaces, brick's defects were found by the learned map
+# at 0.89 in tiles and 0.53 with each picture shrunk whole (scripts/bench_surfaces.py).
+LAYOUT_GRID = 32
+LAYOUT_FROM = 2.5
+LAYOUT_PICTURES = 8  # fewer pictures than this tell nothing about a layout
 RECONSTRUCT_SIZE = 64
 SYNTHETIC_PICTURES_SEEN = 25_000  # the synthetic method trains until about this many pictures were seen
 SYNTHETIC_EPOCHS = (10, 80)
@@ -45,19 +58,47 @@ class Survey:
     pictures: int
     grey: bool
     short_side: int  # median of the shorter sides
+    long_side: int = 0  # median of the longer sides
+    layout: float = math.inf  # how much they share a layout (LAYOUT_FROM); inf: not measured
 
     @classmethod
     def of(cls, paths: Sequence[Path | str], sample: int = SURVEY_SAMPLE) -> Survey:
         step = max(1, len(paths) // sample)
-        grey, sides = True, []
+        grey, shorts, longs, small = True, [], [], []
         for path in list(paths)[::step][:sample]:
             try:
                 with Image.open(path) as im:
-                    sides.append(min(im.size))
+                    shorts.append(min(im.size))
+                    longs.append(max(im.size))
                     grey = grey and _is_grey(im)
+                    small.append(_standardised(im))
             except (OSError, ValueError, Image.DecompressionBombError):
                 continue  # the loader will say what is wrong with it
-        return cls(len(sides), grey, int(statistics.median(sides)) if sides else RECONSTRUCT_SIZE)
+        if not shorts:
+            return cls(0, grey, RECONSTRUCT_SIZE, RECONSTRUCT_SIZE)
+        return cls(len(shorts), grey, int(statistics.median(shorts)), int(statistics.median(longs)),
+                   layout_strength(small))
+
+    @property
+    def surface(self) -> bool:
+        """The pictures share no layout: a surface, alike everywhere (cloth, wood, a web), not objects."""
+        return self.pictures >= LAYOUT_PICTURES and self.layout < LAYOUT_FROM
+
+
+def _standardised(im: Image.Image) -> np.ndarray:
+    """A small grey look at a picture, stretched to LAYOUT_GRID square, mean 0 and spread 1."""
+    im.draft("L", (LAYOUT_GRID * 2, LAYOUT_GRID * 2))
+    a = np.asarray(im.convert("L").resize((LAYOUT_GRID, LAYOUT_GRID), Image.Resampling.BILINEAR), np.float32)
+    return (a - a.mean()) / (a.std() + 1e-6)
+
+
+def layout_strength(standardised: Sequence[np.ndarray]) -> float:
+    """The energy of the pictures' average, times their number: about 1 for pictures that share no
+    layout (their averages cancel), far more for pictures of one kind of object in one place."""
+    if not standardised:
+        return math.inf
+    mean = np.mean(np.stack(standardised), axis=0)
+    return float(np.mean(mean**2) * len(standardised))
 
 
 def _is_grey(im: Image.Image) -> bool:
@@ -90,6 +131,8 @@ class Settings:
     size: int
     epochs: int
     reasons: list[str] = field(default_factory=list)
+    patches: bool = False  # a tile model (core.patches), cut at patch_scale of the pictures' size
+    patch_scale: float = 1.0
 
     def batch_size(self, ordered: bool = False, pictures: int | None = None) -> int:
         return batch_size(self.method, ordered, pictures)
@@ -105,11 +148,14 @@ def choose(
     channels: int | None = None,
     size: int | None = None,
     epochs: int | None = None,
-    patch_scale: float | None = None,
+    patches: bool | None = None,
+    patch_scale: float = 1.0,
 ) -> Settings:
-    """Fill in what was not given (None) from ``survey``; say why for each choice. With a
-    ``patch_scale`` the model is a tile model (core.patches): ``size`` is its tile, and an epoch
-    shows it one random crop of each picture (so the epochs, and the time, are as at working size)."""
+    """Fill in what was not given (None) from ``survey``; say why for each choice. A tile model
+    (``patches``, core.patches) is chosen for a synthetic model of a surface (``Survey.surface``)
+    whose pictures are larger than its tile and fit in memory at full size; its ``size`` is
+    the tile, cut at ``patch_scale`` of the pictures' size, and an epoch shows it one random crop
+    of each picture (so the epochs, and the time, are as at working size)."""
     reasons = []
     if method is None:
         method = "synthetic" if survey.short_side >= SYNTHETIC_FROM else "reconstruct"
@@ -122,19 +168,31 @@ def choose(
         channels = 1 if survey.grey else 3
         reasons.append(f"{channels} channel{'s' if channels == 3 else ''} (the pictures are "
                        f"{'grey' if channels == 1 else 'in colour'})")
-    side = survey.short_side if patch_scale is None else max(1, round(survey.short_side * patch_scale))
+    top = SYNTHETIC_SIZE if method == "synthetic" else RECONSTRUCT_SIZE
+    chosen_patches = patches is None
+    if patches is None:
+        tile = size or _working_size(max(1, round(survey.short_side * patch_scale)), top)
+        full = max(1, round(math.sqrt(survey.short_side * survey.long_side) * patch_scale))
+        patches = (method == "synthetic" and survey.surface and survey.long_side * patch_scale > tile
+                   and not should_stream(train_pictures, full, channels))
+    side = survey.short_side if not patches else max(1, round(survey.short_side * patch_scale))
     if size is None:
-        top = SYNTHETIC_SIZE if method == "synthetic" else RECONSTRUCT_SIZE
-        size = top if side >= top else max(16, side // 4 * 4)
-        what = ("working size" if patch_scale is None
-                else f"tiles, cut from the pictures at {patch_scale:g} of their size")
+        size = _working_size(side, top)
+        what = "working size" if not patches else f"tiles, cut from the pictures at {patch_scale:g} of their size"
         reasons.append(f"{size} px {what} (their shorter side is {survey.short_side} px)")
+    if chosen_patches and patches:
+        reasons.append("full resolution (the pictures share no layout, as a surface does: each is looked at "
+                       "in tiles at its own scale, where shrunk whole a small defect would vanish)")
     if epochs is None:
         if method == "synthetic":
             lo, hi = SYNTHETIC_EPOCHS
             epochs = int(np.clip(round(SYNTHETIC_PICTURES_SEEN / max(train_pictures, 1)), lo, hi))
-            unit = "pictures" if patch_scale is None else "crops (an epoch: one of each picture)"
+            unit = "pictures" if not patches else "crops (an epoch: one of each picture)"
             reasons.append(f"{epochs} epochs (about {SYNTHETIC_PICTURES_SEEN:,} {unit} seen)")
         else:
             epochs = RECONSTRUCT_EPOCHS
-    return Settings(method, channels, size, epochs, reasons)
+    return Settings(method, channels, size, epochs, reasons, patches, patch_scale)
+
+
+def _working_size(side: int, top: int) -> int:
+    return top if side >= top else max(16, side // 4 * 4)

@@ -168,9 +168,11 @@ def _dataset(found: Found, progress, cancelled):
     for memory (core.streaming) trains on its files, read batch by batch; the window then holds one
     page of it at a time (``qt.pages``) for the gallery and the scatter, and this is its first."""
     train = found.paths(Split.TRAIN)
-    settings = choose(Survey.of(train), len(train))
+    survey = Survey.of(train)
+    settings = choose(survey, len(train))
     pages = None
     if should_stream(len(found.entries), settings.size, settings.channels):
+        settings = choose(survey, len(train), patches=False)  # pages of pictures at working size
         pages = FolderPages(found)
         found = Found(pages.page(0).entries, found.failures, found.description)
     opened = load_found(found, settings.size, settings.channels, progress, cancelled)

@@ -107,10 +107,11 @@ class SettingsPanel(QWidget):
             self.controls.epochs.setValue(DEMO_EPOCHS)
 
     def apply_dataset_recipe(self, settings) -> None:
-        """Unknown pictures may be digits or text: no flips or turns; the method and epochs
-        chosen from the pictures (core.choices.Settings) unless epochs came from the command line."""
+        """Unknown pictures may be digits or text: no flips or turns; the method, full resolution
+        and epochs chosen from the pictures (core.choices.Settings) unless epochs came from the command line."""
         self.controls.augment.setChecked(False)
         self.task.set_method(settings.method)
+        self.task.set_patches(settings.patches)
         self._use_own_rate()
         if not self.epochs_given:
             self.controls.epochs.setValue(settings.epochs)

@@ -1,0 +1,176 @@
+"""Anomaly detection on surfaces unlike ELPV, in pictures of varied sizes, through the commands a person runs.
+
+    python -m pip install scikit-image          # its three real texture photographs (benchmarks only)
+    python scripts/bench_surfaces.py [--textures brick,grass,gravel] [--method NAME=OPTIONS ...]
+                                     [--work DIR] [--also-score KIND,...] [--reuse]
+
+A check on data of another kind than the ELPV cells (issue #9 is judged on a held-out set of
+a different surface, in pictures of varied sizes and aspect ratios): scikit-image ships three
+512x512 grey photographs of real surfaces (brick, grass, gravel). From each, pictures of
+random size (96 to 256 px wide, 64 to 180 px high) are cut: training and normal test
+pictures from separate parts of the photograph (rows 0-319 for training, 320-511 for
+testing), so that no test picture overlaps a training one. Half of the test pictures get one
+defect, drawn here in ways the synthetic method's generator (Perlin blobs filled with
+noise or with other parts of the normal pictures) does not: a thin scratch, a stain, a
+smudge (the texture blurred away) or a patch of another surface; defects lie anywhere,
+edges included, and each comes with its mask (MVTec layout, ground_truth/). Every method then
+runs the real commands, as bench_realdata.py does:
+
+    aeviewer train WORK/TEXTURE --out S.aesession OPTIONS
+    aeviewer score S.aesession WORK/TEXTURE/test --csv scores.csv
+
+The table gives the image AUROC over all test pictures and for each kind of defect against
+the normal test pictures, and the seconds `aeviewer train` took. Methods are NAME=OPTIONS
+pairs, by default "today" (colour, 64 px, reconstruction), "whole" (`--no-patches`: each
+picture shrunk whole to the working size, the default before surfaces got tiles) and
+"default" (no options: for these pictures, the synthetic method in tiles at full resolution).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.resources
+import sys
+from pathlib import Path
+
+import numpy as np
+from bench_realdata import TODAY, scored, train
+from PIL import Image, ImageDraw, ImageFilter
+
+from aeviewer.core.metrics import auroc
+
+TEXTURES = ("brick", "grass", "gravel")
+DEFAULT_METHODS = [f"today={TODAY} --method reconstruct", "whole=--no-patches", "default="]
+KINDS = ("scratch", "stain", "smudge", "foreign")
+TRAIN_ROWS, COUNTS = 320, {"train/good": 400, "test/good": 60, "test/defect": 60}
+
+
+def photograph(name: str) -> np.ndarray:
+    try:
+        path = importlib.resources.files("skimage") / "data" / f"{name}.png"
+        return np.asarray(Image.open(path).convert("L"), np.uint8)
+    except ModuleNotFoundError:
+        sys.exit("scikit-image is not installed: python -m pip install scikit-image")
+
+
+def cut(photo: np.ndarray, rows: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
+    h = int(rng.integers(64, 181))
+    w = int(rng.integers(96, 257))
+    top = int(rng.integers(rows[0], rows[1] - h + 1))
+    left = int(rng.integers(0, photo.shape[1] - w + 1))
+    return photo[top : top + h, left : left + w].copy()
+
+
+def defect(picture: np.ndarray, kind: str, other: np.ndarray,
+           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """``picture`` with one defect of ``kind`` somewhere (edges included), and its mask (255 where changed)."""
+    h, w = picture.shape
+    mask = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(mask)
+    cy, cx = int(rng.integers(0, h)), int(rng.integers(0, w))
+    out = picture.astype(np.float32)
+    if kind == "scratch":  # a thin, slightly bent line, brighter or darker
+        length, angle = rng.uniform(25, 80), rng.uniform(0, np.pi)
+        points = [(cx, cy)]
+        for _ in range(6):
+            angle += rng.normal(0, 0.25)
+            x, y = points[-1]
+            points.append((x + length / 6 * np.cos(angle), y + length / 6 * np.sin(angle)))
+        draw.line(points, fill=255, width=int(rng.integers(1, 4)))
+        m = np.asarray(mask, np.float32) / 255
+        out += m * rng.choice([-1, 1]) * rng.uniform(50, 90)
+    elif kind == "stain":  # a soft-edged blot, darker or brighter
+        r = rng.uniform(6, 18)
+        draw.ellipse([cx - r, cy - r * rng.uniform(0.5, 1), cx + r, cy + r * rng.uniform(0.5, 1)], fill=255)
+        m = np.asarray(mask.filter(ImageFilter.GaussianBlur(r / 4)), np.float32) / 255
+        out = out * (1 - m) + out * m * rng.choice([0.45, 1.6])
+    elif kind == "smudge":  # the texture wiped away: a blurred region
+        r = rng.uniform(10, 24)
+        draw.ellipse([cx - r, cy - r, cx + r, cy + r], fill=255)
+        m = np.asarray(mask.filter(ImageFilter.GaussianBlur(2)), np.float32) / 255
+        blurred = np.asarray(Image.fromarray(picture).filter(ImageFilter.GaussianBlur(5)), np.float32)
+        out = out * (1 - m) + blurred * m
+    else:  # a patch of another surface
+        ph, pw = int(rng.integers(12, 31)), int(rng.integers(12, 31))
+        top, left = int(rng.integers(0, other.shape[0] - ph)), int(rng.integers(0, other.shape[1] - pw))
+        y0, x0 = min(max(cy - ph // 2, 0), h - ph), min(max(cx - pw // 2, 0), w - pw)
+        out[y0 : y0 + ph, x0 : x0 + pw] = other[top : top + ph, left : left + pw]
+        draw.rectangle([x0, y0, x0 + pw - 1, y0 + ph - 1], fill=255)
+        m = np.asarray(mask, np.float32) / 255
+    changed = np.abs(np.clip(out, 0, 255) - picture) >= 8
+    return np.clip(out, 0, 255).astype(np.uint8), np.where(changed & (m > 0.3), 255, 0).astype(np.uint8)
+
+
+def write_set(name: str, work: Path, seed: int = 0) -> Path:
+    """One texture's pictures in MVTec layout (written once; a second run reuses them)."""
+    root = work / name
+    if (root / "test" / "defect").is_dir():
+        return root
+    rng = np.random.default_rng(seed)
+    photo = photograph(name)
+    other = photograph(TEXTURES[(TEXTURES.index(name) + 1) % len(TEXTURES)])
+    for sub, count in COUNTS.items():
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        rows = (0, TRAIN_ROWS) if sub.startswith("train") else (TRAIN_ROWS, photo.shape[0])
+        for i in range(count):
+            picture = cut(photo, rows, rng)
+            if sub == "test/defect":
+                kind = KINDS[i % len(KINDS)]
+                picture, mask = defect(picture, kind, other, rng)
+                (root / "ground_truth" / "defect").mkdir(parents=True, exist_ok=True)
+                Image.fromarray(mask).save(root / "ground_truth" / "defect" / f"{kind}_{i:03d}_mask.png")
+                Image.fromarray(picture).save(root / sub / f"{kind}_{i:03d}.png")
+            else:
+                Image.fromarray(picture).save(root / sub / f"{i:03d}.png")
+    return root
+
+
+def aurocs(root: Path, session: Path, kind: str | None) -> dict[str, float]:
+    """`aeviewer score`'s image AUROC on all the test pictures and on each kind of defect."""
+    rows = scored(root, session, kind)
+    if rows is None:
+        return {}
+    normal = [s for p, s in rows if "/test/good/" in p]
+    out = {"all": auroc(normal + [s for p, s in rows if "/test/good/" not in p],
+                        [0] * len(normal) + [1] * (len(rows) - len(normal)))}
+    for k in KINDS:
+        bad = [s for p, s in rows if Path(p).name.startswith(k)]
+        out[k] = auroc(normal + bad, [0] * len(normal) + [1] * len(bad))
+    return out
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--textures", default=",".join(TEXTURES))
+    p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
+                   help="a method to compare (repeatable); default: today's, whole pictures and the default")
+    p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / "surfaces"))
+    p.add_argument("--also-score", default="", help="score each session these ways too, e.g. local,learned")
+    p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
+    args = p.parse_args()
+    methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
+    kinds = [None, *[k for k in args.also_score.split(",") if k]]
+    work = Path(args.work)
+    results = []
+    for name in args.textures.split(","):
+        root = write_set(name, work)
+        print(f"{name}: {COUNTS['train/good']} train, {COUNTS['test/good']} normal + "
+              f"{COUNTS['test/defect']} defective test pictures, 96-256 x 64-180 px", flush=True)
+        for method, options in methods:
+            session, seconds, said = train(root, method, options, work, args.reuse)
+            for kind in kinds:
+                values = aurocs(root, session, kind)
+                results.append((name, method, options, kind or "its own", values, seconds))
+                print(f"  {method:>8} (score: {kind or 'its own'}): AUROC {values.get('all', float('nan')):.3f}, "
+                      f"train {seconds:.0f} s  {said}", flush=True)
+    print()
+    print("| surface | method | options | score | image AUROC | " + " | ".join(KINDS) + " | train s (wall) |")
+    print("|---------|--------|---------|-------|------------:|" + "------:|" * len(KINDS) + "---------------:|")
+    for name, method, options, kind, values, seconds in results:
+        cells = " | ".join(f"{values.get(k, float('nan')):.3f}" for k in ("all", *KINDS))
+        print(f"| {name} | {method} | `{options or '(none)'}` | {kind} | {cells} | {seconds:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Settings chosen from the pictures (core.choices): a surface is looked at in tiles, objects whole."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from aeviewer.core.choices import LAYOUT_PICTURES, Survey, choose
+
+
+def _surface(tmp_path, rng, count: int = 24) -> list:
+    """Pictures of varied sizes cut at random places from one large grainy surface: no common layout."""
+    big = np.asarray(Image.fromarray(rng.integers(0, 255, (150, 250), dtype=np.uint8)).resize((1000, 600)),
+                     np.uint8)
+    paths = []
+    for i in range(count):
+        h, w = int(rng.integers(100, 180)), int(rng.integers(140, 300))
+        top, left = int(rng.integers(0, 600 - h)), int(rng.integers(0, 1000 - w))
+        paths.append(tmp_path / f"s{i}.png")
+        Image.fromarray(big[top : top + h, left : left + w]).save(paths[-1])
+    return paths
+
+
+def _objects(tmp_path, rng, count: int = 24) -> list:
+    """Pictures of one kind of object in one place (a dark frame, a bright bar across), with grain."""
+    paths = []
+    for i in range(count):
+        a = rng.normal(140, 20, (200, 200))
+        a[:12], a[-12:], a[:, :12], a[:, -12:] = 30, 30, 30, 30
+        a[90:110] = 230
+        paths.append(tmp_path / f"o{i}.png")
+        Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(paths[-1])
+    return paths
+
+
+def test_a_surface_is_looked_at_in_tiles_at_its_own_resolution_and_says_so(tmp_path, rng):
+    survey = Survey.of(_surface(tmp_path, rng))
+    assert survey.surface and survey.layout < 2
+    chosen = choose(survey, train_pictures=300)
+    assert chosen.method == "synthetic" and chosen.patches and chosen.patch_scale == 1.0
+    assert chosen.size == 128 and "full resolution" in chosen.describe() and "tiles" in chosen.describe()
+
+
+def test_objects_in_one_place_are_looked_at_whole(tmp_path, rng):
+    survey = Survey.of(_objects(tmp_path, rng))
+    assert not survey.surface and survey.layout > 10
+    chosen = choose(survey, train_pictures=300)
+    assert chosen.method == "synthetic" and not chosen.patches and "full resolution" not in chosen.describe()
+
+
+@pytest.mark.parametrize("why", ["asked", "reconstruct", "too few", "small", "too large for memory"])
+def test_tiles_only_where_they_see_more(tmp_path, rng, monkeypatch, why):
+    """Whole pictures when a person says so, for a reconstructing model, when too few pictures tell
+    nothing about a layout, when the pictures are no larger than a tile, or too large for memory."""
+    import aeviewer.core.choices as choices
+
+    paths = _surface(tmp_path, rng, count=LAYOUT_PICTURES - 1 if why == "too few" else 24)
+    survey = Survey.of(paths)
+    kwargs = {"asked": {"patches": False}, "reconstruct": {"method": "reconstruct"}}.get(why, {})
+    if why == "small":
+        kwargs = {"size": 320}  # tiles as large as the pictures: nothing to gain
+    if why == "too large for memory":
+        monkeypatch.setattr(choices, "should_stream", lambda *a: True)
+    chosen = choose(survey, train_pictures=300, **kwargs)
+    assert not chosen.patches and "full resolution" not in chosen.describe()
