@@ -20,3 +20,16 @@ def grey_mvtec(root: Path, rng: np.random.Generator, train: int = 40, good: int 
                 a[2 : 2 + size // 3, 2 : 2 + size // 3] = 250
             Image.fromarray(a).save(folder / f"{i}.png")
     return root
+
+
+def surface_pictures(folder: Path, rng: np.random.Generator, count: int = 24, name: str = "s") -> list[Path]:
+    """Pictures of varied sizes cut at random places from one large grainy surface: no common layout."""
+    big = np.asarray(Image.fromarray(rng.integers(0, 255, (150, 250), dtype=np.uint8)).resize((1000, 600)),
+                     np.uint8)
+    paths = []
+    for i in range(count):
+        h, w = int(rng.integers(100, 180)), int(rng.integers(140, 300))
+        top, left = int(rng.integers(0, 600 - h)), int(rng.integers(0, 1000 - w))
+        paths.append(folder / f"{name}{i}.png")
+        Image.fromarray(big[top : top + h, left : left + w]).save(paths[-1])
+    return paths

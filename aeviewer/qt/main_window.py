@@ -206,8 +206,12 @@ class MainWindow(QMainWindow):
         more = (f" Too large for memory: training reads all {len(streamed):,} training pictures from their files; "
                 f"the window shows them a page of {len(result.images):,} at a time (above the gallery)."
                 if pages is not None else "")
-        self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.{more}", 15000)
         self._report_failures(result)
+        notes, self._notes = self._notes, ""  # what was done to the pictures, said here, after the choices
+        if notes and settings.patches:
+            notes += " (for the gallery: the model looks at them at their own size, in tiles)"
+        self.statusBar().showMessage(f"Opened {description}; {settings.describe()}.{more}"
+                                     + (f" {notes}." if notes else ""), 20000)
         self.retrain()
 
     def _dropped_loaded(self, result: LoadResult) -> None:

@@ -7,19 +7,7 @@ import pytest
 from PIL import Image
 
 from aeviewer.core.choices import LAYOUT_PICTURES, Survey, choose
-
-
-def _surface(tmp_path, rng, count: int = 24) -> list:
-    """Pictures of varied sizes cut at random places from one large grainy surface: no common layout."""
-    big = np.asarray(Image.fromarray(rng.integers(0, 255, (150, 250), dtype=np.uint8)).resize((1000, 600)),
-                     np.uint8)
-    paths = []
-    for i in range(count):
-        h, w = int(rng.integers(100, 180)), int(rng.integers(140, 300))
-        top, left = int(rng.integers(0, 600 - h)), int(rng.integers(0, 1000 - w))
-        paths.append(tmp_path / f"s{i}.png")
-        Image.fromarray(big[top : top + h, left : left + w]).save(paths[-1])
-    return paths
+from tests.small_data import surface_pictures
 
 
 def _objects(tmp_path, rng, count: int = 24) -> list:
@@ -35,7 +23,7 @@ def _objects(tmp_path, rng, count: int = 24) -> list:
 
 
 def test_a_surface_is_looked_at_in_tiles_at_its_own_resolution_and_says_so(tmp_path, rng):
-    survey = Survey.of(_surface(tmp_path, rng))
+    survey = Survey.of(surface_pictures(tmp_path, rng))
     assert survey.surface and survey.layout < 2
     chosen = choose(survey, train_pictures=300)
     assert chosen.method == "synthetic" and chosen.patches and chosen.patch_scale == 1.0
@@ -55,7 +43,7 @@ def test_tiles_only_where_they_see_more(tmp_path, rng, monkeypatch, why):
     nothing about a layout, when the pictures are no larger than a tile, or too large for memory."""
     import aeviewer.core.choices as choices
 
-    paths = _surface(tmp_path, rng, count=LAYOUT_PICTURES - 1 if why == "too few" else 24)
+    paths = surface_pictures(tmp_path, rng, count=LAYOUT_PICTURES - 1 if why == "too few" else 24)
     survey = Survey.of(paths)
     kwargs = {"asked": {"patches": False}, "reconstruct": {"method": "reconstruct"}}.get(why, {})
     if why == "small":

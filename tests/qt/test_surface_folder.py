@@ -1,0 +1,30 @@
+"""A folder of a surface opens with Full resolution ticked, says why, and trains a tile model."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.small_data import surface_pictures
+
+
+def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, tmp_path):
+    rng = np.random.default_rng(0)
+    root = tmp_path / "surface"
+    for sub, count in (("train/good", 16), ("test/good", 3), ("test/defect", 3)):
+        (root / sub).mkdir(parents=True)
+        for path in surface_pictures(root / sub, rng, count):
+            if sub == "test/defect":  # a dark stain near an edge
+                from PIL import Image
+
+                a = np.asarray(Image.open(path)).copy()
+                a[4:20, 4:20] = 10
+                Image.fromarray(a).save(path)
+    window.open_dataset(str(root))
+    qtbot.waitUntil(lambda: len(window.images) == 22, timeout=30_000)
+    assert window.task.full_resolution.isChecked()
+    assert "full resolution" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.presenter.model.config.patches, timeout=30_000)
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.drawn and window.presenter.results is not None
+                    and window.presenter.results.final, timeout=120_000)
+    window.select(int(np.flatnonzero(window.images.labels == 1)[0]))
+    qtbot.waitUntil(lambda: "at its own size" in window.compare.caption.text(), timeout=30_000)
