@@ -120,17 +120,20 @@ class LiveTraining:
         pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
         losses: list[float] = []
         self.trained = False
-        if stream is None and self.model_config.patches:
-            stream = self.patch_stream(config)  # random crops at full size
+        tiles = stream is None and self.model_config.patches
+        if tiles:
+            stream = self.patch_stream(config)  # random crops at full size, row i a crop of train row i
         with threadpool_limits(limits=1, user_api="blas"):
             pictures = self.images.images[rows] if stream is None else stream
-            recorded = live and stream is None  # a stream's batches are of files, not of these pictures
+            # A file stream's batches are of files, not of these pictures; a tile model's are crops of them.
+            recorded = live and (stream is None or tiles)
             steps = train_steps(self.model, pictures, config, self.device, control,
-                                self._live_scorer(clock) if recorded else None, record=recorded,
+                                self._live_scorer(clock) if recorded and not tiles else None, record=recorded,
                                 world=world, resume=resume, on_epoch=on_epoch)
             record = None
             if live:
-                record = self._recorder(rows, clock) if stream is None else self._sample_recorder(clock)
+                record = (self._recorder(rows, clock) if stream is None
+                          else self._tile_recorder(rows, clock) if tiles else self._sample_recorder(clock))
             step = None
             for step in steps:
                 losses.append(step.loss)
@@ -179,6 +182,19 @@ class LiveTraining:
                 turn[0] = chunk[-1] + 1 if len(chunk) and chunk[-1] + 1 < n else 0
                 self._score_live(chunk)
                 budget.spent(clock() - t0)
+
+        return record
+
+    def _tile_recorder(self, rows: np.ndarray, clock: Callable[[], float]):
+        """A tile model trains on crops: each batch places its pictures in the scatter by the code of
+        the crop it just saw (the final evaluation by the mean code of all their tiles), so every
+        point moves as the model learns; errors and scores are of whole pictures only, a few in turn."""
+        scored = self._sample_recorder(clock)
+
+        def record(step) -> None:
+            if step.codes is not None:
+                self._codes[rows[step.rows[: len(step.codes)]]] = step.codes
+            scored(step)
 
         return record
 

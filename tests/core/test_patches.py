@@ -149,6 +149,18 @@ def test_patch_training_finds_a_small_defect_at_the_end_of_a_wide_picture(wide_s
     assert final.evaluation.scores[test][defect].mean() > final.evaluation.scores[test][~defect].mean()
 
 
+def test_a_tile_models_training_places_every_training_picture_in_the_scatter_as_it_learns(wide_set):
+    """Each batch of crops gives its pictures' points (the whole-picture scores come a few at a time)."""
+    engine = _engine(wide_set)
+    train = engine.images.indices(Split.TRAIN)
+    steps = engine.train(TrainConfig(epochs=3, batch_size=8, learning_rate=3e-3), live=True)
+    for _ in range(len(train) // 8 + 1):  # one epoch and a batch
+        next(steps)
+    codes, _errors, _scores = engine.latest()
+    assert np.isfinite(codes[train]).all()
+    steps.close()
+
+
 def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_size(wide_set):
     engine = _engine(wide_set, method="synthetic")
     for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
