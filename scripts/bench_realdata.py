@@ -102,15 +102,20 @@ def score(root: Path, session: Path, kind: str | None) -> float:
     return auroc([s for _p, s in rows], [0 if "/test/good/" in p else 1 for p, _s in rows])
 
 
+def comparing(p: argparse.ArgumentParser, work: str, methods: str) -> argparse.ArgumentParser:
+    """The options every method-comparing benchmark takes: methods, where its files go, scores, reuse."""
+    p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
+                   help=f"a method to compare (repeatable); default: {methods}")
+    p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / work))
+    p.add_argument("--also-score", default="", help="score each session these ways too, e.g. learned,local")
+    p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
+    return p
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sets", default="mono,poly")
-    p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
-                   help="a method to compare (repeatable); default: today's and the default")
-    p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / "elpv"))
-    p.add_argument("--also-score", default="", help="score each session these ways too, e.g. learned,mse")
-    p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
-    args = p.parse_args()
+    args = comparing(p, "elpv", "today's and the default").parse_args()
     extra_kinds = [k for k in args.also_score.split(",") if k]
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     work = Path(args.work)

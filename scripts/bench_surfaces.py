@@ -34,7 +34,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from bench_realdata import TODAY, scored, train
+from bench_realdata import TODAY, comparing, scored, train
 from PIL import Image, ImageDraw, ImageFilter
 
 from aeviewer.core.metrics import auroc
@@ -142,12 +142,7 @@ def aurocs(root: Path, session: Path, kind: str | None) -> dict[str, float]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--textures", default=",".join(TEXTURES))
-    p.add_argument("--method", action="append", metavar="NAME=OPTIONS",
-                   help="a method to compare (repeatable); default: today's, whole pictures and the default")
-    p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / "surfaces"))
-    p.add_argument("--also-score", default="", help="score each session these ways too, e.g. local,learned")
-    p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
-    args = p.parse_args()
+    args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
     work = Path(args.work)
