@@ -178,11 +178,12 @@ def choose(
     side = survey.short_side if not patches else max(1, round(survey.short_side * patch_scale))
     if size is None:
         size = _working_size(side, top)
-        what = "working size" if not patches else f"tiles, cut from the pictures at {patch_scale:g} of their size"
+        at = "their own size" if patch_scale == 1 else f"{patch_scale:g} of their size"
+        what = "working size" if not patches else f"tiles, cut from the pictures at {at}"
         reasons.append(f"{size} px {what} (their shorter side is {survey.short_side} px)")
     if chosen_patches and patches:
-        reasons.append("full resolution (the pictures share no layout, as a surface does: each is looked at "
-                       "in tiles at its own scale, where shrunk whole a small defect would vanish)")
+        reasons.append("full resolution (the pictures share no layout, as a surface does: shrunk whole, "
+                       "a small defect would vanish)")
     if epochs is None:
         if method == "synthetic":
             lo, hi = SYNTHETIC_EPOCHS
