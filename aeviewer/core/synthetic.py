@@ -12,7 +12,7 @@ downloaded. On a batch (B, C, H, W) in [0, 1], on its device:
 
 - blobs: the shapes are thresholded Perlin noise (smooth, irregular, of random
   size); the filling is one of a procedural texture (Perlin noise at another
-  scale), another picture of the batch (moved and flipped), or the picture itself
+  scale), another picture of the batch (moved, flipped, at twice or half its scale), or the picture itself
   made darker or lighter;
 - lines: thin scratches and cracks, straight or bent, darker or lighter;
 - each defect is blended in at a random strength (faint ones teach the most), and
@@ -103,6 +103,17 @@ def line_masks(batch: int, h: int, w: int, gen: torch.Generator, device: torch.d
     return masks[:, None]
 
 
+def _rescaled(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """``x`` seen at twice or half its scale, the same size. On a surface (sand, cloth) a piece of
+    another picture at the same scale is only more of the same surface, which no network can
+    tell from normal; at another scale it is a grain that does not belong."""
+    h, w = x.shape[2:]
+    if bool(torch.rand((1,), generator=gen, device=gen.device) < 0.5):
+        return F.interpolate(x, scale_factor=2.0, mode="bilinear", align_corners=False)[:, :, :h, :w]
+    half = F.interpolate(x, size=((h + 1) // 2, (w + 1) // 2), mode="bilinear", align_corners=False, antialias=True)
+    return half.repeat(1, 1, 2, 2)[:, :, :h, :w]
+
+
 def _fillings(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """What goes into a defect, per picture: a texture, another picture, or this one darker or lighter."""
     b, c, h, w = x.shape
@@ -112,7 +123,7 @@ def _fillings(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     lo, span = _rand((b, 1, 1, 1), gen, device), _rand((b, 1, 1, 1), gen, device, 0.05, 0.6)
     texture = (lo + span * texture / 1.4).clamp(0, 1)
     shift = (int(torch.randint(h, (1,), generator=gen)), int(torch.randint(w, (1,), generator=gen)))
-    other = torch.roll(x.flip(0).flip(3), shifts=shift, dims=(2, 3))
+    other = _rescaled(torch.roll(x.flip(0).flip(3), shifts=shift, dims=(2, 3)), gen)
     factor = _rand((b, 1, 1, 1), gen, device, 0.2, 0.7)
     darker_or_lighter = torch.where(_rand((b, 1, 1, 1), gen, device) < 0.7, x * factor, 1 - (1 - x) * factor)
     kind = torch.randint(3, (b, 1, 1, 1), generator=gen, device=device)
