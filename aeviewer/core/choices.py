@@ -27,10 +27,10 @@ SYNTHETIC_SIZE = 128
 # How much the pictures share a layout: the energy of their average picture (each picture standardised
 # and stretched to LAYOUT_GRID px square), in units of what pictures with no common layout give (1 over
 # their number). Measured: photographs of brick, grass and gravel cut at random places and sizes 1.0;
-# the banana demo 5.7; ELPV's solar cells 32 (poly) and 41 (mono). Below LAYOUT_FROM the pictures
+# the banana demo 5.7; ELPV's solar cells 24 (poly) and 39 (mono). Below LAYOUT_FROM the pictures
 # are taken for a surface, alike everywhere, and a synthetic model looks at them in tiles at their own
-# resolution (core.patches): on those three surfaces, brick's defects were found by the learned map
-# at 0.89 in tiles and 0.53 with each picture shrunk whole (scripts/bench_surfaces.py).
+# resolution (core.patches): better than whole pictures on all three surfaces (README, "Surfaces of
+# varied sizes"; scripts/bench_surfaces.py).
 LAYOUT_GRID = 32
 LAYOUT_FROM = 2.5
 LAYOUT_PICTURES = 8  # fewer pictures than this tell nothing about a layout
