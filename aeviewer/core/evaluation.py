@@ -87,6 +87,12 @@ class Evaluation:
     def labelled_rows(self) -> np.ndarray:
         return labelled_test_rows(self.scores, self.splits, self.labels)
 
+    @property
+    def labelled_test(self) -> tuple[int, int]:
+        """(scored, all) labelled test pictures: while a model trains, some may not be scored yet."""
+        labelled = (self.splits != Split.TRAIN) & np.isin(self.labels, (0, 1))
+        return int((labelled & np.isfinite(self.scores)).sum()), int(labelled.sum())
+
     def with_threshold(self, threshold: float | None) -> Evaluation:
         """The same scores at another threshold (None: back to the default rule)."""
         user = threshold is not None

@@ -40,10 +40,31 @@ if TYPE_CHECKING:
 SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
 SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
 LIVE_STATS_PICTURES = 48  # training pictures the combined score's yardsticks are measured on mid-run
+LIVE_STATS_TILED = 8  # ... by a tile model, which scores each whole in tiles (48 took 90 % of its side evaluation)
 SIDE_EVAL_BUDGET = 0.02  # fraction of training time spent scoring non-training images
 BATCH_SCORE_BUDGET = 0.01  # ... and scoring training batches with a score other than MSE
 ORDERED_TRAIN_SLICE = 128  # training rows of an ordered model scored per side evaluation
-PATCH_SLICE = 8  # pictures of a tile model (core.patches) scored whole per side evaluation
+PATCH_SLICE = 16  # pictures of a tile model (core.patches) scored whole per side evaluation
+
+
+class Turn:
+    """Slices of rows in turn: each from where the last left off, from the start again after the end."""
+
+    def __init__(self) -> None:
+        self.at = 0
+
+    def take(self, rows: np.ndarray, k: int) -> np.ndarray:
+        if self.at >= len(rows):
+            self.at = 0
+        part = rows[self.at : self.at + k]
+        self.at += k
+        return part
+
+
+def spread(rows: np.ndarray) -> np.ndarray:
+    """``rows`` in an order that mixes the folders they came from (a folder's pictures are loaded
+    together): the first few scored of a test set then hold normal and defective ones both."""
+    return rows[np.argsort((rows * 0.6180339887) % 1.0, kind="stable")]
 
 
 class LiveTraining:
@@ -159,7 +180,8 @@ class LiveTraining:
         """Score ``rows`` in the middle of a run. The combined score's yardsticks move as the model
         learns: they are measured again first, on a few training pictures (all of them at the end)."""
         if self.score_kind == COMBINED_SCORE:
-            self._fit_score_stats(self.train_rows[:LIVE_STATS_PICTURES])
+            self._fit_score_stats(self.train_rows[: LIVE_STATS_TILED if self.model_config.patches
+                                                  else LIVE_STATS_PICTURES])
         self._score_rows(rows)
 
     def _fit_score_stats(self, rows: np.ndarray) -> None:
@@ -169,21 +191,31 @@ class LiveTraining:
             fit_score_stats(self.model, self.images.images[rows], self.device)
 
     def _sample_recorder(self, clock: Callable[[], float]):
-        """A streamed run: the engine's pictures are a sample of the files, scored in turn on a budget."""
+        """A streamed run (the engine's pictures are a sample of the files) or a tile model's: the
+        pictures are scored a slice at a time, in turn, on a budget."""
         budget = Budget(SIDE_EVAL_BUDGET, clock)
-        turn = [0]
+        next_rows = self._in_turn(PATCH_SLICE if self.model_config.patches else ORDERED_TRAIN_SLICE)
 
         def record(_step) -> None:
             if budget.due():
                 t0 = clock()
-                n = len(self.images)
-                chunk = np.arange(turn[0], min(turn[0] + (PATCH_SLICE if self.model_config.patches
-                                                          else ORDERED_TRAIN_SLICE), n))
-                turn[0] = chunk[-1] + 1 if len(chunk) and chunk[-1] + 1 < n else 0
-                self._score_live(chunk)
+                self._score_live(next_rows())
                 budget.spent(clock() - t0)
 
         return record
+
+    def _in_turn(self, n: int) -> Callable[[], np.ndarray]:
+        """``n`` rows at each call: first the pictures not trained on (the test pictures the Anomalies
+        tab ranks), at least a quarter training pictures (whose scores set the threshold), each kind
+        in turn from where the last call left off."""
+        side_turn, train_turn = Turn(), Turn()
+
+        def next_rows() -> np.ndarray:
+            splits = self.images.splits  # pictures may arrive mid-run
+            side = side_turn.take(spread(np.flatnonzero(splits != Split.TRAIN)), n - n // 4)
+            return np.concatenate([side, train_turn.take(np.flatnonzero(splits == Split.TRAIN), n - len(side))])
+
+        return next_rows
 
     def _tile_recorder(self, rows: np.ndarray, clock: Callable[[], float]):
         """A tile model trains on crops: each batch places its pictures in the scatter by the code of
@@ -202,7 +234,7 @@ class LiveTraining:
         """Keeps codes, errors and scores from each training batch; scores the other images on a budget."""
         budget = Budget(SIDE_EVAL_BUDGET, clock)
 
-        turn = [0]  # an ordered model's training rows are scored in turn, a slice per side evaluation
+        turn = Turn()  # an ordered model's training rows are scored in turn, a slice per side evaluation
 
         def record(step) -> None:
             batch = rows[step.rows]
@@ -216,11 +248,8 @@ class LiveTraining:
             side = np.flatnonzero(self.images.splits != Split.TRAIN)  # images may arrive mid-run
             if (len(side) or step.errors is None) and budget.due():
                 t0 = clock()
-                if step.errors is None:
-                    chunk = rows[turn[0] : turn[0] + ORDERED_TRAIN_SLICE]
-                    turn[0] = turn[0] + ORDERED_TRAIN_SLICE if turn[0] + ORDERED_TRAIN_SLICE < len(rows) else 0
-                else:
-                    chunk = rows[:32]  # a few train rows fix the heat scale
+                # an ordered model's training rows in turn, else a few that fix the heat scale
+                chunk = turn.take(rows, ORDERED_TRAIN_SLICE) if step.errors is None else rows[:32]
                 self._score_live(np.concatenate([side, chunk]))
                 budget.spent(clock() - t0)
 

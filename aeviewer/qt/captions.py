@@ -142,13 +142,19 @@ def evaluation_summary(ev: Evaluation | None) -> str:
         return "No scores yet: they appear as the model trains."
     how = "dragged by you" if ev.user_threshold else "99th pct."
     lines = [f"Threshold <b>{ev.threshold:.4g}</b> ({how}) · <b>{ev.flagged}</b> flagged"]
+    scored, labelled = ev.labelled_test
     if ev.ranking is None or ev.counts is None:
-        lines.append("No labelled test images: open the demo, an MVTec folder or normal/anomaly "
-                     "folders to see ROC and AUROC.")
+        if scored < labelled:
+            lines.append(f"Scoring the test images as the model trains: {scored} of {labelled} so far; "
+                         "every one is scored when training ends.")
+        else:
+            lines.append("No labelled test images: open the demo, an MVTec folder or normal/anomaly "
+                         "folders to see ROC and AUROC.")
         return "<br>".join(lines)
     c = ev.counts
+    so_far = f" (on {scored} of {labelled} so far)" if scored < labelled else ""
     lines.append(
-        f"Test AUROC <b>{ev.ranking.auroc:.3f}</b> · precision {_share(c.precision)}"
+        f"Test AUROC <b>{ev.ranking.auroc:.3f}</b>{so_far} · precision {_share(c.precision)}"
         f" · recall {_share(c.recall)}<br>flagged: {c.true_positive} anomalous, {c.false_positive} normal"
         f"<br>passed: {c.true_negative} normal, {c.false_negative} anomalous"
     )

@@ -161,6 +161,29 @@ def test_a_tile_models_training_places_every_training_picture_in_the_scatter_as_
     steps.close()
 
 
+def test_a_tile_models_first_side_evaluation_scores_the_test_pictures_not_only_training_ones(wide_set):
+    """Whole pictures in tiles are scored a slice at a time: the test pictures (what the Anomalies tab
+    ranks) come first, with a few training ones for the threshold, not after every training picture."""
+    engine = _engine(wide_set)
+    test, train = engine.images.indices(Split.TEST), engine.images.indices(Split.TRAIN)
+    ticks = iter(range(10**6))
+    steps = engine.train(TrainConfig(epochs=3, batch_size=8, learning_rate=3e-3), live=True,
+                         clock=lambda: next(ticks) * 1000.0)  # every side evaluation is due
+    next(steps)
+    scores = engine.latest()[2]
+    assert np.isfinite(scores[test]).all() and np.isfinite(scores[train]).sum() == 4
+    steps.close()
+
+
+def test_pictures_scored_in_turn_mix_the_folders_they_were_loaded_from():
+    from aeviewer.core.live_training import spread
+
+    rows = np.arange(40, 100)  # 30 normal test pictures, then 30 defective ones
+    first = spread(rows)[:12]
+    assert sorted(spread(rows)) == list(rows)
+    assert 3 <= (first < 70).sum() <= 9
+
+
 def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_size(wide_set):
     engine = _engine(wide_set, method="synthetic")
     for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):

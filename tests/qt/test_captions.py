@@ -36,3 +36,21 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     assert "peak <b>0.75</b>" in by_difference and "reads the difference" in by_difference
     by_map = compare_caption(images, ins, state, 8, evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "learned"))
     assert "reads the learned defect map" in by_map
+
+
+def test_the_summary_says_how_many_test_images_are_scored_while_a_model_trains():
+    """A tile model scores its test pictures a few at a time: the summary says so instead of
+    claiming there are no labelled test images, and an AUROC on part of them says it is partial."""
+    from aeviewer.core.evaluation import evaluate
+    from aeviewer.qt.captions import evaluation_summary
+
+    splits, labels = [0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 1, 1]
+    none_yet = evaluate(np.array([0.1, 0.2, np.nan, np.nan, np.nan, 0.9]), splits, labels, "local")
+    text = evaluation_summary(none_yet)
+    assert "Scoring the test images as the model trains: 1 of 4 so far" in text and "No labelled" not in text
+    part = evaluation_summary(evaluate(np.array([0.1, 0.2, 0.3, np.nan, np.nan, 0.9]), splits, labels, "local"))
+    assert "Test AUROC <b>1.000</b> (on 2 of 4 so far)" in part
+    done = evaluation_summary(evaluate(np.array([0.1, 0.2, 0.3, 0.2, 0.8, 0.9]), splits, labels, "local"))
+    assert "so far" not in done and "Test AUROC <b>1.000</b> ·" in done
+    unlabelled = evaluation_summary(evaluate(np.array([0.1, 0.2]), [0, 1], [-1, -1], "local"))
+    assert "No labelled test images" in unlabelled
