@@ -2,7 +2,7 @@
 
     python -m pip install scikit-image          # its three real texture photographs (benchmarks only)
     python scripts/bench_surfaces.py [--textures brick,grass,gravel] [--method NAME=OPTIONS ...]
-                                     [--work DIR] [--also-score KIND,...] [--reuse]
+                                     [--work DIR] [--seed N] [--also-score KIND,...] [--reuse]
 
 A check on data of another kind than the ELPV cells (issue #9 is judged on a held-out set of
 a different surface, in pictures of varied sizes and aspect ratios): scikit-image ships three
@@ -142,13 +142,14 @@ def aurocs(root: Path, session: Path, kind: str | None) -> dict[str, float]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--textures", default=",".join(TEXTURES))
+    p.add_argument("--seed", type=int, default=0, help="another draw of pictures and defects (in WORK/seedN)")
     args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
-    work = Path(args.work)
+    work = Path(args.work) / f"seed{args.seed}" if args.seed else Path(args.work)
     results = []
     for name in args.textures.split(","):
-        root = write_set(name, work)
+        root = write_set(name, work, args.seed)
         print(f"{name}: {COUNTS['train/good']} train, {COUNTS['test/good']} normal + "
               f"{COUNTS['test/defect']} defective test pictures, 96-256 x 64-180 px", flush=True)
         for method, options in methods:
