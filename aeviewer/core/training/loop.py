@@ -225,16 +225,28 @@ class Trainer:
         return "done"
 
     def _streamed_epoch(self, epoch: int) -> Generator[Step, None, str]:
-        """The same, on batches decoded from the files (no retry with a smaller batch: the
-        stream's batches are made by its loader)."""
+        """The same, on batches decoded from the files (or a tile model's crops). The loader makes
+        batches of the size it was given; after the device ran out of memory each is trained on in
+        parts of the smaller size."""
         assert self.stream is not None
-        for b, (rows, pixels) in enumerate(self.stream.epoch(epoch)):
-            if self.control is not None and self.control.stop_requested:
-                return "stopped"
-            step, spread = self._step(epoch, b, rows, pixels.to(self.device, non_blocking=True))
-            yield step
-            if self._collapsed(step, spread):
-                return "collapsed"
+        b = 0
+        for rows, pixels in self.stream.epoch(epoch):
+            start = 0
+            while start < len(rows):
+                if self.control is not None and self.control.stop_requested:
+                    return "stopped"
+                part = slice(start, start + self.batch_size)
+                try:
+                    step, spread = self._step(epoch, b, rows[part], pixels[part].to(self.device, non_blocking=True))
+                except torch.cuda.OutOfMemoryError:
+                    if self.world.distributed:
+                        raise
+                    self._shrink_batch()
+                    continue
+                start, b = start + len(rows[part]), b + 1
+                yield step
+                if self._collapsed(step, spread):
+                    return "collapsed"
         return "done"
 
     @staticmethod
@@ -338,7 +350,7 @@ class Trainer:
             raise DeviceMemoryError("the GPU ran out of memory even with one picture a batch: "
                                     "train on the CPU (Device: CPU), or use smaller pictures")
         self.batch_size = max(1, self.batch_size // 2)
-        self.batches = (self.n + self.batch_size - 1) // self.batch_size
+        self.batches = (self.share + self.batch_size - 1) // self.batch_size
         self.note = (f"The {self.device.type.upper()} ran out of memory: went on with batches of "
                      f"{self.batch_size} pictures (from {self.config.batch_size}).")
 
