@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -10,13 +12,14 @@ from aeviewer.core.choices import LAYOUT_PICTURES, Survey, choose
 from tests.small_data import surface_pictures
 
 
-def _objects(tmp_path, rng, count: int = 24) -> list:
+def _objects(tmp_path, rng, count: int = 24, side: int = 200) -> list:
     """Pictures of one kind of object in one place (a dark frame, a bright bar across), with grain."""
     paths = []
     for i in range(count):
-        a = rng.normal(140, 20, (200, 200))
-        a[:12], a[-12:], a[:, :12], a[:, -12:] = 30, 30, 30, 30
-        a[90:110] = 230
+        a = rng.normal(140, 20, (side, side))
+        edge = side // 16
+        a[:edge], a[-edge:], a[:, :edge], a[:, -edge:] = 30, 30, 30, 30
+        a[side * 9 // 20 : side * 11 // 20] = 230
         paths.append(tmp_path / f"o{i}.png")
         Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(paths[-1])
     return paths
@@ -52,3 +55,14 @@ def test_tiles_only_where_they_see_more(tmp_path, rng, monkeypatch, why):
         monkeypatch.setattr(choices, "should_stream", lambda *a: True)
     chosen = choose(survey, train_pictures=300, **kwargs)
     assert not chosen.patches and "full resolution" not in chosen.describe()
+
+
+def test_small_objects_are_told_apart_by_reconstruction_and_a_small_surface_by_defects(tmp_path, rng):
+    """Objects smaller than the synthetic method's working size (the banana demo's 64 px) reconstruct;
+    a surface in pictures of that size still learns what defects look like."""
+    small = choose(Survey.of(_objects(tmp_path, rng, side=64)), train_pictures=300)
+    assert small.method == "reconstruct" and "whole-picture patterns" in small.describe()
+    surface = Survey.of(surface_pictures(tmp_path, rng))
+    assert surface.surface
+    chosen = choose(replace(surface, short_side=96, long_side=160), train_pictures=300)
+    assert chosen.method == "synthetic" and "a surface" in chosen.describe()
