@@ -67,8 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--lr", type=float, default=None, help=f"learning rate (default: {rates})")
     t.add_argument("--score", choices=SCORE_KINDS, default=None,
                    help="default: local (worst patch), and for the synthetic method combined: its learned "
-                        "defect map and the worst patch, each counted in its spread over the training pictures; "
-                        "learned: the learned map alone")
+                        "defect map and the worst patch (and for a surface in tiles how unusual its small patches "
+                        "are), each counted in its spread over the training pictures; learned: the learned map alone")
     _device(t)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--denoise", action="append", metavar="NOISE",

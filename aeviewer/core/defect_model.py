@@ -19,6 +19,7 @@ from torch import nn
 
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import Autoencoder
+from aeviewer.core.texture import PatchTexture
 
 
 def _block(cin: int, cout: int) -> nn.Sequential:
@@ -66,6 +67,9 @@ class DefectModel(nn.Module):
         # The combined score's yardsticks, from the training pictures once trained (core.engine): mean and
         # spread of the learned score, then of the worst patch. A buffer, so it travels with the weights.
         self.register_buffer("score_stats", torch.full((4,), float("nan")))
+        # A tile model's third part of the combined score: how unusual its patches are (core.texture);
+        # fitted for surfaces in tiles only, NaN (left out) for every other model.
+        self.texture = PatchTexture()
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.reconstructor.encode(x)

@@ -48,6 +48,8 @@ class Exportable(nn.Module):
         self.model = model
         self.score = score
         self.window = learned_window(model.config.image_size)
+        texture = getattr(model, "texture", None)
+        self.texture = texture if texture is not None and texture.fitted else None  # a tile model's (core.texture)
 
     def forward(self, x: torch.Tensor):
         recon, z = self.model(x)
@@ -58,7 +60,8 @@ class Exportable(nn.Module):
             learned = smooth_max(maps, self.window)
             if self.score == COMBINED_SCORE:
                 stats: torch.Tensor = getattr(self.model, "score_stats")  # noqa: B009  (a registered buffer)
-                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats)
+                part = self.texture.standardised(x) if self.texture is not None else None
+                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats, part)
             return recon, z, learned
         scores = batch_scores(x, recon, self.score)
         assert scores is not None

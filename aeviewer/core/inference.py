@@ -54,6 +54,7 @@ class Batch(NamedTuple):
     z: torch.Tensor
     maps: torch.Tensor | None
     stats: torch.Tensor | None = None  # the combined score's yardsticks (DefectModel.score_stats)
+    texture: torch.Tensor | None = None  # the combined score's texture part, where the model has one
 
 
 @torch.no_grad()
@@ -71,7 +72,7 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
             yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None,
-                        getattr(model, "score_stats", None))
+                        getattr(model, "score_stats", None), texture_part(model, x))
     finally:
         model.train(was_training)
 
@@ -87,7 +88,7 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
             raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
         learned = smooth_max(b.maps, learned_window(b.x.shape[-1]))
         if kind == COMBINED_SCORE:
-            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats).cpu().numpy()
+            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, b.texture).cpu().numpy()
         return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
@@ -155,13 +156,22 @@ def anomaly_scores(
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
-def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Tensor | None) -> torch.Tensor:
-    """The combined score: each part in units of its spread over the training pictures, added.
+def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Tensor | None,
+             texture: torch.Tensor | None = None) -> torch.Tensor:
+    """The combined score: each part in units of its spread over the training pictures, added; a tile
+    model's ``texture`` score (``core.texture``, already in those units) too where it has one.
     NaN until the model has been trained (its yardsticks come from the training pictures)."""
     assert local is not None
     if stats is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
-    return (learned - stats[0]) / stats[1] + (local - stats[2]) / stats[3]
+    score = (learned - stats[0]) / stats[1] + (local - stats[2]) / stats[3]
+    return score if texture is None else score + texture
+
+
+def texture_part(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor | None:
+    """The combined score's texture part for pictures ``x``, or None for a model without a fitted one."""
+    texture = getattr(model, "texture", None)
+    return texture.standardised(x) if texture is not None and texture.fitted else None
 
 
 def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> None:

@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import Dataset
 
 from aeviewer.core.data import ImageSet, mask_at, read_picture, resize
-from aeviewer.core.inference import Scores, combined
+from aeviewer.core.inference import Scores, combined, texture_part
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
@@ -210,21 +210,31 @@ def _blended(model, group, weight: torch.Tensor, defect_map) -> Iterator[TiledPa
         k += len(corners)
 
 
-def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = None) -> float:
-    """The image score of ``kind`` from one picture's full-size results; windows sized to the tile."""
+def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = None,
+               model: AnyAutoencoder | None = None) -> float:
+    """The image score of ``kind`` from one picture's full-size results; windows sized to the tile.
+    ``model``: the one the pass came from, for the combined score's texture part (``core.texture``)."""
     if SCORES[kind].learned:
         if p.maps is None:
             raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
         learned = smooth_max(p.maps, learned_window(tile))
         if kind == COMBINED_SCORE:
             local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
-            return float(combined(learned, local, stats)[0])
+            texture = texture_part(model, p.x) if model is not None else None
+            return float(combined(learned, local, stats, texture)[0])
         return float(learned[0])
     if kind == "ssim":
         return float(ssim_score(_hwc(p.x), _hwc(p.recon)))
     scores = batch_scores(p.x, p.recon, kind, window=patch_window(tile))
     assert scores is not None
     return float(scores[0])
+
+
+def _inputs(pictures: FullPictures, device: torch.device) -> Iterator[torch.Tensor]:
+    """Each picture as the model sees it, (1, C, H, W) in [0, 1], without its padding."""
+    for picture, (h, w) in zip(pictures.pictures, pictures.shapes, strict=True):
+        pixels = torch.from_numpy(np.require(picture[:h, :w], np.uint8, ["C", "W"])).to(device)
+        yield pixels.permute(2, 0, 1).float().div_(255.0)[None]
 
 
 def _hwc(t: torch.Tensor) -> np.ndarray:
@@ -272,7 +282,7 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
             raise Interrupted("scoring was interrupted")
         codes.append(p.code)
         errors.append(float(((p.x - p.recon) ** 2).mean()))
-        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats))
+        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats, model))
         if i in heat:
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
     k = model.config.latent_dim
@@ -324,7 +334,8 @@ def full_pixel_auroc(model: AnyAutoencoder, images: ImageSet, rows: Rows, device
 
 
 def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> None:
-    """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled."""
+    """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled,
+    and its texture part (``core.texture``) fitted to them."""
     stats = getattr(model, "score_stats", None)
     if stats is None or not len(pictures):
         return
@@ -333,6 +344,9 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
     for p in tiled_passes(model, pictures, device):
         learned.append(pass_score(p, LEARNED_SCORE, tile))
         local.append(pass_score(p, "local", tile))
+    texture = getattr(model, "texture", None)
+    if texture is not None:
+        texture.fit(lambda: _inputs(pictures, device))
     a, b = np.array(learned), np.array(local)
     values = [a.mean(), max(a.std(), 1e-6), b.mean(), max(b.std(), 1e-6)]
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))

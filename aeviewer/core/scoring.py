@@ -125,7 +125,9 @@ SCORES: dict[str, ScoreKind] = {
                   "(models trained on synthetic defects)", learned=True),
         ScoreKind("combined", "Learned map + worst patch", "the learned defect map and the worst patch, each "
                   "counted in its own spread over the training pictures, added (models trained on synthetic "
-                  "defects; 0 is an average training picture, below 0 calmer than that)", learned=True),
+                  "defects; 0 is an average training picture, below 0 calmer than that); a model of a surface "
+                  "in tiles adds a third part: how unlike the training pictures' small patches the picture's "
+                  "most unusual one is", learned=True),
     )
 }
 LEARNED_SCORE = "learned"

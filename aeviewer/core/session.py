@@ -46,7 +46,8 @@ FORMAT_VERSION = 2  # 2: the window's pictures and view; 1: the model alone
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
-OPTIONAL_WEIGHTS = {"score_stats"}  # added later: sessions written before it open without it (NaN: not measured)
+# Added later: sessions written before them open without them (NaN: not measured).
+OPTIONAL_WEIGHTS = {"score_stats", "texture.mean", "texture.precision", "texture.spread"}
 
 
 class SessionError(ValueError):

@@ -42,6 +42,19 @@ def test_exported_models_give_aeviewers_results(config, score, tmp_path, rng):
         assert meta["score"] == score and meta["score_in_graph"] == (score != "ssim")
 
 
+def test_a_tile_models_texture_part_is_in_the_exported_score(tmp_path, rng):
+    config = ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True)
+    model = build_model(config, seed=1)
+    model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
+    model.texture.fit(lambda: (torch.rand((1, 1, 32, 48)) for _ in range(4)))
+    session = Session(config, score="combined", threshold=0.05)
+    pictures = rng.integers(0, 256, (5, 32, 32, 1), dtype=np.uint8)
+    for fmt, export in (("onnx", export_onnx), ("torchscript", export_torchscript)):
+        path, _ = export(model, session, tmp_path / f"m.{fmt}")
+        parity = check_parity(model, session, fmt, path, pictures)
+        assert parity.ok, parity.describe()
+
+
 def test_parity_fails_loudly_above_the_tolerance():
     assert not Parity("onnx", 3, 2 * PARITY_TOLERANCE, 0.0).ok
     assert "FAILED" in Parity("onnx", 3, 0.0, 2 * PARITY_TOLERANCE).describe()

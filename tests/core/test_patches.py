@@ -19,7 +19,7 @@ from aeviewer.core.data import ImageSet, Split, mask_at, to_working_size
 from aeviewer.core.engine import Engine
 from aeviewer.core.metrics import auroc
 from aeviewer.core.patches import FullPictures, PatchCrops, full_size, tiled_pass
-from aeviewer.core.session import load_session
+from aeviewer.core.session import Session, load_session, save_session
 
 TILE = 16
 
@@ -184,15 +184,23 @@ def test_pictures_scored_in_turn_mix_the_folders_they_were_loaded_from():
     assert 3 <= (first < 70).sum() <= 9
 
 
-def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_size(wide_set):
+def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_size(wide_set, tmp_path):
     engine = _engine(wide_set, method="synthetic")
     for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
         pass
     ins = engine.inspect(0)
     assert ins.learned is not None and ins.learned.shape == (40, 150)
     assert np.isfinite(engine.model.score_stats.numpy()).all()  # the combined score's yardsticks, from tiles
+    assert engine.model.texture.fitted  # and its texture part, from the whole training pictures
     engine.set_score_kind("combined")
-    assert np.isfinite(engine.latest()[2]).all()
+    scores = engine.latest()[2]
+    assert np.isfinite(scores).all()
+    rows = engine.images.indices(Split.TEST)
+    path = save_session(tmp_path / "s.aesession", engine.model, Session(engine.model.config, score="combined"))
+    loaded, _ = load_session(path)
+    assert loaded.texture.fitted
+    again = patches.image_scores(loaded, engine.images, torch.device("cpu"), "combined", rows)
+    np.testing.assert_allclose(again, scores[rows], rtol=1e-4, atol=1e-4)
 
 
 def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set, tmp_path):

@@ -1,0 +1,60 @@
+"""The texture part of a tile model's combined score: how unlike the training patches a picture's patches are."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from aeviewer.core.config import ModelConfig
+from aeviewer.core.inference import anomaly_scores
+from aeviewer.core.model import build_model
+from aeviewer.core.texture import PATCH, PatchTexture
+
+
+def _grain(rng, n: int, h: int = 48, w: int = 64) -> list[torch.Tensor]:
+    """Pictures of one fine random grain (a surface), (1, 1, H, W) in [0, 1]."""
+    base = rng.normal(0.5, 0.08, (n, 1, h, w)).astype(np.float32)
+    return [torch.from_numpy(b[None]).clamp(0, 1) for b in base]
+
+
+def _scratched(x: torch.Tensor, row: int) -> torch.Tensor:
+    out = x.clone()
+    out[..., row, 5:40] = 1.0  # a thin bright line
+    return out
+
+
+def test_a_scratch_is_far_from_the_training_patches_and_the_grain_is_not(rng):
+    texture = PatchTexture()
+    assert not texture.fitted
+    train = _grain(rng, 30)
+    texture.fit(lambda: iter(train))
+    assert texture.fitted
+    normal = torch.cat(_grain(rng, 10))
+    scratched = torch.cat([_scratched(x, 20) for x in _grain(rng, 10)])
+    assert texture.distances(normal).shape == (10, 48 - PATCH + 1, 64 - PATCH + 1)
+    assert bool((texture.standardised(scratched).min() > texture.standardised(normal).max()))
+    # in units of the training pictures' spread: normal pictures sit near 0
+    assert float(texture.standardised(normal).abs().mean()) < 2.5
+
+
+def test_a_picture_smaller_than_a_patch_still_gets_a_score(rng):
+    texture = PatchTexture()
+    texture.fit(lambda: iter(_grain(rng, 5)))
+    assert torch.isfinite(texture.standardised(torch.full((1, 3, 5, 3), 0.5))).all()
+
+
+def test_fitting_on_nothing_leaves_it_unfitted():
+    texture = PatchTexture()
+    texture.fit(lambda: iter([]))
+    assert not texture.fitted
+
+
+def test_only_a_fitted_texture_changes_the_combined_score(rng):
+    model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
+    model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
+    pictures = rng.integers(0, 256, (4, 32, 32, 1), dtype=np.uint8)
+    before = anomaly_scores(model, pictures, torch.device("cpu"), "combined")
+    model.texture.fit(lambda: iter(_grain(rng, 8, 32, 32)))
+    after = anomaly_scores(model, pictures, torch.device("cpu"), "combined")
+    part = model.texture.standardised(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255)
+    np.testing.assert_allclose(after, before + part.numpy(), rtol=1e-4, atol=1e-4)
