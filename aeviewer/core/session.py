@@ -47,7 +47,7 @@ FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
 # Added later: sessions written before them open without them (NaN: not measured).
-OPTIONAL_WEIGHTS = {"score_stats", "texture.mean", "texture.precision", "texture.spread"}
+OPTIONAL_WEIGHTS = {"score_stats", "texture.mean", "texture.whitening", "texture.spread"}
 
 
 class SessionError(ValueError):

@@ -58,3 +58,18 @@ def test_only_a_fitted_texture_changes_the_combined_score(rng):
     after = anomaly_scores(model, pictures, torch.device("cpu"), "combined")
     part = model.texture.standardised(torch.from_numpy(pictures).permute(0, 3, 1, 2).float() / 255)
     np.testing.assert_allclose(after, before + part.numpy(), rtol=1e-4, atol=1e-4)
+
+
+def test_the_distances_are_each_patchs_mahalanobis_distance(rng):
+    texture = PatchTexture()
+    train = _grain(rng, 6, 24, 20)
+    texture.fit(lambda: iter(train))
+    patches = torch.cat([x[0, 0].unfold(0, PATCH, 1).unfold(1, PATCH, 1).reshape(-1, PATCH * PATCH) for x in train])
+    x = _scratched(train[0], 10)
+    cols = x[0, 0].unfold(0, PATCH, 1).unfold(1, PATCH, 1).reshape(-1, PATCH * PATCH).double()
+    # the Gaussian was fitted to a sample of these patches: its mean and covariance are near theirs
+    assert torch.allclose(texture.mean.double(), patches.double().mean(0), atol=0.02)
+    inverse = texture.whitening.double().T @ texture.whitening.double()
+    d = cols - texture.mean.double()
+    expected = torch.einsum("ni,ij,nj->n", d, inverse, d).view(24 - PATCH + 1, 20 - PATCH + 1)
+    torch.testing.assert_close(texture.distances(x)[0].double(), expected, rtol=1e-3, atol=1e-2)
