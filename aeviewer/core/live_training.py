@@ -181,12 +181,12 @@ class LiveTraining:
         learns: they are measured again first, on a few training pictures (all of them at the end)."""
         if self.score_kind == COMBINED_SCORE:
             self._fit_score_stats(self.train_rows[: LIVE_STATS_TILED if self.model_config.patches
-                                                  else LIVE_STATS_PICTURES])
+                                                  else LIVE_STATS_PICTURES], final=False)
         self._score_rows(rows)
 
-    def _fit_score_stats(self, rows: np.ndarray) -> None:
+    def _fit_score_stats(self, rows: np.ndarray, final: bool = True) -> None:
         if self.model_config.patches:
-            fit_full_stats(self.model, self.full_pictures().subset(rows), self.device)
+            fit_full_stats(self.model, self.full_pictures().subset(rows), self.device, refit_texture=final)
         else:
             fit_score_stats(self.model, self.images.images[rows], self.device)
 

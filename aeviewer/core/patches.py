@@ -333,9 +333,11 @@ def full_pixel_auroc(model: AnyAutoencoder, images: ImageSet, rows: Rows, device
     return auroc(np.concatenate(scores), np.concatenate(truth))
 
 
-def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> None:
+def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device,
+                   refit_texture: bool = True) -> None:
     """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled,
-    and its texture part (``core.texture``) fitted to them."""
+    and its texture part (``core.texture``) fitted to them; with ``refit_texture`` False, only where it
+    is not fitted yet (it does not change as the model learns)."""
     stats = getattr(model, "score_stats", None)
     if stats is None or not len(pictures):
         return
@@ -345,7 +347,7 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
         learned.append(pass_score(p, LEARNED_SCORE, tile))
         local.append(pass_score(p, "local", tile))
     texture = getattr(model, "texture", None)
-    if texture is not None:
+    if texture is not None and (refit_texture or not texture.fitted):
         texture.fit(lambda: _inputs(pictures, device))
     a, b = np.array(learned), np.array(local)
     values = [a.mean(), max(a.std(), 1e-6), b.mean(), max(b.std(), 1e-6)]
