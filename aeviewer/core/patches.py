@@ -301,7 +301,8 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
     x, r = _hwc(p.x), _hwc(p.recon)
     return Inspection(model_id=model_id, index=index, input=x, recon=r, difference=difference_map(x, r),
                       error=float(((x - r) ** 2).mean()),
-                      learned=None if p.maps is None else p.maps[0, 0].cpu().numpy())
+                      learned=None if p.maps is None else p.maps[0, 0].cpu().numpy(),
+                      texture=bool(getattr(getattr(model, "texture", None), "fitted", False)))
 
 
 def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:

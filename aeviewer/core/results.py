@@ -116,6 +116,7 @@ class Inspection:
     noise: str = ""  # which test noise was added, in words; "" when none
     learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
     prefix: int | None = None  # an ordered model's code length this was rebuilt from (None: the whole code)
+    texture: bool = False  # the combined score has a texture part (core.texture: a tile model of a surface)
 
 
 @dataclass(frozen=True)

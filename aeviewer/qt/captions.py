@@ -111,13 +111,12 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
         h, w = ins.input.shape[:2]
-        tiled = (h, w) != (tile, tile)  # a tile model (full resolution) sees the picture whole, at its own size
-        if tiled:
+        if (h, w) != (tile, tile):  # a tile model (full resolution) sees the picture whole, at its own size
             what += f" · at its own size, {w}x{h}, in tiles of {tile} px"
         if ins.learned is not None:
             kind = evaluation.score_kind if evaluation is not None else ""
             both = ("the learned defect map, the difference (worst patch) and how unlike the training pictures' "
-                    "small patches its own are, added" if tiled else
+                    "small patches its own are, added" if ins.texture else
                     "the learned defect map and the difference (worst patch), added")
             reads = {"learned": "the learned defect map", "combined": both}.get(
                 kind, "the difference (the Anomalies tab can score by the learned map)")

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 import numpy as np
@@ -36,6 +37,10 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     assert "peak <b>0.75</b>" in by_difference and "reads the difference" in by_difference
     by_map = compare_caption(images, ins, state, 8, evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "learned"))
     assert "reads the learned defect map" in by_map
+    both = evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "combined")
+    assert "small patches" not in compare_caption(images, ins, state, 8, both)
+    with_texture = dataclasses.replace(ins, texture=True)  # a tile model of a surface
+    assert "how unlike the training pictures' small patches" in compare_caption(images, with_texture, state, 8, both)
 
 
 def test_the_summary_says_how_many_test_images_are_scored_while_a_model_trains():
