@@ -32,6 +32,10 @@ RIDGE = 1e-4  # added to the covariance's diagonal: a flat surface's patches are
 class PatchTexture(nn.Module):
     """A Gaussian of grey PATCH x PATCH patches; NaN until ``fit``. Buffers, so it travels with the weights."""
 
+    mean: torch.Tensor
+    whitening: torch.Tensor
+    spread: torch.Tensor
+
     def __init__(self) -> None:
         super().__init__()
         d = PATCH * PATCH

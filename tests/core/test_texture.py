@@ -32,7 +32,7 @@ def test_a_scratch_is_far_from_the_training_patches_and_the_grain_is_not(rng):
     normal = torch.cat(_grain(rng, 10))
     scratched = torch.cat([_scratched(x, 20) for x in _grain(rng, 10)])
     assert texture.distances(normal).shape == (10, 48 - PATCH + 1, 64 - PATCH + 1)
-    assert bool((texture.standardised(scratched).min() > texture.standardised(normal).max()))
+    assert bool(texture.standardised(scratched).min() > texture.standardised(normal).max())
     # in units of the training pictures' spread: normal pictures sit near 0
     assert float(texture.standardised(normal).abs().mean()) < 2.5
 
