@@ -127,7 +127,7 @@ SCORES: dict[str, ScoreKind] = {
                   "counted in its own spread over the training pictures, added (models trained on synthetic "
                   "defects; 0 is an average training picture, below 0 calmer than that); a model of a surface "
                   "in tiles adds a third part: how unlike the training pictures' small patches the picture's "
-                  "most unusual one is", learned=True),
+                  "are, too irregular (a scratch) or too smooth (grain wiped away)", learned=True),
     )
 }
 LEARNED_SCORE = "learned"

@@ -37,6 +37,19 @@ def test_a_scratch_is_far_from_the_training_patches_and_the_grain_is_not(rng):
     assert float(texture.standardised(normal).abs().mean()) < 2.5
 
 
+def test_a_patch_of_grain_wiped_away_is_too_regular_and_raises_the_score(rng):
+    texture = PatchTexture()
+    train = _grain(rng, 30)
+    texture.fit(lambda: iter(train))
+    normal = torch.cat(_grain(rng, 10))
+    smudged = normal.clone()
+    smudged[..., 10:30, 20:44] = 0.5  # flat: every patch there is close to the mean patch
+    high_normal, _ = texture.halves(normal)
+    high_smudged, _ = texture.halves(smudged)
+    assert bool((high_smudged <= high_normal + 1e-4).all())  # no patch is further away than before
+    assert bool(texture.standardised(smudged).min() > texture.standardised(normal).max())
+
+
 def test_a_picture_smaller_than_a_patch_still_gets_a_score(rng):
     texture = PatchTexture()
     texture.fit(lambda: iter(_grain(rng, 5)))
