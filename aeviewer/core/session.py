@@ -40,6 +40,7 @@ from aeviewer import __version__
 from aeviewer.core.config import SESSION_SUFFIX, ModelConfig
 from aeviewer.core.model import AnyAutoencoder, build_model
 from aeviewer.core.scoring import DEFAULT_SCORE
+from aeviewer.core.texture import PatchTexture
 
 FORMAT_NAME = "aeviewer-session"
 FORMAT_VERSION = 2  # 2: the window's pictures and view; 1: the model alone
@@ -47,7 +48,7 @@ FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
 # Added later: sessions written before them open without them (NaN: not measured).
-OPTIONAL_WEIGHTS = {"score_stats", "texture.mean", "texture.whitening", "texture.spread"}
+OPTIONAL_WEIGHTS = {"score_stats"} | {f"texture.{k}" for k in PatchTexture().state_dict()}
 
 
 class SessionError(ValueError):

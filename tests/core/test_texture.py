@@ -86,3 +86,22 @@ def test_the_distances_are_each_patchs_mahalanobis_distance(rng):
     d = cols - texture.mean.double()
     expected = torch.einsum("ni,ij,nj->n", d, inverse, d).view(24 - PATCH + 1, 20 - PATCH + 1)
     torch.testing.assert_close(texture.distances(x)[0].double(), expected, rtol=1e-3, atol=1e-2)
+
+
+def test_a_session_written_before_the_texture_part_and_its_yardsticks_still_opens(tmp_path, rng):
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from aeviewer.core.session import Session, load_session, save_session
+
+    model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
+    path = save_session(tmp_path / "new.aesession", model, Session(model.config, score="combined"))
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    old = {k: v for k, v in load_file(str(path)).items() if not k.startswith(("model.texture.", "model.score_stats"))}
+    save_file(old, str(tmp_path / "old.aesession"), metadata=meta)
+    loaded, _ = load_session(tmp_path / "old.aesession")
+    assert not loaded.texture.fitted
+    pictures = rng.integers(0, 256, (3, 32, 32, 1), dtype=np.uint8)
+    np.testing.assert_array_equal(anomaly_scores(loaded, pictures, torch.device("cpu"), "local"),
+                                  anomaly_scores(model, pictures, torch.device("cpu"), "local"))
