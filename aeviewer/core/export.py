@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from aeviewer import __version__
-from aeviewer.core.inference import anomaly_scores, combined, run_model
+from aeviewer.core.inference import anomaly_scores, combined, fitted_texture, run_model
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.scoring import COMBINED_SCORE, LEARNED_SCORE, SCORES, learned_window
 from aeviewer.core.session import Session
@@ -48,8 +48,7 @@ class Exportable(nn.Module):
         self.model = model
         self.score = score
         self.window = learned_window(model.config.image_size)
-        texture = getattr(model, "texture", None)
-        self.texture = texture if texture is not None and texture.fitted else None  # a tile model's (core.texture)
+        self.texture = fitted_texture(model)  # a tile model's (core.texture)
 
     def forward(self, x: torch.Tensor):
         recon, z = self.model(x)

@@ -29,6 +29,7 @@ from aeviewer.core.scoring import (
     pixel_error_map,
 )
 from aeviewer.core.synthetic import smooth_max
+from aeviewer.core.texture import PatchTexture
 from aeviewer.core.torch_scores import batch_scores
 
 EVAL_BATCH = 256
@@ -54,7 +55,7 @@ class Batch(NamedTuple):
     z: torch.Tensor
     maps: torch.Tensor | None
     stats: torch.Tensor | None = None  # the combined score's yardsticks (DefectModel.score_stats)
-    texture: torch.Tensor | None = None  # the combined score's texture part, where the model has one
+    texture: PatchTexture | None = None  # the combined score's texture part, where the model has a fitted one
 
 
 @torch.no_grad()
@@ -72,7 +73,7 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
             yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None,
-                        getattr(model, "score_stats", None), texture_part(model, x))
+                        getattr(model, "score_stats", None), fitted_texture(model))
     finally:
         model.train(was_training)
 
@@ -88,7 +89,8 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
             raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
         learned = smooth_max(b.maps, learned_window(b.x.shape[-1]))
         if kind == COMBINED_SCORE:
-            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, b.texture).cpu().numpy()
+            part = b.texture.standardised(b.x) if b.texture is not None else None
+            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, part).cpu().numpy()
         return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
@@ -168,10 +170,16 @@ def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Ten
     return score if texture is None else score + texture
 
 
-def texture_part(model: torch.nn.Module, x: torch.Tensor) -> torch.Tensor | None:
-    """The combined score's texture part for pictures ``x``, or None for a model without a fitted one."""
+def fitted_texture(model: torch.nn.Module | None) -> PatchTexture | None:
+    """The model's texture part (``core.texture``: a tile model of a surface), or None where it has none fitted."""
     texture = getattr(model, "texture", None)
-    return texture.standardised(x) if texture is not None and texture.fitted else None
+    return texture if texture is not None and texture.fitted else None
+
+
+def texture_part(model: torch.nn.Module | None, x: torch.Tensor) -> torch.Tensor | None:
+    """The combined score's texture part for pictures ``x``, or None for a model without a fitted one."""
+    texture = fitted_texture(model)
+    return texture.standardised(x) if texture is not None else None
 
 
 def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> None:

@@ -24,7 +24,7 @@ import torch
 from torch.utils.data import Dataset
 
 from aeviewer.core.data import ImageSet, mask_at, read_picture, resize
-from aeviewer.core.inference import Scores, combined, texture_part
+from aeviewer.core.inference import Scores, combined, fitted_texture, texture_part
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
@@ -220,8 +220,7 @@ def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = 
         learned = smooth_max(p.maps, learned_window(tile))
         if kind == COMBINED_SCORE:
             local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
-            texture = texture_part(model, p.x) if model is not None else None
-            return float(combined(learned, local, stats, texture)[0])
+            return float(combined(learned, local, stats, texture_part(model, p.x))[0])
         return float(learned[0])
     if kind == "ssim":
         return float(ssim_score(_hwc(p.x), _hwc(p.recon)))
@@ -302,7 +301,7 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
     return Inspection(model_id=model_id, index=index, input=x, recon=r, difference=difference_map(x, r),
                       error=float(((x - r) ** 2).mean()),
                       learned=None if p.maps is None else p.maps[0, 0].cpu().numpy(),
-                      texture=bool(getattr(getattr(model, "texture", None), "fitted", False)))
+                      texture=fitted_texture(model) is not None)
 
 
 def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:
