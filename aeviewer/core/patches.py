@@ -298,10 +298,11 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
     """Input, reconstruction, difference (and learned map) of one picture at its own size."""
     p = tiled_pass(model, picture, shape, device)
     x, r = _hwc(p.x), _hwc(p.recon)
+    texture = fitted_texture(model)
     return Inspection(model_id=model_id, index=index, input=x, recon=r, difference=difference_map(x, r),
                       error=float(((x - r) ** 2).mean()),
                       learned=None if p.maps is None else p.maps[0, 0].cpu().numpy(),
-                      texture=fitted_texture(model) is not None)
+                      texture_map=None if texture is None else texture.place_map(p.x)[0].cpu().numpy())
 
 
 def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:

@@ -116,7 +116,23 @@ class Inspection:
     noise: str = ""  # which test noise was added, in words; "" when none
     learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
     prefix: int | None = None  # an ordered model's code length this was rebuilt from (None: the whole code)
-    texture: bool = False  # the combined score has a texture part (core.texture: a tile model of a surface)
+    # (H, W) in [0, 1]: how unusual its small patches are (core.texture.PatchTexture.place_map), for a
+    # tile model of a surface, whose combined score has that part; else None
+    texture_map: np.ndarray | None = None
+
+    @property
+    def texture(self) -> bool:
+        """The combined score has a texture part (core.texture)."""
+        return self.texture_map is not None
+
+    def layout(self, shown: str) -> str:
+        """What the compare panel shows it in (``ModelReady.layout``), given the one ``shown`` now: a
+        tile model's map of unusual patches stays in place, empty, until its texture part is fitted."""
+        if self.denoising:
+            return "denoise"
+        if self.learned is None:
+            return "reconstruct"
+        return "surface" if self.texture or shown == "surface" else "defects"
 
 
 @dataclass(frozen=True)
@@ -143,8 +159,13 @@ class ModelReady:
 
     @property
     def layout(self) -> str:
-        """What the compare panel shows for it: 'reconstruct', 'denoise' or 'defects'."""
-        return "denoise" if self.denoising else "defects" if self.config.method == "synthetic" else "reconstruct"
+        """What the compare panel shows for it: 'reconstruct', 'denoise', 'defects', or 'surface' for a
+        tile model trained on synthetic defects (whose score has a texture part, core.texture)."""
+        if self.denoising:
+            return "denoise"
+        if self.config.method != "synthetic":
+            return "reconstruct"
+        return "surface" if self.config.patches else "defects"
 
 
 @dataclass(frozen=True)

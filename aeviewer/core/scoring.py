@@ -142,6 +142,14 @@ def learned_window(size: int) -> int:
 DEFAULT_SCORE = "local"  # best on the MNIST one-class benchmark and the banana demo (README)
 
 
+def score_label(kind: str, surface: bool = False) -> str:
+    """The name a person sees for ``kind``; the combined score of a tile model of a surface
+    (``surface``) names its third part too (core.texture)."""
+    if kind == COMBINED_SCORE and surface:
+        return "Learned + patch + texture"
+    return SCORES[kind].label
+
+
 def own_score(method: str) -> str:
     """How a model of ``method`` scores unless a person chose otherwise. A model trained on synthetic
     defects adds its learned map to the worst patch: on ELPV mono 0.920 against 0.819 for the worst

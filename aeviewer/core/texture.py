@@ -90,6 +90,22 @@ class PatchTexture(nn.Module):
         off = ((near - self.usual[0]) / self.usual[1]).abs()
         return logs.flatten(1).amax(1), off.flatten(1).amax(1)
 
+    def place_map(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, H, W) in [0, 1]: how unusual the patches around each place of (B, C, H, W) are, for the
+        window. Each half per place, in its spread over the training pictures' scores (so 0 where a
+        place is as unusual as a typical training picture's most unusual one), the larger of the two,
+        through a sigmoid: 0.5 there, towards 1 beyond. The part's score adds the two halves' maxima."""
+        h, w = x.shape[-2:]
+        logs, near = self._logs(x)
+        high = (logs - self.spread[0]) / self.spread[1]
+        off = (((near - self.usual[0]) / self.usual[1]).abs() - self.spread[2]) / self.spread[3]
+        grow = [logs.shape[-1] - off.shape[-1], logs.shape[-2] - off.shape[-2]]
+        off = F.pad(off, (grow[0] // 2, grow[0] - grow[0] // 2, grow[1] // 2, grow[1] - grow[1] // 2), mode="replicate")
+        # a place is a patch's centre: PATCH - 1 more pixels than places, split either side
+        lead = (PATCH - 1) // 2
+        both = F.pad(torch.maximum(high, off), (lead, PATCH - 1 - lead, lead, PATCH - 1 - lead), mode="replicate")
+        return torch.sigmoid(both[:, 0, :h, :w])
+
     def standardised(self, x: torch.Tensor) -> torch.Tensor:
         """(B,): the texture part, both halves in units of their spread over the training pictures,
         added (NaN until fitted)."""

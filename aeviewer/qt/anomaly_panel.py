@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import Evaluation
-from aeviewer.core.scoring import DEFAULT_SCORE, SCORES
+from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, score_label
 from aeviewer.qt.captions import evaluation_summary
 from aeviewer.qt.images import SPLIT_COLOURS
 from aeviewer.qt.wrapped_label import WrappedLabel
@@ -155,17 +155,20 @@ class AnomalyPanel(QWidget):
     def _kind_changed(self, _index: int) -> None:
         self.score_kind_chosen.emit(self.kind.currentData())
 
-    def set_model(self, denoising: bool, learned: bool, score_kind: str) -> None:
+    def set_model(self, denoising: bool, learned: bool, score_kind: str, surface: bool = False) -> None:
         """What a new model offers: the learned score only with a learned defect map, and which
-        score it uses now; say so when the scores come from a denoiser."""
+        score it uses now; say so when the scores come from a denoiser. ``surface``: a tile model
+        of a surface, whose combined score has a texture part, named in its entry."""
         self.mode_note.setVisible(denoising)
         self.kind.blockSignals(True)
         for key in (k for k, s in SCORES.items() if s.learned):
             index = self.kind.findData(key)
             if learned and index < 0:
-                self.kind.addItem(SCORES[key].label, key)
+                self.kind.addItem(score_label(key, surface), key)
                 self.kind.setItemData(self.kind.count() - 1, SCORES[key].explanation, Qt.ItemDataRole.ToolTipRole)
-            elif not learned and index >= 0:
+            elif learned:
+                self.kind.setItemText(index, score_label(key, surface))
+            elif index >= 0:
                 self.kind.removeItem(index)
         self.kind.setCurrentIndex(max(0, self.kind.findData(score_kind)))
         self.kind.blockSignals(False)

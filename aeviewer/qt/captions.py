@@ -121,6 +121,9 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
             reads = {"learned": "the learned defect map", "combined": both}.get(
                 kind, "the difference (the Anomalies tab can score by the learned map)")
             what += f" · learned map peak <b>{float(ins.learned.max()):.2f}</b>; the score reads {reads}"
+            if ins.texture_map is not None:
+                what += (f" · unusual patches peak <b>{float(ins.texture_map.max()):.2f}</b> (0.5: as unusual as "
+                         "a normal picture's most unusual place)")
     state_text = model_state_text(state)
     return f"<b>{name}</b> ({split}{label}) · {what}<br>{state_text[0].upper()}{state_text[1:]}"
 

@@ -35,7 +35,10 @@ def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.View
 RECONSTRUCT_TITLES = ("Input", "Reconstruction", "Difference")
 DENOISE_TITLES = ("Noisy input", "Denoised", "Clean original", "Residual")
 DEFECT_TITLES = ("Input", "Reconstruction", "Difference", "Learned defect map")
-LAYOUTS = {"reconstruct": RECONSTRUCT_TITLES, "denoise": DENOISE_TITLES, "defects": DEFECT_TITLES}
+# a tile model of a surface: its score also reads how unusual the picture's small patches are (core.texture)
+SURFACE_TITLES = (*DEFECT_TITLES, "Unusual patches")
+LAYOUTS = {"reconstruct": RECONSTRUCT_TITLES, "denoise": DENOISE_TITLES, "defects": DEFECT_TITLES,
+           "surface": SURFACE_TITLES}
 
 
 class ComparePanel(QWidget):
@@ -73,7 +76,8 @@ class ComparePanel(QWidget):
     def _build(self, titles: tuple[str, ...]) -> None:
         """(Re)create the picture boxes. The difference is the last one, or the one before the
         learned defect map (for a model trained on synthetic defects), which then carries the
-        colour bar: the learned map is what that model's score reads."""
+        colour bar: the learned map is what that model's score reads. A surface's model adds its
+        map of unusual patches after it, on the same 0-to-1 scale."""
         self.view.ci.clear()
         self._boxes: list[pg.ViewBox] = []
         self._items: list[pg.ImageItem] = []
@@ -82,11 +86,16 @@ class ComparePanel(QWidget):
             box, item = _image_box(self.view.ci, title, col)
             self._boxes.append(box)
             self._items.append(item)
-        defects = self.layout_kind == "defects"
-        self._learned = self._items[-1] if defects else None
-        self._heat = self._items[-2] if defects else self._items[-1]
-        self._heat.setColorMap(pg.colormap.get(HEAT_COLOURS))
-        label = {"denoise": "|output − clean|", "defects": "learned: chance of a defect"}.get(
+        surface = self.layout_kind == "surface"
+        defects = surface or self.layout_kind == "defects"
+        self._texture = self._items[-1] if surface else None
+        self._learned = self._items[3] if defects else None
+        self._heat = self._items[2] if defects else self._items[-1]
+        for item in (self._heat, self._texture):
+            if item is not None:
+                item.setColorMap(pg.colormap.get(HEAT_COLOURS))
+        label = {"denoise": "|output − clean|", "defects": "learned: chance of a defect",
+                 "surface": "learned: chance of a defect"}.get(
             self.layout_kind, "|input − reconstruction|")
         self.colour_bar = pg.ColorBarItem(
             values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12, label=label,
@@ -118,7 +127,8 @@ class ComparePanel(QWidget):
 
     def set_layout(self, kind: str) -> None:
         """Three pictures for a reconstructing model; four for a denoising one (with the clean
-        original) and for one trained on synthetic defects (with its learned defect map)."""
+        original) and for one trained on synthetic defects (with its learned defect map); five for
+        a tile model of a surface (with its unusual patches too)."""
         if kind == self.layout_kind:
             return
         self.layout_kind = kind
@@ -159,20 +169,25 @@ class ComparePanel(QWidget):
         difference: np.ndarray,
         clean: np.ndarray | None = None,
         learned: np.ndarray | None = None,
+        texture: np.ndarray | None = None,
     ) -> None:
         """Float arrays in [0, 1]: (H, W, C) pictures and an (H, W) difference.
 
         ``clean`` is the third picture of the denoising layout (None leaves it empty);
-        ``learned`` the (H, W) defect map of the defects layout.
+        ``learned`` the (H, W) defect map of the defects layout, ``texture`` the (H, W) map of
+        unusual patches of the surface layout (None: not fitted yet, left empty).
         """
-        if self._learned is not None:
-            if learned is None:
-                self._learned.clear()
+        for item, values in ((self._learned, learned), (self._texture, texture)):
+            if item is None:
+                continue
+            if values is None:
+                item.clear()
             else:
-                self._learned.setImage(np.ascontiguousarray(learned, np.float32), levels=(0.0, 1.0), autoLevels=False)
+                item.setImage(np.ascontiguousarray(values, np.float32), levels=(0.0, 1.0), autoLevels=False)
         self.shown_index = index
         pictures = [input_, recon] + ([clean] if self.denoising else [])
-        plain = [item for item in self._items if item is not self._heat and item is not self._learned]
+        maps = (self._heat, self._learned, self._texture)
+        plain = [item for item in self._items if all(item is not m for m in maps)]
         for item, pixels in zip(plain, pictures, strict=True):
             if pixels is None:
                 item.clear()

@@ -36,7 +36,7 @@ from aeviewer.core.results import (
     TrainingStarted,
     Walked,
 )
-from aeviewer.core.scoring import SCORES
+from aeviewer.core.scoring import score_label
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
 from aeviewer.qt.latent_links import LatentLinks
 from aeviewer.qt.messages import (
@@ -181,7 +181,8 @@ class Presenter(WorkerReports, QObject):
         self.v.settings.offer_cuda(m.cuda_available)
         self.v.controls.set_input_values(m.config.input_values)
         self.v.compare.set_layout(m.layout)
-        self.v.anomalies.set_model(m.denoising, m.config.method == "synthetic", m.score_kind)
+        self.v.anomalies.set_model(m.denoising, m.config.method == "synthetic", m.score_kind, m.layout == "surface")
+        self.v.gallery.gallery.score_name = score_label(m.score_kind, m.layout == "surface").lower()
         self.v.device_status.setText(f"device: {m.device}")
         self.model_changed.emit(m)
         self._update_titles()
@@ -319,7 +320,8 @@ class Presenter(WorkerReports, QObject):
 
     def set_score_kind(self, kind: str) -> None:
         self.user_threshold = None  # a threshold in the old score's units means nothing now
-        self.v.gallery.gallery.score_name = SCORES[kind].label.lower()
+        surface = self.model is not None and self.model.layout == "surface"
+        self.v.gallery.gallery.score_name = score_label(kind, surface).lower()
         self.submit(SetScoreKind(kind))
         self.changed.emit()
 
@@ -342,9 +344,9 @@ class Presenter(WorkerReports, QObject):
         if ins.index != self.selected or ins.index >= len(self.images):
             return  # the person has moved on
         self.inspection = ins
-        self.v.compare.set_layout("denoise" if ins.denoising else "defects" if ins.learned is not None
-                                  else "reconstruct")
-        self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean, ins.learned)
+        self.v.compare.set_layout(ins.layout(self.v.compare.layout_kind))
+        self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean, ins.learned,
+                                   ins.texture_map)
         mask = self.images.masks.get(ins.index)
         if mask is not None and mask.shape != ins.difference.shape:  # a picture at its own size (full resolution)
             mask = mask_at(mask, ins.difference.shape) > 0

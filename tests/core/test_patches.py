@@ -192,6 +192,8 @@ def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_siz
     assert ins.learned is not None and ins.learned.shape == (40, 150)
     assert np.isfinite(engine.model.score_stats.numpy()).all()  # the combined score's yardsticks, from tiles
     assert engine.model.texture.fitted  # and its texture part, from the whole training pictures
+    again = engine.inspect(0)  # the window draws the part's map of unusual patches beside the learned one
+    assert again.texture and again.texture_map is not None and again.texture_map.shape == (40, 150)
     engine.set_score_kind("combined")
     scores = engine.latest()[2]
     assert np.isfinite(scores).all()

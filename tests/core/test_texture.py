@@ -50,6 +50,23 @@ def test_a_patch_of_grain_wiped_away_is_too_regular_and_raises_the_score(rng):
     assert bool(texture.standardised(smudged).min() > texture.standardised(normal).max())
 
 
+def test_the_map_of_unusual_patches_lights_up_where_the_scratch_is(rng):
+    texture = PatchTexture()
+    texture.fit(lambda: iter(_grain(rng, 30)))
+    normal = _grain(rng, 1)[0]
+    scratched = _scratched(normal, 20)
+    calm, lit = texture.place_map(normal)[0], texture.place_map(scratched)[0]
+    assert lit.shape == (48, 64) and bool(((lit >= 0) & (lit <= 1)).all())
+    assert float(lit[18:23, 5:40].mean()) > 0.9  # along the line
+    assert float(lit[35:, :].max()) < 0.7 and float(calm.max()) < 0.9  # away from it, and without one
+    # the map's peak is the larger of the two halves the part's score adds
+    high, off = texture.halves(normal)
+    s = texture.spread
+    halves = [float((high[0] - s[0]) / s[1]), float((off[0] - s[2]) / s[3])]
+    assert abs(float(torch.special.logit(calm.max().double())) - max(halves)) < 1e-3
+    assert texture.place_map(torch.full((1, 3, 5, 3), 0.5)).shape == (1, 5, 3)  # smaller than a patch
+
+
 def test_a_picture_smaller_than_a_patch_still_gets_a_score(rng):
     texture = PatchTexture()
     texture.fit(lambda: iter(_grain(rng, 5)))

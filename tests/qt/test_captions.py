@@ -39,8 +39,12 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     assert "reads the learned defect map" in by_map
     both = evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "combined")
     assert "small patches" not in compare_caption(images, ins, state, 8, both)
-    with_texture = dataclasses.replace(ins, texture=True)  # a tile model of a surface
-    assert "how unlike the training pictures' small patches" in compare_caption(images, with_texture, state, 8, both)
+    unusual = np.full((8, 8), 0.25, np.float32)
+    unusual[5, 5] = 0.93
+    with_texture = dataclasses.replace(ins, texture_map=unusual)  # a tile model of a surface
+    caption = compare_caption(images, with_texture, state, 8, both)
+    assert "how unlike the training pictures' small patches" in caption
+    assert "unusual patches peak <b>0.93</b>" in caption
 
 
 def test_the_summary_says_how_many_test_images_are_scored_while_a_model_trains():

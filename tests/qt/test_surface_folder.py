@@ -28,3 +28,10 @@ def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, t
                     and window.presenter.results.final, timeout=120_000)
     window.select(int(np.flatnonzero(window.images.labels == 1)[0]))
     qtbot.waitUntil(lambda: "at its own size" in window.compare.caption.text(), timeout=30_000)
+    # its score reads the texture part too: named in the score chooser, drawn beside the learned map
+    from aeviewer.qt.compare_panel import SURFACE_TITLES
+
+    assert window.anomalies.kind.currentText() == "Learned + patch + texture"
+    assert window.compare.titles == SURFACE_TITLES and "unusual patches peak" in window.compare.caption.text()
+    drawn = window.compare._texture.image
+    assert drawn is not None and drawn.shape == window.presenter.inspection.input.shape[:2]

@@ -385,7 +385,7 @@ def test_a_pixel_auroc_that_arrives_while_the_anomalies_tab_is_hidden_survives_s
 def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtbot, window, tmp_path):
     """A dataset of real-sized grey pictures: grey stays grey, the method that learned what defects
     look like is chosen and said, and the compare panel shows its learned map beside the difference."""
-    from aeviewer.qt.compare_panel import DEFECT_TITLES
+    from aeviewer.qt.compare_panel import DEFECT_TITLES, SURFACE_TITLES
 
     rng = np.random.default_rng(0)
     for sub, count in (("good", 15), ("crack", 3)):
@@ -404,7 +404,9 @@ def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtb
     qtbot.waitUntil(lambda: window.presenter.trained, timeout=120_000)
     qtbot.waitUntil(lambda: window.presenter.inspection is not None
                     and window.presenter.inspection.learned is not None, timeout=30_000)
-    assert window.compare.titles == DEFECT_TITLES
+    # grain without a layout is a surface: in tiles, with the map of unusual patches too
+    surface = window.presenter.model.config.patches
+    assert window.compare.titles == (SURFACE_TITLES if surface else DEFECT_TITLES)
     assert window.anomalies.kind.findData("learned") >= 0  # offered for this model ...
     assert window.anomalies.kind.currentData() == "combined"  # ... and, added to the worst patch, scores by default
     assert window.presenter.model.config.image_size == 80  # the pictures' own shorter side
