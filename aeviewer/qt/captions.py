@@ -15,7 +15,7 @@ from pathlib import Path
 from aeviewer.core.data import Failure, ImageSet, Split
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import Inspection
-from aeviewer.core.scoring import SCORES
+from aeviewer.core.scoring import score_label
 
 WARN = "#c26000"
 FLAG = "#dc1e1e"
@@ -109,7 +109,7 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     elif ins.denoising:
         what = denoise_caption(ins, tile)
     else:
-        what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row)}"
+        what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row, ins.texture)}"
         h, w = ins.input.shape[:2]
         if (h, w) != (tile, tile):  # a tile model (full resolution) sees the picture whole, at its own size
             what += f" · at its own size, {w}x{h}, in tiles of {tile} px"
@@ -128,13 +128,14 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     return f"<b>{name}</b> ({split}{label}) · {what}<br>{state_text[0].upper()}{state_text[1:]}"
 
 
-def score_text(ev: Evaluation | None, row: int) -> str:
+def score_text(ev: Evaluation | None, row: int, surface: bool = False) -> str:
+    """The picture's score and flag; ``surface``: its combined score has a texture part, named."""
     if ev is None or row >= len(ev.scores):
         return ""
     flag = f" · <b style='color:{FLAG}'>⚑ flagged as unusual</b>" if ev.flags[row] else ""
     if ev.score_kind == "mse":
         return flag
-    return f" · {SCORES[ev.score_kind].label.lower()} {format_number(float(ev.scores[row]))}{flag}"
+    return f" · {score_label(ev.score_kind, surface).lower()} {format_number(float(ev.scores[row]))}{flag}"
 
 
 def _share(value: float) -> str:

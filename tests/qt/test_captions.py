@@ -45,6 +45,7 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     caption = compare_caption(images, with_texture, state, 8, both)
     assert "how unlike the training pictures' small patches" in caption
     assert "unusual patches peak <b>0.93</b>" in caption
+    assert "learned + patch + texture" in caption  # the score named with its third part
 
 
 def test_the_summary_says_how_many_test_images_are_scored_while_a_model_trains():

@@ -32,6 +32,7 @@ def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, t
     from aeviewer.qt.compare_panel import SURFACE_TITLES
 
     assert window.anomalies.kind.currentText() == "Learned + patch + texture"
+    assert window.gallery.gallery.score_name == "learned + patch + texture"  # the thumbnails' tooltips
     assert window.compare.titles == SURFACE_TITLES and "unusual patches peak" in window.compare.caption.text()
     drawn = window.compare._texture.image
     assert drawn is not None and drawn.shape == window.presenter.inspection.input.shape[:2]
