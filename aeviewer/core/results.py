@@ -148,6 +148,9 @@ class ModelReady:
     prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
     trained: bool = False  # a kept model shown again, or one from a session: no training needed
     kept_sizes: tuple[int, ...] = ()  # other sizes of trained models like this one, shown again at once
+    # its combined score has a texture part (core.texture), or will once trained: a tile model of a surface
+    # trained on synthetic defects (not one from a session saved before the part, which scores without it)
+    texture: bool = False
 
     @property
     def code_length(self) -> int:
@@ -160,12 +163,12 @@ class ModelReady:
     @property
     def layout(self) -> str:
         """What the compare panel shows for it: 'reconstruct', 'denoise', 'defects', or 'surface' for a
-        tile model trained on synthetic defects (whose score has a texture part, core.texture)."""
+        model whose score has a texture part (core.texture)."""
         if self.denoising:
             return "denoise"
         if self.config.method != "synthetic":
             return "reconstruct"
-        return "surface" if self.config.patches else "defects"
+        return "surface" if self.texture else "defects"
 
 
 @dataclass(frozen=True)

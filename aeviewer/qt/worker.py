@@ -195,9 +195,13 @@ class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
     def _announce(self) -> None:
         import torch
 
+        from aeviewer.core.inference import fitted_texture
+
         e = self._engine
+        texture = hasattr(e.model, "texture") and e.model_config.patches and (
+            not e.trained or fitted_texture(e.model) is not None)
         self.result.emit(ModelReady(e.model_id, e.model_config, str(e.device), torch.cuda.is_available(),
-                                    e.train_noise, e.score_kind, e.prefix, e.trained, e.kept_sizes))
+                                    e.train_noise, e.score_kind, e.prefix, e.trained, e.kept_sizes, texture))
 
     def _handle(self, cmd: Command) -> None:
         if self._closing.is_set() and not isinstance(cmd, SaveSession):

@@ -122,3 +122,22 @@ def test_a_session_written_before_the_texture_part_and_its_yardsticks_still_open
     pictures = rng.integers(0, 256, (3, 32, 32, 1), dtype=np.uint8)
     np.testing.assert_array_equal(anomaly_scores(loaded, pictures, torch.device("cpu"), "local"),
                                   anomaly_scores(model, pictures, torch.device("cpu"), "local"))
+
+
+def test_the_compare_panel_draws_unusual_patches_only_for_a_model_with_the_part():
+    """A tile model of a surface gets the fifth picture; one from a session saved before the part
+    (trained, none fitted) keeps four, and its inspections keep that layout."""
+    import dataclasses
+
+    from aeviewer.core.results import Inspection, ModelReady
+
+    config = ModelConfig(image_size=16, channels=1, latent_dim=4, method="synthetic", patches=True)
+    ready = ModelReady(1, config, "cpu", False, (), "combined", texture=True)
+    assert ready.layout == "surface"
+    assert dataclasses.replace(ready, texture=False).layout == "defects"
+    whole = dataclasses.replace(config, patches=False)
+    assert dataclasses.replace(ready, config=whole, texture=False).layout == "defects"
+    blank = np.zeros((16, 16, 1), np.float32)
+    ins = Inspection(1, 0, blank, blank, blank[..., 0], 0.0, learned=blank[..., 0])
+    assert ins.layout("defects") == "defects" and ins.layout("surface") == "surface"  # not fitted yet: stays
+    assert dataclasses.replace(ins, texture_map=blank[..., 0]).layout("defects") == "surface"
