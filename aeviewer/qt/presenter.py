@@ -181,8 +181,8 @@ class Presenter(WorkerReports, QObject):
         self.v.settings.offer_cuda(m.cuda_available)
         self.v.controls.set_input_values(m.config.input_values)
         self.v.compare.set_layout(m.layout)
-        self.v.anomalies.set_model(m.denoising, m.config.method == "synthetic", m.score_kind, m.layout == "surface")
-        self.v.gallery.gallery.score_name = score_label(m.score_kind, m.layout == "surface").lower()
+        self.v.anomalies.set_model(m.denoising, m.config.method == "synthetic", m.score_kind, m.texture)
+        self.v.gallery.gallery.score_name = score_label(m.score_kind, m.texture).lower()
         self.v.device_status.setText(f"device: {m.device}")
         self.model_changed.emit(m)
         self._update_titles()
@@ -320,7 +320,7 @@ class Presenter(WorkerReports, QObject):
 
     def set_score_kind(self, kind: str) -> None:
         self.user_threshold = None  # a threshold in the old score's units means nothing now
-        surface = self.model is not None and self.model.layout == "surface"
+        surface = self.model is not None and self.model.texture
         self.v.gallery.gallery.score_name = score_label(kind, surface).lower()
         self.submit(SetScoreKind(kind))
         self.changed.emit()
