@@ -1,6 +1,6 @@
 """Folders larger than memory: the real `aeviewer train`, streamed, against the in-memory path.
 
-    python scripts/bench_scale.py [--big 200000] [--small 20000] [--folder DIR] [--cache-mb 256]
+    python scripts/bench_scale.py [--big 200000] [--small 20000] [--folder DIR] [--cache-mb 256] [--rounds 3]
 
 Writes a folder of small PNGs of the banana demo (64x64 colour; a few thousand drawn,
 each written many times with its own faint noise, so no two files are alike), then trains
@@ -12,6 +12,11 @@ proportional set size, so shared memory is counted once) every 0.2 s and prints 
 and pictures per second by the command's own clock: of the training loop alone (to its last
 step), and with the reading before it included (listing the files, and decoding them all for
 the in-memory path, a sample for the stream), since the stream decodes inside its loop.
+
+The three runs are repeated ``--rounds`` times, in turn, and each round's ratios are taken
+against the same round's baseline (this machine's speed moves with its load by more than
+the ratios differ): the table gives the median of each figure and each ratio over the
+rounds, and the lowest and highest ratio beside it.
 """
 
 from __future__ import annotations
@@ -106,6 +111,7 @@ def main() -> int:
     p.add_argument("--small", type=int, default=20_000)
     p.add_argument("--folder", default="/tmp/aeviewer-scale")
     p.add_argument("--cache-mb", type=int, default=256)
+    p.add_argument("--rounds", type=int, default=3, help="the three runs, in turn, this many times")
     args = p.parse_args()
     base = Path(args.folder)
     small, big = base / f"small-{args.small}", base / f"big-{args.big}"
@@ -113,20 +119,37 @@ def main() -> int:
     write_folder(small, args.small)
     write_folder(big, args.big)
     cache = ["--cache-mb", str(args.cache_mb)]
-    rows = [
-        (f"{args.small:,} pictures, in memory (baseline)", run_train(small, base / "mem.aesession", [])),
-        (f"{args.small:,} pictures, streamed", run_train(small, base / "s1.aesession", ["--stream", *cache])),
-        (f"{args.big:,} pictures, streamed", run_train(big, base / "s2.aesession", ["--stream", *cache])),
+    runs = [
+        (f"{args.small:,} pictures, in memory (baseline)", small, []),
+        (f"{args.small:,} pictures, streamed", small, ["--stream", *cache]),
+        (f"{args.big:,} pictures, streamed", big, ["--stream", *cache]),
     ]
-    base, base_read = rows[0][1]["img_s"], rows[0][1]["read_img_s"]
-    print(f"\none epoch of `aeviewer train` (64x64 colour, CPU), streaming cache {args.cache_mb} MB\n")
+    rounds: list[list[dict]] = []
+    for k in range(max(1, args.rounds)):
+        done = [run_train(folder, base / f"run{i}.aesession", extra) for i, (_, folder, extra) in enumerate(runs)]
+        for r in done:
+            r["vs"], r["read_vs"] = r["img_s"] / done[0]["img_s"], r["read_img_s"] / done[0]["read_img_s"]
+        rounds.append(done)
+        print(f"round {k + 1}: " + ", ".join(f"{r['img_s']:,.0f} / {r['read_img_s']:,.0f} img/s" for r in done),
+              file=sys.stderr)
+
+    def median(i: int, key: str) -> float:
+        return float(np.median([done[i][key] for done in rounds]))
+
+    def spread(i: int, key: str) -> str:
+        values = [done[i][key] for done in rounds]
+        return f"{median(i, key):.2f} ({min(values):.2f}-{max(values):.2f})"
+
+    print(f"\none epoch of `aeviewer train` (64x64 colour, CPU), streaming cache {args.cache_mb} MB; "
+          f"medians of {len(rounds)} rounds (ratios: lowest-highest)\n")
     print("| run | pictures | peak memory, MB (command + decoders) | training loop img/s | vs in memory "
           "| reading included, img/s | vs in memory | wall s |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|")
-    for name, r in rows:
-        print(f"| {name} | {r['pictures']:,} | {r['peak_mb']:,.0f} | {r['img_s']:,.0f} | {r['img_s'] / base:.2f} "
-              f"| {r['read_img_s']:,.0f} | {r['read_img_s'] / base_read:.2f} | {r['wall_s']:.0f} |")
-    print("\n" + json.dumps({name: r for name, r in rows}))
+    for i, (name, _, _) in enumerate(runs):
+        print(f"| {name} | {rounds[0][i]['pictures']:,} | {median(i, 'peak_mb'):,.0f} | {median(i, 'img_s'):,.0f} "
+              f"| {spread(i, 'vs')} | {median(i, 'read_img_s'):,.0f} | {spread(i, 'read_vs')} "
+              f"| {median(i, 'wall_s'):.0f} |")
+    print("\n" + json.dumps({name: [done[i] for done in rounds] for i, (name, _, _) in enumerate(runs)}))
     return 0
 
 
