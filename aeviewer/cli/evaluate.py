@@ -12,11 +12,10 @@ def evaluation_numbers(model, session, images, device) -> dict:
     """The numbers the window's Anomalies tab shows, from the same ``core.evaluation``, on the TEST images."""
     from aeviewer.core.data import Split
     from aeviewer.core.evaluation import evaluate
-    from aeviewer.core.patches import image_scores, pixel_auroc_of
+    from aeviewer.core.patches import scores_and_pixels
 
     test = images.indices(Split.TEST)
-    scores = image_scores(model, images, device, session.score, test)
-    pixels = pixel_auroc_of(model, images, test, device)
+    scores, pixels = scores_and_pixels(model, images, device, session.score, test)  # a tile model's: one pass
     ev = evaluate(scores, images.splits[test], images.labels[test], session.score, session.threshold, pixels)
     if ev.ranking is None or ev.counts is None:
         raise ValueError("evaluation needs labelled test images, both normal and anomalous")

@@ -26,7 +26,7 @@ from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
-from aeviewer.core.patches import full_pixel_auroc, inspect_full, score_full
+from aeviewer.core.patches import full_pixel_auroc, inspect_full, pixel_rows, score_full
 from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, own_score
@@ -270,31 +270,37 @@ class Engine(LiveTraining, FullResolution):
 
     # -- inference ------------------------------------------------------------
     def evaluate(self) -> ImageResults:
-        """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too."""
-        self._score_rows(np.arange(len(self.images)))
-        self._pixels = self._pixel_auroc()
+        """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too
+        (a tile model's maps kept from the same pass)."""
+        test = self.images.indices(Split.TEST)
+        masked = bool(self.images.masks) and self.trained
+        keep = pixel_rows(self.images, test) if masked and self.model_config.patches else []
+        maps = self._score_rows(np.arange(len(self.images)), unusual=test[keep])
+        self._pixels = None
+        if masked and not self.model_config.patches:
+            self._pixels = pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test,
+                                       self.device)
+        elif keep:
+            self._pixels = full_pixel_auroc(self.images, test, {k: maps[int(test[k])] for k in keep})
         return self._results(final=True)
 
-    def _pixel_auroc(self) -> float | None:
-        if not self.images.masks or not self.trained:
-            return None
-        test = self.images.indices(Split.TEST)
-        if self.model_config.patches:
-            return full_pixel_auroc(self.model, self.images, test, self.device, self.full_pictures().subset(test))
-        return pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test, self.device)
-
-    def _score_rows(self, rows: np.ndarray) -> None:
+    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None) -> dict[int, np.ndarray]:
         """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
-        is asked, so that closing the window never waits for 100,000 pictures to be scored."""
+        is asked, so that closing the window never waits for 100,000 pictures to be scored. A tile
+        model's maps of where the pictures of ``unusual`` are unusual come back, by row."""
         heat_done = False
+        maps: dict[int, np.ndarray] = {}
         for start in range(0, len(rows), SCORE_CHUNK):
             if self.interrupted():
                 raise Interrupted("scoring was interrupted")
             chunk = rows[start : start + SCORE_CHUNK]
             heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
             if self.model_config.patches:
+                wanted = np.flatnonzero(np.isin(chunk, unusual)) if unusual is not None and len(unusual) else ()
                 scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
-                                    heat_local if heat_local is not None else (), interrupted=self.interrupted)
+                                    heat_local if heat_local is not None else (), interrupted=self.interrupted,
+                                    unusual=wanted)
+                maps.update({int(chunk[k]): m for k, m in scores.maps.items()})
             else:
                 scores = score_images(
                     self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
@@ -305,6 +311,7 @@ class Engine(LiveTraining, FullResolution):
             if scores.heat_scale is not None:
                 self._heat_scale = scores.heat_scale
                 heat_done = True
+        return maps
 
     def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
         """Score just ``rows`` (say, images that were just added) and report everything."""

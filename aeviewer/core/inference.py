@@ -7,7 +7,7 @@ GUI thread.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -44,6 +44,8 @@ class Scores:
     errors: np.ndarray  # (N,) float32, mean squared error
     scores: np.ndarray  # (N,) float32, the anomaly score of the kind asked for
     heat_scale: float | None  # from the rows asked for, if any
+    # a tile model's full-size maps of where pictures are unusual, by position, for those asked for
+    maps: dict[int, np.ndarray] = field(default_factory=dict)
 
 
 class Batch(NamedTuple):

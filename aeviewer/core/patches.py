@@ -244,36 +244,47 @@ def image_scores(model: AnyAutoencoder, images: ImageSet, device: torch.device, 
                  rows: Rows | None = None) -> np.ndarray:
     """One ``kind`` score per picture of ``images`` (or of its ``rows``), the way the model works:
     whole pictures in tiles for a tile model, at working size for any other."""
+    return scores_and_pixels(model, images, device, kind, rows, pixels=False)[0]
+
+
+def scores_and_pixels(model: AnyAutoencoder, images: ImageSet, device: torch.device, kind: str,
+                      rows: Rows | None = None, pixels: bool = True) -> tuple[np.ndarray, float | None]:
+    """``image_scores`` of ``rows`` and, with ``pixels``, their pixel AUROC against the defect masks
+    (None without masks). A tile model's pictures are read and tiled once for both."""
     rows = np.arange(len(images)) if rows is None else np.asarray(rows, np.int64)
     assert rows is not None
     if not getattr(model.config, "patches", False):
-        from aeviewer.core.inference import anomaly_scores
+        from aeviewer.core.inference import anomaly_scores, pixel_auroc
 
-        return anomaly_scores(model, images.images[rows], device, kind)
+        scores = anomaly_scores(model, images.images[rows], device, kind)
+        masked = pixels and any(int(r) in images.masks for r in rows)
+        return scores, (pixel_auroc(model, images.images, images.labels, images.masks, rows, device)
+                        if masked else None)
     full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, rows)
-    return score_full(model, full, device, kind).scores
+    use = pixel_rows(images, rows) if pixels else []
+    result = score_full(model, full, device, kind, unusual=use)
+    return result.scores, full_pixel_auroc(images, rows, result.maps) if use else None
 
 
-def pixel_auroc_of(model: AnyAutoencoder, images: ImageSet, rows: Rows, device: torch.device) -> float | None:
-    """Pixel AUROC over ``rows`` (``core.inference.pixel_auroc``; for a tile model, of its full-size maps)."""
-    if not getattr(model.config, "patches", False):
-        from aeviewer.core.inference import pixel_auroc
-
-        return pixel_auroc(model, images.images, images.labels, images.masks, np.asarray(rows), device)
-    if not any(int(r) in images.masks for r in rows):
-        return None
-    full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, rows)
-    return full_pixel_auroc(model, images, rows, device, full)
+def pixel_rows(images: ImageSet, rows: Rows) -> list[int]:
+    """Positions in ``rows`` whose maps a pixel AUROC reads (masked and normal pictures); none
+    when no picture of ``rows`` has a mask."""
+    use = [k for k, r in enumerate(rows) if int(r) in images.masks or images.labels[r] == 0]
+    return use if any(int(rows[k]) in images.masks for k in use) else []
 
 
 def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, kind: str,
-               heat_rows: Rows = (), interrupted: Callable[[], bool] | None = None) -> Scores:
-    """Codes, errors and ``kind`` scores of every picture, tiled; the heat scale from ``heat_rows``."""
+               heat_rows: Rows = (), interrupted: Callable[[], bool] | None = None,
+               unusual: Rows = ()) -> Scores:
+    """Codes, errors and ``kind`` scores of every picture, tiled; the heat scale from ``heat_rows``;
+    the maps of where the pictures at positions ``unusual`` are unusual (``unusual_map``), from the
+    same pass, for a pixel AUROC."""
     tile = model.config.image_size
     heat = set(list(heat_rows)[:HEAT_PICTURES])
-    codes, errors, scores, heat_maps = [], [], [], []
+    keep = {int(k) for k in unusual}
+    codes, errors, scores, heat_maps, maps = [], [], [], [], {}
     stats = getattr(model, "score_stats", None)
-    passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned)
+    passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned or bool(keep))
     for i, p in enumerate(passes):
         if interrupted is not None and interrupted():
             from aeviewer.core.results import Interrupted
@@ -284,12 +295,15 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
         scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats, model))
         if i in heat:
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
+        if i in keep:
+            maps[i] = unusual_map(p)
     k = model.config.latent_dim
     return Scores(
         codes=np.stack(codes).astype(np.float32) if codes else np.zeros((0, k), np.float32),
         errors=np.array(errors, np.float32),
         scores=np.array(scores, np.float32),
         heat_scale=heat_scale(np.concatenate(heat_maps)) if heat_maps else None,
+        maps=maps,
     )
 
 
@@ -305,31 +319,21 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
                       texture_map=None if texture is None else texture.place_map(p.x)[0].cpu().numpy())
 
 
-def full_maps(model: AnyAutoencoder, pictures: FullPictures, device: torch.device) -> list[np.ndarray]:
-    """Where each picture is unusual, at its own size: the learned map, else the squared error."""
-    out = []
-    for p in tiled_passes(model, pictures, device):
-        m = p.maps[0, 0] if p.maps is not None else ((p.x - p.recon) ** 2).mean(1)[0]
-        out.append(m.cpu().numpy())
-    return out
+def unusual_map(p: TiledPass) -> np.ndarray:
+    """Where a picture is unusual, at its own size: the learned map, else the squared error."""
+    m = p.maps[0, 0] if p.maps is not None else ((p.x - p.recon) ** 2).mean(1)[0]
+    return m.cpu().numpy()
 
 
-def full_pixel_auroc(model: AnyAutoencoder, images: ImageSet, rows: Rows, device: torch.device,
-                     pictures: FullPictures) -> float | None:
-    """Pixel AUROC of the full-size maps against the defect masks (read again at full size from the
-    mask files when they can be, else the working-size masks scaled up). ``pictures`` are ``rows``'."""
-    use = [k for k, r in enumerate(rows) if int(r) in images.masks or images.labels[r] == 0]
-    if not any(int(rows[k]) in images.masks for k in use):
+def full_pixel_auroc(images: ImageSet, rows: Rows, maps: dict[int, np.ndarray]) -> float | None:
+    """Pixel AUROC of full-size ``maps`` (by position in ``rows``, as ``score_full(unusual=pixel_rows(...))``
+    keeps them) against the defect masks, each scaled to its map; None when none is of a masked picture."""
+    if not any(int(rows[k]) in images.masks for k in maps):
         return None
     scores, truth = [], []
-    maps = full_maps(model, pictures.subset(use), device)
-    for k, m in zip(use, maps, strict=True):
-        row = int(rows[k])
-        mask = images.masks.get(row)
-        if mask is None:
-            truth.append(np.zeros(m.size, np.int8))
-        else:
-            truth.append(mask_at(mask, m.shape).ravel())
+    for k in sorted(maps):
+        m, mask = maps[k], images.masks.get(int(rows[k]))
+        truth.append(np.zeros(m.size, np.int8) if mask is None else mask_at(mask, m.shape).ravel())
         scores.append(m.ravel())
     return auroc(np.concatenate(scores), np.concatenate(truth))
 

@@ -237,3 +237,39 @@ def test_full_resolution_is_refused_for_a_streamed_folder_before_anything_change
     with pytest.raises(ValueError, match="cannot train on a folder this large"):
         engine.prepare_full_resolution(ModelConfig(image_size=TILE, channels=1, latent_dim=2, patches=True))
     assert engine.model_id == before and not engine.model_config.patches
+
+
+def test_with_masks_a_tile_models_evaluation_tiles_each_picture_once_and_reads_its_pixel_auroc_there(
+        wide_set, monkeypatch):
+    """The scores and the pixel AUROC come from one tiled pass (the window's evaluation and the CLI's);
+    the AUROC is the one of the maps the window shows, picture by picture."""
+    import dataclasses
+
+    engine = _engine(wide_set, method="synthetic")
+    for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+        pass
+    test = engine.images.indices(Split.TEST)
+    right_end = np.zeros((TILE, TILE), bool)
+    right_end[:, TILE - 2:] = True  # the far right end, where the defects are drawn
+    masked = dataclasses.replace(engine.images, masks={int(r): right_end for r in test
+                                                       if engine.images.labels[r] == 1})
+    engine.set_images(masked)
+    tiled = []
+    real = patches.tiled_passes
+
+    def counted(model, pictures, device, maps=True):
+        tiled.extend(pictures.shapes)
+        return real(model, pictures, device, maps)
+
+    monkeypatch.setattr(patches, "tiled_passes", counted)
+    pixels = engine.evaluate().evaluation.pixel_auroc
+    assert len(tiled) == len(masked)  # every picture once, the test pictures' maps kept on the way
+    tiled.clear()
+    scores, cli_pixels = patches.scores_and_pixels(engine.model, masked, torch.device("cpu"), "combined", test)
+    assert len(tiled) == len(test) and len(scores) == len(test)
+    maps = [engine.inspect(int(r)).learned for r in test]  # what the window draws, one picture at a time
+    truth = [mask_at(masked.masks[int(r)], m.shape) if int(r) in masked.masks else np.zeros(m.shape, np.int8)
+             for r, m in zip(test, maps, strict=True)]
+    expected = auroc(np.concatenate([m.ravel() for m in maps]), np.concatenate([t.ravel() for t in truth]))
+    assert pixels is not None and cli_pixels is not None
+    assert abs(pixels - expected) < 1e-4 and abs(cli_pixels - expected) < 1e-4
