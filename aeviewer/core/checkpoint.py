@@ -111,7 +111,7 @@ def picture_sample(engine: Engine) -> tuple[SavedImages, float]:
         paths=[images.paths[r] for r in rows], splits=images.splits[rows], labels=images.labels[rows],
         stored_rows=np.arange(len(rows), dtype=np.int64), stored=images.images[rows],
         codes=scores.codes, errors=scores.errors, scores=scores.scores,
-        masks={new_row[r]: m for r, m in images.masks.items() if r in new_row},
+        masks={new_row[r]: m for r, m in images.masks.items() if r in new_row}, shapes=images.shapes[rows],
     )
     return saved, scores.heat_scale or 1.0
 

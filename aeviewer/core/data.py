@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from aeviewer.core.working_size import content_box, cut, to_working_size
+
 IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp", ".ppm", ".pgm", ".pbm"}
 )
@@ -57,6 +59,9 @@ class ImageSet:
     splits: np.ndarray
     labels: np.ndarray = field(default=None)  # type: ignore[arg-type]  # None: all unknown (-1), set below
     masks: dict[int, np.ndarray] = field(default_factory=dict)  # row -> (H, W) bool defect mask
+    # int32 (N, 2): each picture's (H, W) as read, so that what is shown leaves out the filling of its
+    # working square (core.working_size); None: all square
+    shapes: np.ndarray = field(default=None)  # type: ignore[arg-type]
 
     def __post_init__(self) -> None:
         n = len(self.images)
@@ -66,8 +71,11 @@ class ImageSet:
             self.labels = np.full(n, -1, np.int8)
         self.splits = np.asarray(self.splits, np.int8)
         self.labels = np.asarray(self.labels, np.int8)
-        if not (len(self.paths) == len(self.splits) == len(self.labels) == n):
-            raise ValueError("images, paths, splits and labels must have the same length")
+        if self.shapes is None:
+            self.shapes = np.full((n, 2), self.images.shape[1], np.int32)
+        self.shapes = np.asarray(self.shapes, np.int32).reshape(-1, 2)
+        if not (len(self.paths) == len(self.splits) == len(self.labels) == len(self.shapes) == n):
+            raise ValueError("images, paths, splits, labels and shapes must have the same length")
 
     @classmethod
     def empty(cls, size: int, channels: int) -> ImageSet:
@@ -92,7 +100,15 @@ class ImageSet:
         rows = np.asarray(rows, np.int64)
         where = {int(r): i for i, r in enumerate(rows)}
         return ImageSet(self.images[rows], [self.paths[r] for r in rows], self.splits[rows], self.labels[rows],
-                        {where[r]: m for r, m in self.masks.items() if r in where})
+                        {where[r]: m for r, m in self.masks.items() if r in where}, self.shapes[rows])
+
+    def box(self, row: int) -> tuple[int, int, int, int]:
+        """(top, left, height, width) of picture ``row`` itself in its working square."""
+        return content_box(self.size, tuple(self.shapes[row]))
+
+    def shown(self, row: int) -> np.ndarray:
+        """Picture ``row`` at working size as a person sees it: without the filling around it."""
+        return cut(self.images[row], self.box(row))
 
     def concatenated(self, other: ImageSet) -> ImageSet:
         """A new set: these images, then ``other``'s (same working size). Neither is changed."""
@@ -107,6 +123,7 @@ class ImageSet:
             np.concatenate([self.splits, other.splits]),
             np.concatenate([self.labels, other.labels]),
             {**self.masks, **{start + row: mask for row, mask in other.masks.items()}},
+            np.concatenate([self.shapes, other.shapes]),
         )
 
 
@@ -241,50 +258,6 @@ def save_picture(path: str | os.PathLike[str], pixels: np.ndarray) -> Path:
     return p
 
 
-def to_working_size(pixels: np.ndarray, size: int) -> np.ndarray:
-    """The whole picture in a size x size square: scaled (antialiased) so its longer side fits,
-    the rest filled by repeating its edge pixels. Nothing is cropped, so a defect at an end of a
-    long picture is still there; a filling of repeated edges is easy to reconstruct."""
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    h, w = pixels.shape[:2]
-    if h == w:
-        return pixels if h == size else resize(np.ascontiguousarray(pixels), size, size)
-    scale = size / max(h, w)
-    inner = resize(np.ascontiguousarray(pixels), max(1, round(w * scale)), max(1, round(h * scale)))
-    ih, iw = inner.shape[:2]
-    top, left = (size - ih) // 2, (size - iw) // 2
-    return np.pad(inner, ((top, size - ih - top), (left, size - iw - left), (0, 0)), mode="edge")
-
-
-def resize(pixels: np.ndarray, width: int, height: int) -> np.ndarray:
-    """uint8 (H, W, C) resized with Lanczos antialiasing; keeps the channel axis."""
-    img = Image.fromarray(pixels[..., 0] if pixels.shape[2] == 1 else pixels)
-    out = np.asarray(img.resize((width, height), Image.Resampling.LANCZOS), dtype=np.uint8)
-    return out[..., None] if out.ndim == 2 else out
-
-
-def mask_at(mask: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
-    """A working-size mask (fitted whole and padded, as ``to_working_size`` does) back on a picture
-    of ``shape``: the padding cut away, the rest scaled to the picture. 0/1 int8 (H, W)."""
-    size = mask.shape[0]
-    h, w = shape
-    s = size / max(h, w)
-    ih, iw = max(1, round(h * s)), max(1, round(w * s))
-    top, left = (size - ih) // 2, (size - iw) // 2
-    inner = mask[top : top + ih, left : left + iw].astype(np.uint8)[..., None] * 255
-    return (resize(np.ascontiguousarray(inner), w, h)[..., 0] > 127).astype(np.int8)
-
-
-def fit_within(pixels: np.ndarray, max_side: int) -> np.ndarray:
-    """Shrink uint8 (H, W, C) so that neither side exceeds ``max_side`` (aspect kept); smaller ones pass."""
-    h, w = pixels.shape[:2]
-    if max(h, w) <= max_side:
-        return pixels
-    scale = max_side / max(h, w)
-    return resize(pixels, max(1, round(w * scale)), max(1, round(h * scale)))
-
-
 @dataclass(frozen=True)
 class Entry:
     """One file to load, where it belongs, and its defect mask if it has one."""
@@ -316,12 +289,14 @@ def load_entries(
     masks: dict[int, np.ndarray] = {}
     failures: list[Failure] = []
     sources: list[Source] = []
+    shapes = np.empty((len(entries), 2), np.int32)
     for i, e in enumerate(entries):
         if cancelled is not None and cancelled():
             break
         try:
             pixels, source = read_noted(e.path, channels, 2 * size)
             stack[count] = to_working_size(pixels, size)
+            shapes[count] = pixels.shape[:2]
             count += 1
         except ValueError as exc:
             failures.append(Failure(str(e.path), str(exc)))
@@ -338,7 +313,7 @@ def load_entries(
         if progress is not None:
             progress(i + 1, len(entries))
     stack = stack[:count] if count == len(entries) or count > len(entries) // 2 else stack[:count].copy()
-    images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks)
+    images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks, shapes[:count])
     return LoadResult(images, failures, conversion_notes(sources, paths, size, channels))
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import ImageSet, Split, fit_within, read_picture
+from aeviewer.core.data import ImageSet, Split, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
 from aeviewer.core.evaluation import evaluate
 from aeviewer.core.full_resolution import FullResolution
@@ -31,6 +31,7 @@ from aeviewer.core.projection import StableProjection
 from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, own_score
 from aeviewer.core.training import warm_up
+from aeviewer.core.working_size import fit_within
 
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 

@@ -2,7 +2,7 @@
 
 The exported graph takes what aeviewer's model takes: float32 pictures
 (B, C, S, S) in [0, 1], each the whole picture scaled to fit S x S with its
-edge pixels repeated around it (core.data.to_working_size). It gives back the
+edge pixels repeated around it (core.working_size.to_working_size). It gives back the
 reconstruction, the code and, where the score is cheap to express as tensor
 operations (mean squared error, worst patch, the learned defect map), the
 anomaly score, so a flag is ``score > threshold``. A JSON sidecar next to each

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from aeviewer.core.data import ImageSet, mask_at, read_picture, resize
+from aeviewer.core.data import ImageSet, read_picture
 from aeviewer.core.inference import Scores, combined, fitted_texture, texture_part
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
@@ -41,6 +41,7 @@ from aeviewer.core.scoring import (
 from aeviewer.core.synthetic import smooth_max
 from aeviewer.core.tiling import ramp, tile_starts
 from aeviewer.core.torch_scores import batch_scores
+from aeviewer.core.working_size import mask_at, resize
 
 Rows = Sequence[int] | np.ndarray
 

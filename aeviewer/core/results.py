@@ -7,13 +7,15 @@ dropped in one place (the window's presenter).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from aeviewer.core.config import ModelConfig
+from aeviewer.core.data import ImageSet
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.noise_kinds import NoiseSpec
+from aeviewer.core.working_size import cut, mask_at, maybe_cut
 
 
 class Interrupted(Exception):  # noqa: N818 (not an error: the app is closing)
@@ -133,6 +135,27 @@ class Inspection:
         if self.learned is None:
             return "reconstruct"
         return "surface" if self.texture or shown == "surface" else "defects"
+
+    def within(self, box: tuple[int, int, int, int]) -> Inspection:
+        """The same pictures cut to ``box`` (top, left, height, width): a working-size picture's
+        own part of its square, without the filling (core.working_size.content_box)."""
+        if box[:2] == (0, 0) and box[2:] == self.difference.shape:
+            return self
+        return replace(self, input=cut(self.input, box), recon=cut(self.recon, box),
+                       difference=cut(self.difference, box), clean=maybe_cut(self.clean, box),
+                       learned=maybe_cut(self.learned, box), texture_map=maybe_cut(self.texture_map, box))
+
+
+def as_shown(ins: Inspection, images: ImageSet) -> tuple[Inspection, np.ndarray | None]:
+    """``ins`` as the compare panel draws it, with its picture's defect mask on it (None without one):
+    a picture at working size without its square's filling, a tile model's at its own size."""
+    mask = images.masks.get(ins.index)
+    if ins.difference.shape == images.images.shape[1:3]:
+        box = images.box(ins.index)
+        return ins.within(box), maybe_cut(mask, box)
+    if mask is not None and mask.shape != ins.difference.shape:
+        mask = mask_at(mask, ins.difference.shape) > 0
+    return ins, mask
 
 
 @dataclass(frozen=True)

@@ -68,9 +68,12 @@ class SavedImages:
     errors: np.ndarray  # float32 (N,)
     scores: np.ndarray  # float32 (N,)
     masks: dict[int, np.ndarray] = field(default_factory=dict)  # row -> (H, W) bool
+    shapes: np.ndarray | None = None  # int32 (N, 2): each picture's own (H, W); None in older sessions
 
     def __post_init__(self) -> None:
         n = len(self.paths)
+        if self.shapes is not None and np.shape(self.shapes) != (n, 2):
+            raise SessionError("the session's picture list is inconsistent (corrupt file)")
         if not (len(self.splits) == len(self.labels) == len(self.codes) == len(self.errors)
                 == len(self.scores) == n) or len(self.stored) != len(self.stored_rows):
             raise SessionError("the session's picture list is inconsistent (corrupt file)")
@@ -116,6 +119,8 @@ def _image_tensors(images: SavedImages, key: str = "images") -> dict[str, torch.
         f"{key}.errors": torch.from_numpy(np.ascontiguousarray(images.errors, np.float32)),
         f"{key}.scores": torch.from_numpy(np.ascontiguousarray(images.scores, np.float32)),
     }
+    if images.shapes is not None:
+        t[f"{key}.shapes"] = torch.from_numpy(np.ascontiguousarray(images.shapes, np.int32))
     rows = sorted(images.masks)
     t[f"{key}.mask_rows"] = torch.tensor(rows, dtype=torch.int64)
     if rows:
@@ -269,6 +274,7 @@ def _saved_images(meta: dict[str, Any], tensors: dict[str, torch.Tensor], key: s
         errors=tensors[f"{key}.errors"].numpy(),
         scores=tensors[f"{key}.scores"].numpy(),
         masks=masks,
+        shapes=tensors[f"{key}.shapes"].numpy() if f"{key}.shapes" in tensors else None,
     )
 
 

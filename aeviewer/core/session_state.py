@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from aeviewer.core.data import Failure, ImageSet, decode_image
+from aeviewer.core.data import Failure, ImageSet, read_picture
 from aeviewer.core.engine import Engine
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.noise_kinds import parse_specs
 from aeviewer.core.session import SavedImages, Session
+from aeviewer.core.working_size import to_working_size
 
 
 def capture(engine: Engine, threshold: float, info: dict | None = None, view: dict | None = None) -> Session:
@@ -29,7 +30,7 @@ def capture(engine: Engine, threshold: float, info: dict | None = None, view: di
     saved = SavedImages(
         paths=list(images.paths), splits=images.splits, labels=images.labels,
         stored_rows=rows, stored=images.images[rows], codes=codes, errors=errors, scores=scores,
-        masks=dict(images.masks),
+        masks=dict(images.masks), shapes=images.shapes,
     )
     train = engine.train_rows
     info = dict(info or {})
@@ -56,24 +57,29 @@ def read_pictures(saved: SavedImages, size: int, channels: int) -> Restored:
     """The session's pictures: each from the session's copy, or read again from its file."""
     stored = {int(r): i for i, r in enumerate(saved.stored_rows)}
     pixels: list[np.ndarray] = []
+    shapes: list[tuple[int, int]] = []
     kept: list[int] = []
     missing: list[Failure] = []
     for row, path in enumerate(saved.paths):
         if row in stored:
             picture = saved.stored[stored[row]]
+            shape = (size, size) if saved.shapes is None else tuple(saved.shapes[row])
         else:
             try:
-                picture = decode_image(path, size, channels)
+                own = read_picture(path, channels, 2 * size)
             except ValueError as exc:
                 missing.append(Failure(path, str(exc)))
                 continue
+            picture, shape = to_working_size(own, size), own.shape[:2]
         pixels.append(picture)
+        shapes.append(shape)
         kept.append(row)
     rows = np.array(kept, np.int64)
     new_row = {old: new for new, old in enumerate(kept)}
     masks = {new_row[r]: m for r, m in saved.masks.items() if r in new_row}
     stack = np.stack(pixels) if pixels else np.zeros((0, size, size, channels), np.uint8)
-    images = ImageSet(stack, [saved.paths[r] for r in kept], saved.splits[rows], saved.labels[rows], masks)
+    images = ImageSet(stack, [saved.paths[r] for r in kept], saved.splits[rows], saved.labels[rows], masks,
+                      np.array(shapes, np.int32).reshape(-1, 2))
     return Restored(images, missing, rows)
 
 

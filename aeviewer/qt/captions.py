@@ -111,7 +111,7 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
     else:
         what = f"reconstruction error (MSE) <b>{format_number(ins.error)}</b>{score_text(evaluation, row, ins.texture)}"
         h, w = ins.input.shape[:2]
-        if (h, w) != (tile, tile):  # a tile model (full resolution) sees the picture whole, at its own size
+        if (h, w) not in ((tile, tile), images.box(row)[2:]):  # a tile model sees the picture whole, at its own size
             what += f" · at its own size, {w}x{h}, in tiles of {tile} px"
         if ins.learned is not None:
             kind = evaluation.score_kind if evaluation is not None else ""

@@ -146,10 +146,17 @@ class GalleryModel(QAbstractListModel):
     def pixmap(self, row: int) -> QPixmap:
         pix = self._pixmaps.get(row)
         if pix is None:
-            pix = QPixmap.fromImage(to_qimage(self._images.images[row]))
-            if pix.width() != THUMB:
+            pix = QPixmap.fromImage(to_qimage(self._images.shown(row)))  # the picture, not its working square's filling
+            if max(pix.width(), pix.height()) != THUMB:
                 pix = pix.scaled(THUMB, THUMB, Qt.AspectRatioMode.KeepAspectRatio,
                                  Qt.TransformationMode.SmoothTransformation)
+            if pix.width() != pix.height():  # centred in a square, so that every caption lines up
+                square = QPixmap(THUMB, THUMB)
+                square.fill(Qt.GlobalColor.transparent)
+                painter = QPainter(square)
+                painter.drawPixmap((THUMB - pix.width()) // 2, (THUMB - pix.height()) // 2, pix)
+                painter.end()
+                pix = square
             self._pixmaps[row] = pix
         return pix
 

@@ -20,7 +20,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from aeviewer.core.config import ModelConfig
-from aeviewer.core.data import ImageSet, mask_at
+from aeviewer.core.data import ImageSet
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.results import (
     Codes,
@@ -35,6 +35,7 @@ from aeviewer.core.results import (
     TrainingEnd,
     TrainingStarted,
     Walked,
+    as_shown,
 )
 from aeviewer.core.scoring import score_label
 from aeviewer.qt.captions import ModelState, compare_caption, counts_text, gallery_title, latent_title
@@ -343,13 +344,11 @@ class Presenter(WorkerReports, QObject):
     def _draw_inspection(self, ins: Inspection) -> None:
         if ins.index != self.selected or ins.index >= len(self.images):
             return  # the person has moved on
+        ins, mask = as_shown(ins, self.images)
         self.inspection = ins
         self.v.compare.set_layout(ins.layout(self.v.compare.layout_kind))
         self.v.compare.show_images(ins.index, ins.input, ins.recon, ins.difference, ins.clean, ins.learned,
                                    ins.texture_map)
-        mask = self.images.masks.get(ins.index)
-        if mask is not None and mask.shape != ins.difference.shape:  # a picture at its own size (full resolution)
-            mask = mask_at(mask, ins.difference.shape) > 0
         self.v.compare.show_mask(mask)
         self._redraw_caption()
 

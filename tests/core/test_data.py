@@ -5,7 +5,8 @@ import pytest
 from PIL import Image
 
 from aeviewer.core import data
-from aeviewer.core.data import ImageSet, Split, decode_image, expand_paths, load_images, to_working_size
+from aeviewer.core.data import ImageSet, Split, decode_image, expand_paths, load_images
+from aeviewer.core.working_size import to_working_size
 
 
 def test_folder_loads_recursively_at_working_size(image_folder):
@@ -125,10 +126,63 @@ def test_palette_and_alpha_images_decode(tmp_path):
 
 
 def test_fit_within_keeps_the_aspect_and_leaves_small_pictures_alone():
-    from aeviewer.core.data import fit_within
+    from aeviewer.core.working_size import fit_within
 
     big = np.zeros((300, 1200, 3), np.uint8)
     assert fit_within(big, 600).shape == (150, 600, 3)
     grey = np.zeros((40, 20, 1), np.uint8)
     assert fit_within(grey, 600) is grey
     assert fit_within(np.zeros((2000, 10, 1), np.uint8), 100).shape == (100, 1, 1)
+
+
+def test_each_picture_keeps_its_own_shape_so_it_is_shown_without_the_filling(tmp_path):
+    """The working square is filled by repeating a wide picture's edge; what a person is shown (the
+    gallery's thumbnail, the compare panel) is the picture alone, in its own proportions."""
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (40, 120), dtype=np.uint8)).save(tmp_path / "wide.png")
+    Image.fromarray(rng.integers(0, 256, (90, 30), dtype=np.uint8)).save(tmp_path / "tall.png")
+    Image.fromarray(rng.integers(0, 256, (50, 50), dtype=np.uint8)).save(tmp_path / "square.png")
+    images = load_images([tmp_path], size=30, channels=1).images
+    by_name = {p.rsplit("/", 1)[-1]: i for i, p in enumerate(images.paths)}
+    wide, tall, square = by_name["wide.png"], by_name["tall.png"], by_name["square.png"]
+    assert images.shown(wide).shape == (10, 30, 1) and images.box(wide) == (10, 0, 10, 30)
+    assert images.shown(tall).shape == (30, 10, 1) and images.box(tall) == (0, 10, 30, 10)
+    assert images.shown(square).shape == (30, 30, 1)
+    # the shown part is the picture itself: its rows differ, where the filling repeats one row
+    assert not (images.shown(wide)[0] == images.shown(wide)[-1]).all()
+    assert (images.images[wide, 0] == images.images[wide, 9]).all()
+    # shapes follow their pictures through a subset and a concatenation
+    part = images.subset(np.array([tall, wide]))
+    assert part.shown(0).shape == (30, 10, 1) and part.shown(1).shape == (10, 30, 1)
+    both = part.concatenated(images)
+    assert both.shown(2 + wide).shape == (10, 30, 1)
+    # a set made without shapes (the demo's, a session's copies) counts every picture as square
+    plain = ImageSet(images.images, images.paths, images.splits)
+    assert plain.shown(wide).shape == (30, 30, 1)
+    with pytest.raises(ValueError, match="same length"):
+        ImageSet(images.images, images.paths, images.splits, shapes=np.zeros((1, 2)))
+
+
+def test_the_compare_panel_gets_a_working_size_picture_without_its_filling_and_a_tile_models_whole():
+    from aeviewer.core.results import Inspection, as_shown
+
+    pictures = np.zeros((2, 30, 30, 1), np.uint8)
+    mask = np.zeros((30, 30), bool)
+    mask[12:15, 3:6] = True
+    images = ImageSet(pictures, ["wide", "other"], [Split.TEST] * 2, [1, 0], {0: mask},
+                      np.array([[40, 120], [30, 30]]))
+    square = np.random.default_rng(0).random((30, 30, 1), np.float32)
+    ins = Inspection(0, 0, square, square, square[..., 0], 0.1, learned=square[..., 0])
+    shown, shown_mask = as_shown(ins, images)
+    assert shown.input.shape == (10, 30, 1) and shown.recon.shape == (10, 30, 1)
+    assert shown.difference.shape == shown.learned.shape == shown_mask.shape == (10, 30)
+    np.testing.assert_array_equal(shown.input, square[10:20])
+    assert shown_mask.sum() == 9 and shown_mask[2:5, 3:6].all()  # the mask stays on what it marked
+    # a tile model's inspection is the picture at its own size: kept, and the mask brought to it
+    own = np.zeros((40, 120, 1), np.float32)
+    whole, whole_mask = as_shown(Inspection(0, 0, own, own, own[..., 0], 0.1), images)
+    assert whole.input.shape == (40, 120, 1) and whole_mask.shape == (40, 120) and whole_mask.any()
+    # a square picture at working size is left as it is
+    other = Inspection(0, 1, square, square, square[..., 0], 0.1)
+    kept, no_mask = as_shown(other, images)
+    assert kept is other and no_mask is None

@@ -15,11 +15,12 @@ from PIL import Image
 
 from aeviewer.core import patches
 from aeviewer.core.config import ModelConfig, TrainConfig
-from aeviewer.core.data import ImageSet, Split, mask_at, to_working_size
+from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.engine import Engine
 from aeviewer.core.metrics import auroc
 from aeviewer.core.patches import FullPictures, PatchCrops, full_size, tiled_pass
 from aeviewer.core.session import Session, load_session, save_session
+from aeviewer.core.working_size import mask_at, to_working_size
 
 TILE = 16
 

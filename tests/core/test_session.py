@@ -169,3 +169,18 @@ def test_a_safetensors_file_of_someone_else_is_not_a_session(tmp_path):
     save_file({"w": torch.zeros(2)}, str(f))
     with pytest.raises(SessionError, match="safetensors file but not an aeviewer session"):
         read_header(f)
+
+
+def test_pictures_open_again_in_their_own_proportions(trained, tmp_path):
+    """A session remembers each picture's own shape: a wide one read again from its file, and one
+    kept in the session itself (it has no file), are both shown without their square's filling."""
+    images = trained.images
+    shapes = np.array(images.shapes)
+    shapes[1] = (8, 24)  # read again from its file, which is square: the file's shape wins
+    shapes[7] = (5, 15)  # kept in the session: its remembered shape
+    trained.set_images(ImageSet(images.images, images.paths, images.splits, images.labels, images.masks, shapes))
+    path = save_session(tmp_path / "s.aesession", trained.model, capture(trained, threshold=1.0))
+    _model, session = load_session(path)
+    restored = read_pictures(session.images, 16, 1).images
+    assert restored.shown(1).shape == (16, 16, 1)
+    assert restored.shown(7).shape == (5, 16, 1) and restored.box(7) == (5, 0, 5, 16)

@@ -89,6 +89,17 @@ def test_dropping_files_adds_scored_images(qtbot, window, fresh_demo, image_fold
     qtbot.waitUntil(lambda: window.compare.shown_index == n, timeout=10_000)  # first dropped one shown
     qtbot.waitUntil(lambda: window.latent_view.point_count() == n + 3, timeout=10_000)
     assert "dropped" in window.counts_label.text()
+    # a wide picture is shown as it is, not in its working square with the edges smeared out
+    wide = next(i for i, p in enumerate(window.images.paths) if p.endswith("wide.png"))
+    thumb = window.gallery.gallery.pixmap(wide).toImage()
+    assert (thumb.width(), thumb.height()) == (64, 64)  # every thumbnail square, so that the captions line up
+    alpha = [thumb.pixelColor(32, y).alpha() for y in range(64)]
+    assert alpha == [0] * 12 + [255] * 40 + [0] * 12  # 80x50 at 64 px wide: 40 rows of it, centred
+    window.select(wide)
+    qtbot.waitUntil(lambda: window.presenter.inspection is not None and window.presenter.inspection.index == wide,
+                    timeout=10_000)
+    assert window.presenter.inspection.input.shape == (40, 64, 3)  # the model's 64 px square, less its filling
+    assert window.compare._items[0].image.shape[:2] == (40, 64)  # the Input picture drawn
 
 
 def test_a_dropped_web_address_is_refused_politely(qtbot, window, fresh_demo):
