@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from aeviewer.core.rate_distortion import Point, comparison_text
 from aeviewer.core.results import CompressionReport
+from aeviewer.core.working_size import cut
 from aeviewer.qt.images import to_qimage
 
 LADDER_COLUMNS = 4
@@ -52,9 +53,11 @@ class CompressionPanel(QWidget):
         layout.addWidget(self.words)
         self.report: CompressionReport | None = None
 
-    def show_report(self, report: CompressionReport, code_length: int) -> None:
+    def show_report(self, report: CompressionReport, code_length: int,
+                    box: tuple[int, int, int, int] | None = None) -> None:
+        """``box``: where the selected picture lies in its working square (its ladder is cut to it)."""
         self.report = report
-        self._draw_ladder(report, code_length)
+        self._draw_ladder(report, code_length, box)
         if report.reason:
             self.model_curve.setData([], [])
             self.jpeg_curve.setData([], [])
@@ -74,7 +77,7 @@ class CompressionPanel(QWidget):
         self.words.setToolTip("Each code number is kept as 8 bits (its range from the training pictures); a "
                               "JPEG file's size includes its headers (about 600 bytes of tables).")
 
-    def _draw_ladder(self, report: CompressionReport, code_length: int) -> None:
+    def _draw_ladder(self, report: CompressionReport, code_length: int, box: tuple[int, int, int, int] | None) -> None:
         while self.ladder.count():
             item = self.ladder.takeAt(0)
             if item.widget() is not None:
@@ -86,7 +89,7 @@ class CompressionPanel(QWidget):
             return
         self.ladder_title.setText("<b>The selected picture from 1, 2, 4, … numbers</b> (PSNR under each)")
         for i, (k, picture, value) in enumerate(report.ladder):
-            pixels = (np.clip(picture, 0, 1) * 255 + 0.5).astype(np.uint8)
+            pixels = (np.clip(picture if box is None else cut(picture, box), 0, 1) * 255 + 0.5).astype(np.uint8)
             label = QLabel()
             label.setPixmap(QPixmap.fromImage(to_qimage(pixels)).scaled(
                 LADDER_SIDE, LADDER_SIDE, Qt.AspectRatioMode.KeepAspectRatio,

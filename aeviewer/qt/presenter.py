@@ -109,7 +109,8 @@ class Presenter(WorkerReports, QObject):
             SessionSaved: self.session_event.emit,
             Refused: self._refused,
             Exported: self._exported,
-            CompressionReport: lambda r: self.v.compression.show_report(r, self.code_length),
+            CompressionReport: lambda r: self.v.compression.show_report(  # the ladder without the square's filling
+                r, self.code_length, None if r.row is None or r.row >= len(self.images) else self.images.box(r.row)),
             Decoded: lambda d: self.links.draw_decoded(d),
             Walked: lambda w: self.links.draw_walk(w),
             Codes: lambda c: self.links.maps.codes_arrived(c),
