@@ -83,6 +83,11 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
                           patch_scale=args.patch_scale or 1.0)
         if settings.reasons:
             print(settings.describe(), file=sys.stderr)
+        if settings.patches:
+            print(f"full resolution: the model learns from {settings.size} px crops of each picture at "
+                  f"{'its own size' if settings.patch_scale == 1 else f'{settings.patch_scale:g} of its size'} and "
+                  f"scores it whole, in tiles; each picture is also fitted whole into a {settings.size}x"
+                  f"{settings.size} copy, for its code", file=sys.stderr)
         config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
                              architecture=arch, method=settings.method, ordered=args.ordered,
                              patches=settings.patches, patch_scale=settings.patch_scale)

@@ -196,7 +196,10 @@ def choose(
             lo, hi = SYNTHETIC_EPOCHS
             epochs = int(np.clip(round(SYNTHETIC_PICTURES_SEEN / max(train_pictures, 1)), lo, hi))
             unit = "pictures" if not patches else "crops (an epoch: one of each picture)"
-            reasons.append(f"{epochs} epochs (about {SYNTHETIC_PICTURES_SEEN:,} {unit} seen)")
+            few = (f"; at most {hi} epochs, so a set this small is seen less than the {SYNTHETIC_PICTURES_SEEN:,} "
+                   "aimed at: more pictures would help" if epochs * train_pictures < 0.8 * SYNTHETIC_PICTURES_SEEN
+                   else "")
+            reasons.append(f"{epochs} epochs ({epochs * train_pictures:,} {unit} seen{few})")
         else:
             epochs = RECONSTRUCT_EPOCHS
     return Settings(method, channels, size, epochs, reasons, patches, patch_scale)
