@@ -195,11 +195,12 @@ def choose(
         if method == "synthetic":
             lo, hi = SYNTHETIC_EPOCHS
             epochs = int(np.clip(round(SYNTHETIC_PICTURES_SEEN / max(train_pictures, 1)), lo, hi))
-            unit = "pictures" if not patches else "crops (an epoch: one of each picture)"
+            seen = f"{epochs * train_pictures:,} " + ("crops seen, one of each picture an epoch" if patches
+                                                       else "pictures seen")
             few = (f"; at most {hi} epochs, so a set this small is seen less than the {SYNTHETIC_PICTURES_SEEN:,} "
                    "aimed at: more pictures would help" if epochs * train_pictures < 0.8 * SYNTHETIC_PICTURES_SEEN
                    else "")
-            reasons.append(f"{epochs} epochs ({epochs * train_pictures:,} {unit} seen{few})")
+            reasons.append(f"{epochs} epochs ({seen}{few})")
         else:
             epochs = RECONSTRUCT_EPOCHS
     return Settings(method, channels, size, epochs, reasons, patches, patch_scale)

@@ -71,6 +71,7 @@ def test_small_objects_are_told_apart_by_reconstruction_and_a_small_surface_by_d
 def test_the_epochs_say_how_much_is_seen_and_when_a_set_is_too_small_for_that(tmp_path, rng):
     survey = Survey.of(surface_pictures(tmp_path, rng))
     usual = choose(survey, train_pictures=500)  # 50 epochs of 500: what is aimed at
-    assert usual.epochs == 50 and "(25,000 crops" in usual.describe() and "more pictures" not in usual.describe()
+    assert usual.epochs == 50 and "(25,000 crops seen, one of each picture an epoch)" in usual.describe()
+    assert "more pictures" not in usual.describe()
     few = choose(survey, train_pictures=26)  # a handful of pictures: the most epochs, still far fewer seen
-    assert few.epochs == 80 and "(2,080 crops" in few.describe() and "more pictures would help" in few.describe()
+    assert few.epochs == 80 and "(2,080 crops seen" in few.describe() and "more pictures would help" in few.describe()
