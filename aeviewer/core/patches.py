@@ -11,7 +11,9 @@ the largest mean of the learned map over small windows (both windows sized to th
 scale the model works at).
 
 The pictures at full size are decoded once from their files and kept (a picture without a
-file, the demo's, uses its working copy); ``FULL_BUDGET_BYTES`` bounds them.
+file, the demo's, uses its working copy); ``FULL_BUDGET_BYTES`` bounds them. Scoring a folder
+(``aeviewer score`` and ``evaluate``) reads them a few at a time instead, so any number can be
+scored.
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ Rows = Sequence[int] | np.ndarray
 
 MAX_SIDE = 2048  # a larger picture is shrunk to this (its longer side) before tiling
 FULL_BUDGET_BYTES = 2 << 30  # the full-size pictures kept in memory, at most
+SCORE_PICTURES = 16  # pictures read at full size at a time to be scored by ``scores_and_pixels``
 TILE_BATCH = 64
 HEAT_PICTURES = 32  # training pictures whose difference maps set the heat scale
 
@@ -261,10 +264,16 @@ def scores_and_pixels(model: AnyAutoencoder, images: ImageSet, device: torch.dev
         masked = pixels and any(int(r) in images.masks for r in rows)
         return scores, (pixel_auroc(model, images.images, images.labels, images.masks, rows, device)
                         if masked else None)
-    full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, rows)
-    use = pixel_rows(images, rows) if pixels else []
-    result = score_full(model, full, device, kind, unusual=use)
-    return result.scores, full_pixel_auroc(images, rows, result.maps) if use else None
+    use = set(pixel_rows(images, rows)) if pixels else set()
+    scores, maps = [], {}
+    for start in range(0, len(rows), SCORE_PICTURES):  # a few at full size at a time: any number of pictures
+        part = rows[start : start + SCORE_PICTURES]
+        full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, part)
+        result = score_full(model, full, device, kind, unusual=[k for k in range(len(part)) if start + k in use])
+        scores.append(result.scores)
+        maps.update({start + k: m for k, m in result.maps.items()})
+    return (np.concatenate(scores) if scores else np.zeros(0, np.float32),
+            full_pixel_auroc(images, rows, maps) if use else None)
 
 
 def pixel_rows(images: ImageSet, rows: Rows) -> list[int]:

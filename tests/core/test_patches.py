@@ -111,6 +111,23 @@ def test_pictures_over_the_memory_budget_are_refused_with_a_reason(monkeypatch, 
         FullPictures.of(images, 1.0, TILE)
 
 
+def test_scoring_reads_a_few_pictures_at_a_time_so_a_folder_larger_than_the_budget_is_scored(
+        wide_set, monkeypatch):
+    """``aeviewer score`` and ``evaluate`` need not hold a folder's pictures at full size all at once."""
+    engine = _engine(wide_set, method="reconstruct")
+    for _ in engine.train(TrainConfig(epochs=1, batch_size=8), live=False):
+        pass
+    test = engine.images.indices(Split.TEST)
+    whole = patches.image_scores(engine.model, engine.images, torch.device("cpu"), "local", test)
+    one_picture = max(p.nbytes for p in FullPictures.of(engine.images, 1.0, TILE, test).pictures)
+    monkeypatch.setattr(patches, "FULL_BUDGET_BYTES", 2 * one_picture)  # two at full size, no more
+    monkeypatch.setattr(patches, "SCORE_PICTURES", 2)
+    with pytest.raises(ValueError, match="full resolution would take more than"):
+        FullPictures.of(engine.images, 1.0, TILE, test)
+    np.testing.assert_allclose(patches.image_scores(engine.model, engine.images, torch.device("cpu"), "local", test),
+                               whole, rtol=1e-5, atol=1e-7)
+
+
 def test_a_mask_goes_back_onto_the_picture_it_was_fitted_from():
     truth = np.zeros((40, 150), np.uint8)
     truth[10:20, 120:140] = 255
