@@ -265,14 +265,15 @@ def scores_and_pixels(model: AnyAutoencoder, images: ImageSet, device: torch.dev
         return scores, (pixel_auroc(model, images.images, images.labels, images.masks, rows, device)
                         if masked else None)
     use = set(pixel_rows(images, rows)) if pixels else set()
-    scores, maps = [], {}
+    parts: list[np.ndarray] = []
+    maps: dict[int, np.ndarray] = {}
     for start in range(0, len(rows), SCORE_PICTURES):  # a few at full size at a time: any number of pictures
         part = rows[start : start + SCORE_PICTURES]
         full = FullPictures.of(images, model.config.patch_scale, model.config.image_size, part)
         result = score_full(model, full, device, kind, unusual=[k for k in range(len(part)) if start + k in use])
-        scores.append(result.scores)
+        parts.append(result.scores)
         maps.update({start + k: m for k, m in result.maps.items()})
-    return (np.concatenate(scores) if scores else np.zeros(0, np.float32),
+    return (np.concatenate(parts) if parts else np.zeros(0, np.float32),
             full_pixel_auroc(images, rows, maps) if use else None)
 
 
