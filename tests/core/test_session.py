@@ -184,3 +184,8 @@ def test_pictures_open_again_in_their_own_proportions(trained, tmp_path):
     restored = read_pictures(session.images, 16, 1).images
     assert restored.shown(1).shape == (16, 16, 1)
     assert restored.shown(7).shape == (5, 16, 1) and restored.box(7) == (5, 0, 5, 16)
+    # shapes that do not line up with the picture list: a corrupt file, refused as one
+    from dataclasses import replace as changed
+
+    with pytest.raises(SessionError, match="inconsistent"):
+        changed(session.images, shapes=np.zeros((3, 2), np.int32))
