@@ -118,7 +118,10 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     train_config = TrainConfig(epochs=epochs, batch_size=batch, learning_rate=lr,
                                seed=args.seed, denoise=denoise, augment=augment)
     if world.distributed:
-        print(world.describe(engine.device) + f"; batches of {batch} pictures in each", file=sys.stderr)
+        n = world.size
+        like_one = f"--batch-size {batch // n}" if batch // n >= 1 and batch % n == 0 else f"{n} times the epochs"
+        print(world.describe(engine.device) + f"; batches of {batch} pictures in each ({n * batch} a step, so an "
+              f"epoch is 1/{n} of one process's steps; to learn as one process does, {like_one})", file=sys.stderr)
     if denoise:
         print("denoising: noisy inputs, clean targets; noise " + ", ".join(s.describe() for s in denoise),
               file=sys.stderr)

@@ -118,6 +118,8 @@ def test_torchrun_trains_one_model_and_only_rank_0_speaks(tmp_path, rng):
         capture_output=True, text=True, env=env, timeout=240)
     assert two.returncode == 0, two.stderr[-3000:]
     assert "distributed: 2 processes, gloo, cpu" in two.stderr
+    assert "16 a step, so an epoch is 1/2 of one process's steps; to learn as one process does, --batch-size 4" \
+        in two.stderr
     assert two.stdout.count("saved ") == 1  # rank 1 printed nothing
     assert two.stderr.count("done: 6 epochs") == 1
     one = subprocess.run(
