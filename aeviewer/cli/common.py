@@ -33,6 +33,16 @@ def open_inputs(paths: list[str], size: int, channels: int, loose_split: Split) 
     return load_inputs(find_inputs(paths, loose_split), size, channels)
 
 
+def open_to_score(paths: list[str], config, loose_split: Split) -> Opened:
+    """PATHs for a session's model to score: a tile model says that it scores them whole, at their
+    own size (the loader's note speaks of the working copies)."""
+    opened = open_inputs(paths, config.image_size, config.channels, loose_split)
+    if getattr(config, "patches", False) and len(opened.result.images):
+        print(f"full resolution: each picture is scored whole at its own size, in tiles of {config.image_size} px",
+              file=sys.stderr)
+    return opened
+
+
 def load_session_or_fail(path: str, device_choice: str):
     """(model, session, device); raises ValueError with a reason (main prints it, exit 2)."""
     from aeviewer.core.model import resolve_device

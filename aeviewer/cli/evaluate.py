@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from aeviewer.cli.common import load_session_or_fail, open_inputs
+from aeviewer.cli.common import load_session_or_fail, open_to_score
 
 
 def evaluation_numbers(model, session, images, device) -> dict:
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     model, session, device = load_session_or_fail(args.session, args.device)
     c = session.model_config
-    images = open_inputs([args.data], c.image_size, c.channels, Split.TRAIN).result.images
+    images = open_to_score([args.data], c, Split.TRAIN).result.images
     numbers = evaluation_numbers(model, session, images, device)
     if args.json:
         print(json.dumps(numbers, indent=2))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from aeviewer.cli.common import load_session_or_fail, open_inputs
+from aeviewer.cli.common import load_session_or_fail, open_to_score
 
 
 def run(args: argparse.Namespace) -> int:
@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
 
     model, session, device = load_session_or_fail(args.session, args.device)
     c = session.model_config
-    images = open_inputs(args.paths, c.image_size, c.channels, Split.DROPPED).result.images
+    images = open_to_score(args.paths, c, Split.DROPPED).result.images
     if not len(images):
         print("error: none of the inputs could be read", file=sys.stderr)
         return 2
