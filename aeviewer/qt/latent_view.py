@@ -181,10 +181,12 @@ class LatentView(QWidget):
         elif latent_dim == 2:
             names = ("code number 1", "code number 2")
         else:
-            # The plane is PCA's; its axes turn within it to keep the picture steady (core.projection),
-            # so they are named as the plane's, each with the share of the code's variance it shows.
-            share = ("", "") if explained is None else tuple(f" · {100 * e:.0f} % of the variance" for e in explained)
-            names = (f"axis 1 of the PCA plane of the {latent_dim}-number code{share[0]}", f"axis 2{share[1]}")
+            # The plane is PCA's, but its axes turn within it to keep the picture steady
+            # (core.projection): the horizontal one need not be the first principal axis, so each is
+            # named by its direction, with the share of the code's variance it shows.
+            share = ("", "") if explained is None else tuple(f": {100 * e:.0f} % of the variance" for e in explained)
+            names = (f"PCA plane of the {latent_dim}-number code, turned to keep the points steady · "
+                     f"across{share[0]}", f"up{share[1]}")
         if names != self._axis_names:
             self._axis_names = names
             self.plot.setLabel("bottom", names[0])

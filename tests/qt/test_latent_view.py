@@ -76,6 +76,21 @@ def test_flagged_and_dropped_points_are_drawn_on_top(qtbot):
     assert view.flagged_count() == 1
 
 
+def test_the_axes_are_named_by_direction_with_the_variance_each_shows(qtbot):
+    """The live plane turns to keep the points steady, so the horizontal axis can show less of the
+    variance than the vertical one: neither may be called PCA's first axis."""
+    view = LatentView()
+    qtbot.addWidget(view)
+    view.set_axes(16, (0.03, 0.97))
+    bottom = view.plot.getAxis("bottom").labelText
+    left = view.plot.getAxis("left").labelText
+    assert "16-number code" in bottom and "across: 3 % of the variance" in bottom
+    assert left == "up: 97 % of the variance"
+    assert "axis 1" not in bottom
+    view.set_axes(2)
+    assert view.plot.getAxis("bottom").labelText == "code number 1"
+
+
 def test_a_region_shows_just_its_pictures_in_the_gallery_and_show_all_brings_every_one_back(
         qtbot, window, fresh_demo):
     show_images(qtbot, window, fresh_demo)
