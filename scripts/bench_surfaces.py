@@ -2,7 +2,7 @@
 
     python -m pip install scikit-image          # its three real texture photographs (benchmarks only)
     python scripts/bench_surfaces.py [--textures brick,grass,gravel] [--method NAME=OPTIONS ...]
-                                     [--work DIR] [--seed N] [--also-score KIND,...] [--reuse]
+                                     [--work DIR] [--seed N] [--lighting] [--also-score KIND,...] [--reuse]
 
 A check on data of another kind than the ELPV cells (issue #9 is judged on a held-out set of
 a different surface, in pictures of varied sizes and aspect ratios): scikit-image ships three
@@ -24,6 +24,10 @@ the normal test pictures, and the seconds `aeviewer train` took. Methods are NAM
 pairs, by default "today" (colour, 64 px, reconstruction), "whole" (`--no-patches`: each
 picture shrunk whole to the working size, the default before surfaces got tiles) and
 "default" (no options: for these pictures, the synthetic method in tiles at full resolution).
+
+`--lighting` lights every picture (training and test) unevenly, the same way, as a camera
+over a surface does: brighter on one side by up to a fifth and darker at the corners (in
+WORK/lit, or WORK/seedN-lit).
 """
 
 from __future__ import annotations
@@ -101,7 +105,15 @@ def defect(picture: np.ndarray, kind: str, other: np.ndarray,
     return np.clip(out, 0, 255).astype(np.uint8), np.where(changed & (m > 0.3), 255, 0).astype(np.uint8)
 
 
-def write_set(name: str, work: Path, seed: int = 0) -> Path:
+def lit(picture: np.ndarray) -> np.ndarray:
+    """``picture`` lit unevenly: 20 % brighter on the right than on the left, corners 15 % darker."""
+    h, w = picture.shape
+    across, down = np.linspace(-1, 1, w)[None, :], np.linspace(-1, 1, h)[:, None]
+    light = (1 + 0.1 * across) * (1 - 0.075 * (across**2 + down**2))
+    return np.clip(picture * light, 0, 255).astype(np.uint8)
+
+
+def write_set(name: str, work: Path, seed: int = 0, lighting: bool = False) -> Path:
     """One texture's pictures in MVTec layout (written once; a second run reuses them)."""
     root = work / name
     if (root / "test" / "defect").is_dir():
@@ -114,6 +126,7 @@ def write_set(name: str, work: Path, seed: int = 0) -> Path:
         rows = (0, TRAIN_ROWS) if sub.startswith("train") else (TRAIN_ROWS, photo.shape[0])
         for i in range(count):
             picture = cut(photo, rows, rng)
+            picture = lit(picture) if lighting else picture
             if sub == "test/defect":
                 kind = KINDS[i % len(KINDS)]
                 picture, mask = defect(picture, kind, other, rng)
@@ -143,13 +156,15 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--textures", default=",".join(TEXTURES))
     p.add_argument("--seed", type=int, default=0, help="another draw of pictures and defects (in WORK/seedN)")
+    p.add_argument("--lighting", action="store_true", help="every picture lit unevenly, the same way (in WORK/lit)")
     args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
-    work = Path(args.work) / f"seed{args.seed}" if args.seed else Path(args.work)
+    sub = "-".join([f"seed{args.seed}"] * bool(args.seed) + ["lit"] * args.lighting)
+    work = Path(args.work) / sub if sub else Path(args.work)
     results = []
     for name in args.textures.split(","):
-        root = write_set(name, work, args.seed)
+        root = write_set(name, work, args.seed, args.lighting)
         print(f"{name}: {COUNTS['train/good']} train, {COUNTS['test/good']} normal + "
               f"{COUNTS['test/defect']} defective test pictures, 96-256 x 64-180 px", flush=True)
         for method, options in methods:

@@ -40,6 +40,38 @@ def test_objects_in_one_place_are_looked_at_whole(tmp_path, rng):
     assert chosen.method == "synthetic" and not chosen.patches and "full resolution" not in chosen.describe()
 
 
+def test_light_falling_off_across_a_surface_does_not_make_it_objects(tmp_path, rng):
+    """Real photographs of a surface are lit unevenly, the same way in each: brighter on one side,
+    darker at the corners. That shared lighting is no layout of objects."""
+    for i, path in enumerate(surface_pictures(tmp_path, rng)):
+        a = np.asarray(Image.open(path), np.float32)
+        h, w = a.shape
+        across = np.linspace(-1, 1, w)[None, :]
+        out = np.linspace(-1, 1, h)[:, None] ** 2 + across**2
+        light = (1 + 0.2 * across) * (1 - 0.15 * out) if i % 2 else 1 + 0.25 * across
+        Image.fromarray(np.clip(a * light, 0, 255).astype(np.uint8)).save(path)
+    survey = Survey.of(sorted(tmp_path.glob("s*.png")))
+    assert survey.surface and survey.layout < 2
+    assert choose(survey, train_pictures=300).patches
+
+
+def test_objects_anywhere_on_a_plain_ground_are_not_a_surface(tmp_path, rng):
+    """Objects that share no place (a grainy disc anywhere on a flat ground) share no layout either,
+    but a picture of one is not alike all over, as a surface is."""
+    paths = []
+    for i in range(24):
+        a = np.full((200, 200), 60.0)
+        y, x = np.mgrid[0:200, 0:200]
+        cy, cx = rng.integers(40, 160, 2)
+        disc = (y - cy) ** 2 + (x - cx) ** 2 < 35**2
+        a[disc] = rng.normal(190, 25, int(disc.sum()))
+        paths.append(tmp_path / f"d{i}.png")
+        Image.fromarray(np.clip(a, 0, 255).astype(np.uint8)).save(paths[-1])
+    survey = Survey.of(paths)
+    assert survey.layout < 2.5 and survey.patchy > 1
+    assert not survey.surface and not choose(survey, train_pictures=300).patches
+
+
 @pytest.mark.parametrize("why", ["asked", "reconstruct", "too few", "small", "too large for memory"])
 def test_tiles_only_where_they_see_more(tmp_path, rng, monkeypatch, why):
     """Whole pictures when a person says so, for a reconstructing model, when too few pictures tell
