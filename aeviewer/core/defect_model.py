@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from aeviewer.core import size_trend
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import Autoencoder
 from aeviewer.core.texture import PatchTexture
@@ -67,6 +68,9 @@ class DefectModel(nn.Module):
         # The combined score's yardsticks, from the training pictures once trained (core.engine): mean and
         # spread of the learned score, then of the worst patch. A buffer, so it travels with the weights.
         self.register_buffer("score_stats", torch.full((4,), float("nan")))
+        # How both parts' means rise with a picture's places (core.size_trend): a tile model scores pictures
+        # at their own sizes; zeros (no trend) for a model that scores them all at one working size.
+        self.register_buffer("score_sizes", size_trend.empty(2))
         # A tile model's third part of the combined score: how unusual its patches are (core.texture);
         # fitted for surfaces in tiles only, NaN (left out) for every other model.
         self.texture = PatchTexture()

@@ -28,6 +28,7 @@ import torch
 from torch import nn
 
 from aeviewer import __version__
+from aeviewer.core import size_trend
 from aeviewer.core.inference import anomaly_scores, combined, fitted_texture, run_model
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.scoring import COMBINED_SCORE, LEARNED_SCORE, SCORES, learned_window
@@ -60,7 +61,9 @@ class Exportable(nn.Module):
             if self.score == COMBINED_SCORE:
                 stats: torch.Tensor = getattr(self.model, "score_stats")  # noqa: B009  (a registered buffer)
                 part = self.texture.standardised(x) if self.texture is not None else None
-                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats, part)
+                sizes: torch.Tensor = getattr(self.model, "score_sizes")  # noqa: B009
+                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats, part, sizes,
+                                          size_trend.places_of(x))
             return recon, z, learned
         scores = batch_scores(x, recon, self.score)
         assert scores is not None

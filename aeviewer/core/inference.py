@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
+from aeviewer.core import size_trend
 from aeviewer.core.data import iter_batches
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder, to_tensor
@@ -57,6 +58,7 @@ class Batch(NamedTuple):
     z: torch.Tensor
     maps: torch.Tensor | None
     stats: torch.Tensor | None = None  # the combined score's yardsticks (DefectModel.score_stats)
+    sizes: torch.Tensor | None = None  # and their trend with the pictures' size (DefectModel.score_sizes)
     texture: PatchTexture | None = None  # the combined score's texture part, where the model has a fitted one
 
 
@@ -75,7 +77,8 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
             yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None,
-                        getattr(model, "score_stats", None), fitted_texture(model))
+                        getattr(model, "score_stats", None), getattr(model, "score_sizes", None),
+                        fitted_texture(model))
     finally:
         model.train(was_training)
 
@@ -92,7 +95,8 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
         learned = smooth_max(b.maps, learned_window(b.x.shape[-1]))
         if kind == COMBINED_SCORE:
             part = b.texture.standardised(b.x) if b.texture is not None else None
-            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, part).cpu().numpy()
+            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, part, b.sizes,
+                            size_trend.places_of(b.x)).cpu().numpy()
         return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
@@ -161,14 +165,17 @@ def anomaly_scores(
 
 
 def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Tensor | None,
-             texture: torch.Tensor | None = None) -> torch.Tensor:
-    """The combined score: each part in units of its spread over the training pictures, added; a tile
-    model's ``texture`` score (``core.texture``, already in those units) too where it has one.
+             texture: torch.Tensor | None = None, sizes: torch.Tensor | None = None,
+             places: int = 0) -> torch.Tensor:
+    """The combined score: each part in units of its spread over the training pictures (of the size of
+    pictures of ``places`` places, where ``sizes`` holds a trend: core.size_trend), added; a tile model's
+    ``texture`` score (``core.texture``, already in those units) too where it has one.
     NaN until the model has been trained (its yardsticks come from the training pictures)."""
     assert local is not None
     if stats is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
-    score = (learned - stats[0]) / stats[1] + (local - stats[2]) / stats[3]
+    expected = [size_trend.offset(sizes, places, part) for part in (0, 1)]
+    score = (learned - stats[0] - expected[0]) / stats[1] + (local - stats[2] - expected[1]) / stats[3]
     return score if texture is None else score + texture
 
 
@@ -193,6 +200,9 @@ def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.dev
     local = anomaly_scores(model, images, device, "local")
     values = [learned.mean(), max(learned.std(), 1e-6), local.mean(), max(local.std(), 1e-6)]
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
+    sizes = getattr(model, "score_sizes", None)
+    if sizes is not None:  # pictures of one working size: no trend with their size
+        sizes.zero_()
 
 
 def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:

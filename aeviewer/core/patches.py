@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from aeviewer.core import size_trend
 from aeviewer.core.data import ImageSet, read_picture
 from aeviewer.core.inference import Scores, combined, fitted_texture, texture_part
 from aeviewer.core.metrics import auroc
@@ -224,7 +225,8 @@ def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = 
         learned = smooth_max(p.maps, learned_window(tile))
         if kind == COMBINED_SCORE:
             local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
-            return float(combined(learned, local, stats, texture_part(model, p.x))[0])
+            return float(combined(learned, local, stats, texture_part(model, p.x), getattr(model, "score_sizes", None),
+                                  size_trend.places_of(p.x))[0])
         return float(learned[0])
     if kind == "ssim":
         return float(ssim_score(_hwc(p.x), _hwc(p.recon)))
@@ -352,19 +354,22 @@ def full_pixel_auroc(images: ImageSet, rows: Rows, maps: dict[int, np.ndarray]) 
 def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device,
                    refit_texture: bool = True) -> None:
     """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled,
-    and its texture part (``core.texture``) fitted to them; with ``refit_texture`` False, only where it
-    is not fitted yet (it does not change as the model learns)."""
+    each part's with its trend with the pictures' size (``core.size_trend``), and its texture part
+    (``core.texture``) fitted to them; with ``refit_texture`` False, only where it is not fitted yet (it
+    does not change as the model learns)."""
     stats = getattr(model, "score_stats", None)
     if stats is None or not len(pictures):
         return
     tile = model.config.image_size
-    learned, local = [], []
+    parts, places = [], []
     for p in tiled_passes(model, pictures, device):
-        learned.append(pass_score(p, LEARNED_SCORE, tile))
-        local.append(pass_score(p, "local", tile))
+        parts.append((pass_score(p, LEARNED_SCORE, tile), pass_score(p, "local", tile)))
+        places.append(size_trend.places_of(p.x))
     texture = getattr(model, "texture", None)
     if texture is not None and (refit_texture or not texture.fitted):
         texture.fit(lambda: _inputs(pictures, device))
-    a, b = np.array(learned), np.array(local)
-    values = [a.mean(), max(a.std(), 1e-6), b.mean(), max(b.std(), 1e-6)]
+    values, trend = size_trend.fit(np.array(parts), np.array(places))
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
+    sizes = getattr(model, "score_sizes", None)
+    if sizes is not None:
+        sizes.copy_(torch.tensor(trend, dtype=sizes.dtype, device=sizes.device))

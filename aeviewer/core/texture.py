@@ -15,7 +15,9 @@ two halves, each counted in its spread over the training pictures and added: the
 the picture's largest patch distance (too irregular), and how far the mean log distance
 over its most unusual neighbourhood of 9x9 patch places lies from the training pictures'
 usual one, either way (too irregular or too regular). The combined score adds the part
-to the learned map and the worst patch (``core.inference.combined``).
+to the learned map and the worst patch (``core.inference.combined``). Both halves are maxima
+over a picture's places, so each is counted against training pictures of its size
+(``core.size_trend``).
 
 Measured on the surfaces benchmark (README, *Surfaces of varied sizes*); objects and
 cells (ELPV, bananas, MNIST) are not surfaces and do not use it: on ELPV's cells, where
@@ -26,9 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
+
+from aeviewer.core import size_trend
 
 PATCH = 8  # patch side, px; 6 and 12 gave the same on the benchmark
 SAMPLES = 60  # patches drawn from each training picture
@@ -44,6 +49,7 @@ class PatchTexture(nn.Module):
     whitening: torch.Tensor
     usual: torch.Tensor
     spread: torch.Tensor
+    sizes: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
@@ -55,6 +61,8 @@ class PatchTexture(nn.Module):
         self.register_buffer("usual", torch.full((2,), float("nan")))
         # mean and spread over the training pictures of each half's picture score
         self.register_buffer("spread", torch.full((4,), float("nan")))
+        # how each half's mean rises with a picture's places (core.size_trend); zeros: not at all
+        self.register_buffer("sizes", size_trend.empty(2))
 
     @property
     def fitted(self) -> bool:
@@ -97,8 +105,10 @@ class PatchTexture(nn.Module):
         through a sigmoid: 0.5 there, towards 1 beyond. The part's score adds the two halves' maxima."""
         h, w = x.shape[-2:]
         logs, near = self._logs(x)
-        high = (logs - self.spread[0]) / self.spread[1]
-        off = (((near - self.usual[0]) / self.usual[1]).abs() - self.spread[2]) / self.spread[3]
+        places = size_trend.places_of(x)
+        high = (logs - self.spread[0] - size_trend.offset(self.sizes, places, 0)) / self.spread[1]
+        off = ((((near - self.usual[0]) / self.usual[1]).abs() - self.spread[2]
+                - size_trend.offset(self.sizes, places, 1)) / self.spread[3])
         grow = [logs.shape[-1] - off.shape[-1], logs.shape[-2] - off.shape[-2]]
         off = F.pad(off, (grow[0] // 2, grow[0] - grow[0] // 2, grow[1] // 2, grow[1] - grow[1] // 2), mode="replicate")
         # a place is a patch's centre: PATCH - 1 more pixels than places, split either side
@@ -107,17 +117,20 @@ class PatchTexture(nn.Module):
         return torch.sigmoid(both[:, 0, :h, :w])
 
     def standardised(self, x: torch.Tensor) -> torch.Tensor:
-        """(B,): the texture part, both halves in units of their spread over the training pictures,
-        added (NaN until fitted)."""
+        """(B,): the texture part, both halves in units of their spread over training pictures of their
+        size, added (NaN until fitted)."""
         high, off = self.halves(x)
-        return (high - self.spread[0]) / self.spread[1] + (off - self.spread[2]) / self.spread[3]
+        places = size_trend.places_of(x)
+        return ((high - self.spread[0] - size_trend.offset(self.sizes, places, 0)) / self.spread[1]
+                + (off - self.spread[2] - size_trend.offset(self.sizes, places, 1)) / self.spread[3])
 
     @torch.no_grad()
     def fit(self, pictures: Callable[[], Iterable[torch.Tensor]], seed: int = 0) -> None:
         """Fit the Gaussian to patches drawn from the training pictures, then measure the usual
         neighbourhood and the spread of both halves' scores over them. ``pictures()`` gives them
         ((1, C, H, W) each, in [0, 1]); it is called twice, so that they need not all be held at
-        once. Fewer than two patches change nothing."""
+        once. Fewer than two patches change nothing. Each half's spread is measured around its trend
+        with the pictures' size (``core.size_trend``)."""
         gen = torch.Generator().manual_seed(seed)
         drawn = []
         for x in pictures():
@@ -135,8 +148,9 @@ class PatchTexture(nn.Module):
         identity = torch.eye(PATCH * PATCH, dtype=torch.float64)
         whitening = torch.linalg.solve_triangular(torch.linalg.cholesky(cov), identity, upper=False)
         self.whitening.copy_(whitening.to(self.whitening))
-        high, lows, highs, total, squares, count = [], [], [], 0.0, 0.0, 0
+        high, lows, highs, places, total, squares, count = [], [], [], [], 0.0, 0.0, 0
         for x in pictures():
+            places.append(size_trend.places_of(x))
             logs, near = self._logs(x)
             high.append(float(logs.amax()))
             lows.append(float(near.amin()))
@@ -148,11 +162,7 @@ class PatchTexture(nn.Module):
         spread_near = max(1e-6, (max(0.0, squares / count - mean_near**2)) ** 0.5)
         self.usual.copy_(torch.tensor([mean_near, spread_near]))
         # the most unusual neighbourhood of a picture is its lowest or its highest
-        off = torch.tensor([max(h - mean_near, mean_near - lo) / spread_near
-                            for lo, h in zip(lows, highs, strict=True)], dtype=torch.float64)
-        tops = torch.tensor(high, dtype=torch.float64)
-
-        def spread(v: torch.Tensor) -> list[float]:
-            return [float(v.mean()), max(1e-6, float(v.std())) if len(v) > 1 else 1e-6]
-
-        self.spread.copy_(torch.tensor(spread(tops) + spread(off)))
+        off = [max(h - mean_near, mean_near - lo) / spread_near for lo, h in zip(lows, highs, strict=True)]
+        stats, trend = size_trend.fit(np.stack([high, off], axis=1), np.array(places))
+        self.spread.copy_(torch.tensor(stats))
+        self.sizes.copy_(torch.tensor(trend))
