@@ -2,7 +2,8 @@
 
     python -m pip install scikit-image          # its three real texture photographs (benchmarks only)
     python scripts/bench_surfaces.py [--textures brick,grass,gravel] [--method NAME=OPTIONS ...]
-                                     [--work DIR] [--seed N] [--lighting] [--also-score KIND,...] [--reuse]
+                                     [--work DIR] [--seed N] [--lighting] [--large]
+                                     [--also-score KIND,...] [--reuse]
 
 A check on data of another kind than the ELPV cells (issue #9 is judged on a held-out set of
 a different surface, in pictures of varied sizes and aspect ratios): scikit-image ships three
@@ -20,7 +21,9 @@ runs the real commands, as bench_realdata.py does:
     aeviewer score S.aesession WORK/TEXTURE/test --csv scores.csv
 
 The table gives the image AUROC over all test pictures and for each kind of defect against
-the normal test pictures, and the seconds `aeviewer train` took. Methods are NAME=OPTIONS
+the normal test pictures, the size bias (the rank correlation of the score with the picture's
+area over the normal test pictures: near 0 when a picture is not flagged for its size alone)
+and the seconds `aeviewer train` took. Methods are NAME=OPTIONS
 pairs, by default "today" (colour, 64 px, reconstruction), "whole" (`--no-patches`: each
 picture shrunk whole to the working size, the default before surfaces got tiles) and
 "default" (no options: for these pictures, the synthetic method in tiles at full resolution).
@@ -28,6 +31,11 @@ picture shrunk whole to the working size, the default before surfaces got tiles)
 `--lighting` lights every picture (training and test) unevenly, the same way, as a camera
 over a surface does: brighter on one side by up to a fifth and darker at the corners (in
 WORK/lit, or WORK/seedN-lit).
+
+`--large` cuts larger pictures, of the sizes in issue #9's industrial set (120 to 520 px wide,
+290 to 360 px high, so their areas differ fivefold), 1,000 for training, from the photograph
+enlarged twice (its grain twice as coarse in pixels, as a camera close to a surface sees it;
+in WORK/large).
 """
 
 from __future__ import annotations
@@ -35,6 +43,7 @@ from __future__ import annotations
 import argparse
 import importlib.resources
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +55,27 @@ from aeviewer.core.metrics import auroc
 TEXTURES = ("brick", "grass", "gravel")
 DEFAULT_METHODS = [f"today={TODAY} --method reconstruct", "whole=--no-patches", "default="]
 KINDS = ("scratch", "stain", "smudge", "foreign")
-TRAIN_ROWS, COUNTS = 320, {"train/good": 400, "test/good": 60, "test/defect": 60}
+
+
+@dataclass(frozen=True)
+class Shape:
+    """How the pictures are cut: from the photograph enlarged ``enlarge`` times, of widths and heights
+    in these ranges (px), training pictures from its first ``train_share`` of rows."""
+
+    enlarge: int
+    widths: tuple[int, int]
+    heights: tuple[int, int]
+    train_share: float
+    counts: dict[str, int]
+
+    def describe(self) -> str:
+        return (f"{self.counts['train/good']} train, {self.counts['test/good']} normal + "
+                f"{self.counts['test/defect']} defective test pictures, {self.widths[0]}-{self.widths[1]} x "
+                f"{self.heights[0]}-{self.heights[1]} px" + (f", the photograph {self.enlarge}x" * (self.enlarge > 1)))
+
+
+SMALL = Shape(1, (96, 256), (64, 180), 0.625, {"train/good": 400, "test/good": 60, "test/defect": 60})
+LARGE = Shape(2, (120, 520), (290, 360), 0.625, {"train/good": 1000, "test/good": 60, "test/defect": 60})
 
 
 def photograph(name: str) -> np.ndarray:
@@ -57,9 +86,9 @@ def photograph(name: str) -> np.ndarray:
         sys.exit("scikit-image is not installed: python -m pip install scikit-image")
 
 
-def cut(photo: np.ndarray, rows: tuple[int, int], rng: np.random.Generator) -> np.ndarray:
-    h = int(rng.integers(64, 181))
-    w = int(rng.integers(96, 257))
+def cut(photo: np.ndarray, rows: tuple[int, int], rng: np.random.Generator, shape: Shape = SMALL) -> np.ndarray:
+    h = int(rng.integers(shape.heights[0], shape.heights[1] + 1))
+    w = int(rng.integers(shape.widths[0], shape.widths[1] + 1))
     top = int(rng.integers(rows[0], rows[1] - h + 1))
     left = int(rng.integers(0, photo.shape[1] - w + 1))
     return photo[top : top + h, left : left + w].copy()
@@ -113,19 +142,23 @@ def lit(picture: np.ndarray) -> np.ndarray:
     return np.clip(picture * light, 0, 255).astype(np.uint8)
 
 
-def write_set(name: str, work: Path, seed: int = 0, lighting: bool = False) -> Path:
+def write_set(name: str, work: Path, seed: int = 0, lighting: bool = False, shape: Shape = SMALL) -> Path:
     """One texture's pictures in MVTec layout (written once; a second run reuses them)."""
     root = work / name
     if (root / "test" / "defect").is_dir():
         return root
     rng = np.random.default_rng(seed)
     photo = photograph(name)
+    if shape.enlarge > 1:
+        side = photo.shape[0] * shape.enlarge
+        photo = np.asarray(Image.fromarray(photo).resize((side, side), Image.Resampling.BICUBIC))
     other = photograph(TEXTURES[(TEXTURES.index(name) + 1) % len(TEXTURES)])
-    for sub, count in COUNTS.items():
+    train_rows = round(photo.shape[0] * shape.train_share)
+    for sub, count in shape.counts.items():
         (root / sub).mkdir(parents=True, exist_ok=True)
-        rows = (0, TRAIN_ROWS) if sub.startswith("train") else (TRAIN_ROWS, photo.shape[0])
+        rows = (0, train_rows) if sub.startswith("train") else (train_rows, photo.shape[0])
         for i in range(count):
-            picture = cut(photo, rows, rng)
+            picture = cut(photo, rows, rng, shape)
             picture = lit(picture) if lighting else picture
             if sub == "test/defect":
                 kind = KINDS[i % len(KINDS)]
@@ -149,7 +182,27 @@ def aurocs(root: Path, session: Path, kind: str | None) -> dict[str, float]:
     for k in KINDS:
         bad = [s for p, s in rows if Path(p).name.startswith(k)]
         out[k] = auroc(normal + bad, [0] * len(normal) + [1] * len(bad))
+    areas = [float(np.prod(Image.open(root / "test" / "good" / Path(p).name).size)) for p, _ in rows
+             if "/test/good/" in p]
+    out["size bias"] = rank_correlation(areas, normal)
     return out
+
+
+def without_size_trend(session: Path) -> Path:
+    """A copy of ``session`` whose parts are counted in their plain spread over the training pictures, as
+    before core.size_trend: the same networks, scored the old way by the same command."""
+    from aeviewer.core.session import load_session, save_session
+
+    model, saved = load_session(session)
+    for trend in (getattr(model, "score_sizes", None), getattr(getattr(model, "texture", None), "sizes", None)):
+        if trend is not None:
+            trend.zero_()
+    return save_session(session.with_name(session.stem + "-no-trend.aesession"), model, saved)
+
+
+def rank_correlation(a: list[float], b: list[float]) -> float:
+    """Spearman's rank correlation (ties broken by order)."""
+    return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
 
 
 def main() -> int:
@@ -157,28 +210,37 @@ def main() -> int:
     p.add_argument("--textures", default=",".join(TEXTURES))
     p.add_argument("--seed", type=int, default=0, help="another draw of pictures and defects (in WORK/seedN)")
     p.add_argument("--lighting", action="store_true", help="every picture lit unevenly, the same way (in WORK/lit)")
+    p.add_argument("--large", action="store_true", help="1,000 larger pictures of fivefold areas (in WORK/large)")
+    p.add_argument("--without-trend", action="store_true",
+                   help="also score each session with its size trends left out (core.size_trend)")
     args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
-    sub = "-".join([f"seed{args.seed}"] * bool(args.seed) + ["lit"] * args.lighting)
+    sub = "-".join([f"seed{args.seed}"] * bool(args.seed) + ["lit"] * args.lighting + ["large"] * args.large)
+    shape = LARGE if args.large else SMALL
     work = Path(args.work) / sub if sub else Path(args.work)
     results = []
     for name in args.textures.split(","):
-        root = write_set(name, work, args.seed, args.lighting)
-        print(f"{name}: {COUNTS['train/good']} train, {COUNTS['test/good']} normal + "
-              f"{COUNTS['test/defect']} defective test pictures, 96-256 x 64-180 px", flush=True)
+        root = write_set(name, work, args.seed, args.lighting, shape)
+        print(f"{name}: {shape.describe()}", flush=True)
         for method, options in methods:
             session, seconds, said = train(root, method, options, work, args.reuse)
+            ways = [(method, session)]
+            if args.without_trend:
+                ways.append((f"{method}, no trend", without_size_trend(session)))
             for kind in kinds:
-                values = aurocs(root, session, kind)
-                results.append((name, method, options, kind or "its own", values, seconds))
-                print(f"  {method:>8} (score: {kind or 'its own'}): AUROC {values.get('all', float('nan')):.3f}, "
-                      f"train {seconds:.0f} s  {said}", flush=True)
+                for label, path in ways:
+                    values = aurocs(root, path, kind)
+                    results.append((name, label, options, kind or "its own", values, seconds))
+                    print(f"  {label:>8} (score: {kind or 'its own'}): AUROC {values.get('all', float('nan')):.3f}, "
+                          f"size bias {values.get('size bias', float('nan')):.2f}, train {seconds:.0f} s  {said}",
+                          flush=True)
     print()
-    print("| surface | method | options | score | image AUROC | " + " | ".join(KINDS) + " | train s (wall) |")
-    print("|---------|--------|---------|-------|------------:|" + "------:|" * len(KINDS) + "---------------:|")
+    columns = " | ".join([*KINDS, "size bias"])
+    print(f"| surface | method | options | score | image AUROC | {columns} | train s (wall) |")
+    print("|---------|--------|---------|-------|------------:|" + "------:|" * (len(KINDS) + 1) + "---------------:|")
     for name, method, options, kind, values, seconds in results:
-        cells = " | ".join(f"{values.get(k, float('nan')):.3f}" for k in ("all", *KINDS))
+        cells = " | ".join(f"{values.get(k, float('nan')):.3f}" for k in ("all", *KINDS, "size bias"))
         print(f"| {name} | {method} | `{options or '(none)'}` | {kind} | {cells} | {seconds:.0f} |")
     return 0
 
