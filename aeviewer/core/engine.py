@@ -61,6 +61,7 @@ class Engine(LiveTraining, FullResolution):
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
+        self.scoring: Callable[[int, int], None] = lambda done, total: None  # a whole pass: scored, of all
         self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
         self.model: AnyAutoencoder = self._new_model()
         warm_up()
@@ -276,7 +277,7 @@ class Engine(LiveTraining, FullResolution):
         test = self.images.indices(Split.TEST)
         masked = bool(self.images.masks) and self.trained
         keep = pixel_rows(self.images, test) if masked and self.model_config.patches else []
-        maps = self._score_rows(np.arange(len(self.images)), unusual=test[keep])
+        maps = self._score_rows(np.arange(len(self.images)), unusual=test[keep], report=True)
         self._pixels = None
         if masked and not self.model_config.patches:
             self._pixels = pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test,
@@ -285,22 +286,28 @@ class Engine(LiveTraining, FullResolution):
             self._pixels = full_pixel_auroc(self.images, test, {k: maps[int(test[k])] for k in keep})
         return self._results(final=True)
 
-    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None) -> dict[int, np.ndarray]:
+    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None,
+                    report: bool = False) -> dict[int, np.ndarray]:
         """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
-        is asked, so that closing the window never waits for 100,000 pictures to be scored. A tile
-        model's maps of where the pictures of ``unusual`` are unusual come back, by row."""
+        is asked, so that closing the window never waits for 100,000 pictures to be scored, and, with
+        ``report``, ``scoring`` is told how many are done. A tile model's maps of where the pictures of
+        ``unusual`` are unusual come back, by row."""
         heat_done = False
         maps: dict[int, np.ndarray] = {}
         for start in range(0, len(rows), SCORE_CHUNK):
             if self.interrupted():
                 raise Interrupted("scoring was interrupted")
+            if report:
+                self.scoring(start, len(rows))
             chunk = rows[start : start + SCORE_CHUNK]
             heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
             if self.model_config.patches:
                 wanted = np.flatnonzero(np.isin(chunk, unusual)) if unusual is not None and len(unusual) else ()
+                # each picture whole at its own size (0.1 s for a 500 px one here): say how far it has come
+                told = (lambda k, at=start: self.scoring(at + k, len(rows))) if report else None
                 scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
                                     heat_local if heat_local is not None else (), interrupted=self.interrupted,
-                                    unusual=wanted)
+                                    unusual=wanted, progress=told)
                 maps.update({int(chunk[k]): m for k, m in scores.maps.items()})
             else:
                 scores = score_images(
@@ -312,11 +319,13 @@ class Engine(LiveTraining, FullResolution):
             if scores.heat_scale is not None:
                 self._heat_scale = scores.heat_scale
                 heat_done = True
+        if report:
+            self.scoring(len(rows), len(rows))
         return maps
 
     def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
         """Score just ``rows`` (say, images that were just added) and report everything."""
-        self._score_rows(np.asarray(rows, np.int64))
+        self._score_rows(np.asarray(rows, np.int64), report=True)
         return self._results(final)
 
     def _results(self, final: bool) -> ImageResults:

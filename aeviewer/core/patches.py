@@ -288,10 +288,10 @@ def pixel_rows(images: ImageSet, rows: Rows) -> list[int]:
 
 def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, kind: str,
                heat_rows: Rows = (), interrupted: Callable[[], bool] | None = None,
-               unusual: Rows = ()) -> Scores:
+               unusual: Rows = (), progress: Callable[[int], None] | None = None) -> Scores:
     """Codes, errors and ``kind`` scores of every picture, tiled; the heat scale from ``heat_rows``;
     the maps of where the pictures at positions ``unusual`` are unusual (``unusual_map``), from the
-    same pass, for a pixel AUROC."""
+    same pass, for a pixel AUROC. ``progress`` is told how many pictures are scored, after each."""
     tile = model.config.image_size
     heat = set(list(heat_rows)[:HEAT_PICTURES])
     keep = {int(k) for k in unusual}
@@ -310,6 +310,8 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
         if i in keep:
             maps[i] = unusual_map(p)
+        if progress is not None:
+            progress(i + 1)
     k = model.config.latent_dim
     return Scores(
         codes=np.stack(codes).astype(np.float32) if codes else np.zeros((0, k), np.float32),

@@ -145,7 +145,8 @@ def _share(value: float) -> str:
 def evaluation_summary(ev: Evaluation | None) -> str:
     """Threshold, flags and, with labels, AUROC, precision, recall and counts (and pixel AUROC)."""
     if ev is None:
-        return "No scores yet: they appear as the model trains."
+        return ("No scores yet: they appear as a model trains, or once the model of an opened session has scored "
+                "every picture (the status bar says how far).")
     how = "dragged by you" if ev.user_threshold else "99th pct."
     lines = [f"Threshold <b>{ev.threshold:.4g}</b> ({how}) · <b>{ev.flagged}</b> flagged"]
     scored, labelled = ev.labelled_test

@@ -211,6 +211,15 @@ class Saving:
 
 
 @dataclass(frozen=True)
+class Scoring:
+    """A whole pass of the model over the pictures (an opened session, the end of training, a rescore):
+    pictures scored so far, of all. Sent only for a pass that takes a while (qt.worker_reports.ScoringRelay)."""
+
+    done: int
+    total: int
+
+
+@dataclass(frozen=True)
 class SessionSaved:
     """A session file was written."""
 

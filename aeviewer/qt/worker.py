@@ -62,6 +62,7 @@ from aeviewer.qt.messages import (
 from aeviewer.qt.worker_files import FileCommands
 from aeviewer.qt.worker_latent import LatentCommands
 from aeviewer.qt.worker_pictures import PictureCommands
+from aeviewer.qt.worker_reports import ScoringRelay
 from aeviewer.qt.worker_warnings import pass_warnings_on, stop_passing_warnings
 
 RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
@@ -170,6 +171,7 @@ class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
                 self.result.emit(Failed("choosing the device", traceback.format_exc()))
                 self._engine = Engine(config, "cpu")
             self._engine.interrupted = self._closing.is_set
+            self._engine.scoring = ScoringRelay(self.result.emit)  # a long pass's progress (an opened session)
             self._announce()
             # torch's import leaves ~a million long-lived objects; freezing them keeps
             # full garbage collections (which hold the GIL) from stalling the GUI.

@@ -86,14 +86,16 @@ class FileCommands:
         restore(engine, model, session, restored)
         self._announce()
         self.result.emit(ImagesChanged(engine.images))
-        self.result.emit(engine.refresh([], final=True) if engine.has_scores else engine.evaluate())
         view = dict(session.view)
         if cmd.selected is not None and 0 <= cmd.selected < len(engine.images):
             view["selected"] = cmd.selected
         threshold = view.get("threshold")
+        # Before the scores: the window's settings follow the opened model at once, not after a pass that
+        # takes minutes for a tile model of many large pictures (each scored whole, at its own size).
         self.result.emit(SessionOpened(engine.model_id, cmd.path, None if threshold is None else float(threshold),
                                        view, restored.missing if restored is not None else [],
                                        engine.trained, cmd.autosave, cmd.follow))
+        self.result.emit(engine.refresh([], final=True) if engine.has_scores else engine.evaluate())
         if cp is not None:
             self.result.emit(RunFollowed(engine.model_id, cmd.path, cp.epochs_done, cp.epochs, cp.losses,
                                          cp.written, cp.finished, cp.world_size))

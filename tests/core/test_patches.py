@@ -152,6 +152,19 @@ def _engine(wide_set: Path, method: str = "reconstruct") -> Engine:
     return engine
 
 
+def test_a_tile_models_whole_pass_says_how_many_pictures_it_has_scored_after_each(wide_set):
+    engine = _engine(wide_set)
+    told: list[tuple[int, int]] = []
+    engine.scoring = lambda done, total: told.append((done, total))
+    engine.evaluate()  # as when a session opens: every picture, each whole at its own size
+    n = len(engine.images)
+    assert told[0] == (0, n) and told[-1] == (n, n)
+    assert [d for d, _ in told[1:-1]] == list(range(1, n + 1))  # one report a picture, in order
+    told.clear()
+    engine.refresh(np.array([0, 1]), final=True)  # a few pictures: the same words, for two
+    assert told[0] == (0, 2) and told[-1] == (2, 2)
+
+
 def test_patch_training_finds_a_small_defect_at_the_end_of_a_wide_picture(wide_set):
     engine = _engine(wide_set)
     final = None

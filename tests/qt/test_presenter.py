@@ -90,3 +90,34 @@ def test_a_dragged_threshold_re_evaluates_and_survives_new_scores_until_the_mode
     presenter.receive(_results(2, images, 0.3))
     _draw_all(presenter)
     assert not presenter.evaluation.user_threshold
+
+
+def test_a_long_scoring_pass_shows_how_far_it_has_come_and_a_quick_one_shows_nothing(presenter, qtbot):
+    from aeviewer.qt.messages import Scoring
+    from aeviewer.qt.worker_reports import SCORING_EVERY, SCORING_SHOWN_AFTER, ScoringRelay
+
+    now = [0.0]
+    relay = ScoringRelay(presenter.receive, clock=lambda: now[0])
+    said: list[str] = []
+    presenter.status.connect(lambda text, _ms: said.append(text))
+    bar = presenter.v.load_bar
+    relay(0, 5)  # a dropped picture or a small set, scored at once: no bar, no words
+    for done in range(1, 6):
+        relay(done, 5)
+    assert said == [] and bar.isHidden()
+    relay(0, 1120)  # an opened session of large pictures, each scored whole
+    now[0] += SCORING_SHOWN_AFTER / 2
+    relay(1, 1120)
+    assert said == []
+    now[0] += SCORING_SHOWN_AFTER
+    relay(2, 1120)
+    assert not bar.isHidden() and bar.value() == 2 and bar.maximum() == 1120
+    assert said[-1] == "Scoring every picture with the model: 2 of 1,120…"
+    relay(3, 1120)  # too soon after the last report: not sent
+    assert bar.value() == 2
+    now[0] += SCORING_EVERY * 1.5
+    relay(500, 1120)
+    assert bar.value() == 500
+    relay(1120, 1120)
+    assert bar.isHidden() and said[-1] == "Scored 1,120 pictures."
+    assert Scoring(1120, 1120) == Scoring(1120, 1120)  # a plain value, safe to send between threads
