@@ -127,6 +127,17 @@ class Inspection:
         """The combined score has a texture part (core.texture)."""
         return self.texture_map is not None
 
+    @property
+    def followed(self) -> float:
+        """How closely the reconstruction follows the input: the correlation of their grey values (1: every
+        change; near 0: flat, as a tile model's reconstruction of a fine texture is). 1 for a flat input."""
+        x, r = self.input.mean(axis=-1).ravel(), self.recon.mean(axis=-1).ravel()
+        if x.size < 2 or float(x.std()) < 1e-6:
+            return 1.0
+        if float(r.std()) < 1e-6:
+            return 0.0
+        return float(np.corrcoef(x, r)[0, 1])
+
     def layout(self, shown: str) -> str:
         """What the compare panel shows it in (``ModelReady.layout``), given the one ``shown`` now: a
         tile model's map of unusual patches stays in place, empty, until its texture part is fitted."""

@@ -20,6 +20,9 @@ from aeviewer.core.scoring import score_label
 WARN = "#c26000"
 FLAG = "#dc1e1e"
 MAX_LISTED_FAILURES = 30
+# Below this correlation with its input a reconstruction is called flat in the caption: measured, a tile
+# model of brick, large brick and gravel followed its pictures at r = 0.03, 0.01 and -0.02.
+FLAT_RECONSTRUCTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,11 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
             if ins.texture_map is not None:
                 what += (f" · unusual patches peak <b>{float(ins.texture_map.max()):.2f}</b> (0.5: as unusual as "
                          "a normal picture's most unusual place)")
+            if ins.followed < FLAT_RECONSTRUCTION:
+                r = round(ins.followed, 2) + 0.0  # never "-0.00"
+                what += (f" · the reconstruction keeps little of this picture (it follows it at r = {r:.2f}: a short "
+                         "code holds no fine texture), so the difference shows most of the picture and the learned "
+                         "map" + (" and the unusual patches" * ins.texture) + " tell more")
     state_text = model_state_text(state)
     return f"<b>{name}</b> ({split}{label}) · {what}<br>{state_text[0].upper()}{state_text[1:]}"
 

@@ -48,6 +48,30 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     assert "learned + patch + texture" in caption  # the score named with its third part
 
 
+def test_a_defect_models_flat_reconstruction_is_called_flat_and_the_maps_named_instead():
+    """A tile model's reconstruction of a fine texture is nearly flat: the caption says so, so that a grey
+    picture beside the input and a difference that shows the whole texture do not look like a fault."""
+    from aeviewer.core.data import ImageSet
+    from aeviewer.core.evaluation import evaluate
+    from aeviewer.core.results import Inspection
+    from aeviewer.qt.captions import ModelState, compare_caption
+
+    rng = np.random.default_rng(0)
+    grain = rng.random((8, 8, 1)).astype(np.float32)
+    images = ImageSet(np.zeros((2, 8, 8, 1), np.uint8), ["a.png", "b.png"], [0, 1], [0, 1])
+    learned = np.zeros((8, 8), np.float32)
+    flat = Inspection(1, 1, grain, np.full_like(grain, 0.5), np.zeros((8, 8)), 0.08, learned=learned,
+                      texture_map=np.zeros((8, 8), np.float32))
+    faithful = dataclasses.replace(flat, recon=np.clip(grain + 0.05 * rng.random(grain.shape), 0, 1))
+    assert flat.followed == 0.0 and faithful.followed > 0.9
+    state = ModelState(16, phase="trained")
+    both = evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "combined")
+    said = compare_caption(images, flat, state, 8, both)
+    assert "the reconstruction keeps little of this picture (it follows it at r = 0.00" in said
+    assert "the learned map and the unusual patches tell more" in said
+    assert "keeps little" not in compare_caption(images, faithful, state, 8, both)
+
+
 def test_the_summary_says_how_many_test_images_are_scored_while_a_model_trains():
     """A tile model scores its test pictures a few at a time: the summary says so instead of
     claiming there are no labelled test images, and an AUROC on part of them says it is partial."""
