@@ -86,8 +86,10 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         if settings.patches:
             print(f"full resolution: the model learns from {settings.size} px crops of each picture at "
                   f"{'its own size' if settings.patch_scale == 1 else f'{settings.patch_scale:g} of its size'} and "
-                  f"scores it whole, in tiles; each picture is also fitted whole into a {settings.size}x"
-                  f"{settings.size} copy, for its code", file=sys.stderr)
+                  f"scores it whole, in tiles" + ("; its score is counted against training pictures of its size"
+                                                  if settings.method == "synthetic" else "")
+                  + f"; each picture is also fitted whole into a {settings.size}x{settings.size} copy, for its code",
+                  file=sys.stderr)
         config = ModelConfig(image_size=settings.size, channels=settings.channels, latent_dim=args.latent,
                              architecture=arch, method=settings.method, ordered=args.ordered,
                              patches=settings.patches, patch_scale=settings.patch_scale)

@@ -243,6 +243,7 @@ def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set,
                           "--device", "cpu"], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert f"learns from {TILE} px crops of each picture at its own size and scores it whole" in run.stderr
+    assert "counted against training pictures of its size" not in run.stderr  # the raw worst patch: no yardsticks
     _, session = load_session(out)
     assert session.model_config.patches and session.model_config.image_size == TILE
     table = tmp_path / "scores.csv"
