@@ -2,7 +2,7 @@
 
 An ``Engine`` is what the GUI's worker thread and the CLI drive. It owns the
 one ``ImageSet`` (pictures, paths, splits, labels, masks) and the model; it
-trains (``core.live_training``, its training half), scores, projects and
+trains (``core.live_training``, its training half), scores (``core.scored_images``), projects and
 inspects, and hands out immutable results (``core.results``) for whoever draws
 them. It knows nothing of Qt.
 """
@@ -19,16 +19,16 @@ import torch
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.data import ImageSet, Split, read_picture
 from aeviewer.core.denoising import DenoiseResult, denoise_picture
-from aeviewer.core.evaluation import evaluate
 from aeviewer.core.full_resolution import FullResolution
-from aeviewer.core.inference import inspect, pixel_auroc, score_images
+from aeviewer.core.inference import inspect
 from aeviewer.core.kept_models import Kept, KeptModels
 from aeviewer.core.live_training import LiveTraining
 from aeviewer.core.model import AnyAutoencoder, build_model, resolve_device
 from aeviewer.core.noise_kinds import NoiseSpec
-from aeviewer.core.patches import full_pixel_auroc, inspect_full, pixel_rows, score_full
+from aeviewer.core.patches import inspect_full
 from aeviewer.core.projection import StableProjection
-from aeviewer.core.results import Codes, ImageResults, Inspection, Interrupted
+from aeviewer.core.results import Codes, Inspection
+from aeviewer.core.scored_images import ScoredImages
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, own_score
 from aeviewer.core.training import warm_up
 from aeviewer.core.working_size import fit_within
@@ -36,15 +36,8 @@ from aeviewer.core.working_size import fit_within
 MAX_SHOWN_SIDE = 1024  # denoised pictures in the compare panel are at most this big (saving is full size)
 
 
-SCORE_CHUNK = 2048  # pictures scored between two looks at ``Engine.interrupted``
-
-
-class Engine(LiveTraining, FullResolution):
-    """One model, its images and their latest scores."""
-
-    _codes: np.ndarray  # (N, K) latest code of every image; NaN where not yet known
-    _errors: np.ndarray  # (N,) latest mean squared error
-    _scores: np.ndarray  # (N,) latest anomaly score of ``score_kind``
+class Engine(ScoredImages, LiveTraining, FullResolution):
+    """One model, its images and their latest scores (``core.scored_images``)."""
 
     def __init__(self, model_config: ModelConfig | None = None, device: str = "auto", seed: int = 0) -> None:
         self.seed = seed
@@ -164,14 +157,6 @@ class Engine(LiveTraining, FullResolution):
         self._forget_scores()
         return model
 
-    def _forget_scores(self) -> None:
-        n, k = len(self.images), self.model_config.latent_dim
-        self._codes = np.full((n, k), np.nan, np.float32)
-        self._errors = np.full(n, np.nan, np.float32)
-        self._scores = np.full(n, np.nan, np.float32)
-        self._heat_scale = 1.0
-        self._pixels: float | None = None  # pixel AUROC of this model on these images, once measured
-
     def adopt(
         self,
         model: AnyAutoencoder,
@@ -256,98 +241,6 @@ class Engine(LiveTraining, FullResolution):
     def code_length(self) -> int:
         """How many numbers of the code the reconstructions use."""
         return self.prefix or self.model_config.latent_dim
-
-    def latest(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Copies of every picture's latest code, error and score (NaN where not known yet)."""
-        return self._codes.copy(), self._errors.copy(), self._scores.copy()
-
-    @property
-    def heat_scale(self) -> float:
-        return self._heat_scale
-
-    @property
-    def has_scores(self) -> bool:
-        """Whether every picture has a score (after opening a session that kept them, say)."""
-        return bool(len(self._scores)) and not np.isnan(self._scores).any()
-
-    # -- inference ------------------------------------------------------------
-    def evaluate(self) -> ImageResults:
-        """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too
-        (a tile model's maps kept from the same pass)."""
-        test = self.images.indices(Split.TEST)
-        masked = bool(self.images.masks) and self.trained
-        keep = pixel_rows(self.images, test) if masked and self.model_config.patches else []
-        maps = self._score_rows(np.arange(len(self.images)), unusual=test[keep], report=True)
-        self._pixels = None
-        if masked and not self.model_config.patches:
-            self._pixels = pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test,
-                                       self.device)
-        elif keep:
-            self._pixels = full_pixel_auroc(self.images, test, {k: maps[int(test[k])] for k in keep})
-        return self._results(final=True)
-
-    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None,
-                    report: bool = False) -> dict[int, np.ndarray]:
-        """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
-        is asked, so that closing the window never waits for 100,000 pictures to be scored, and, with
-        ``report``, ``scoring`` is told how many are done. A tile model's maps of where the pictures of
-        ``unusual`` are unusual come back, by row."""
-        heat_done = False
-        maps: dict[int, np.ndarray] = {}
-        for start in range(0, len(rows), SCORE_CHUNK):
-            if self.interrupted():
-                raise Interrupted("scoring was interrupted")
-            if report:
-                self.scoring(start, len(rows))
-            chunk = rows[start : start + SCORE_CHUNK]
-            heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
-            if self.model_config.patches:
-                wanted = np.flatnonzero(np.isin(chunk, unusual)) if unusual is not None and len(unusual) else ()
-                # each picture whole at its own size (0.1 s for a 500 px one here): say how far it has come
-                told = (lambda k, at=start: self.scoring(at + k, len(rows))) if report else None
-                scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
-                                    heat_local if heat_local is not None else (), interrupted=self.interrupted,
-                                    unusual=wanted, progress=told)
-                maps.update({int(chunk[k]): m for k, m in scores.maps.items()})
-            else:
-                scores = score_images(
-                    self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
-                )
-            self._codes[chunk] = scores.codes
-            self._errors[chunk] = scores.errors
-            self._scores[chunk] = scores.scores
-            if scores.heat_scale is not None:
-                self._heat_scale = scores.heat_scale
-                heat_done = True
-        if report:
-            self.scoring(len(rows), len(rows))
-        return maps
-
-    def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
-        """Score just ``rows`` (say, images that were just added) and report everything."""
-        self._score_rows(np.asarray(rows, np.int64), report=True)
-        return self._results(final)
-
-    def _results(self, final: bool) -> ImageResults:
-        known = np.flatnonzero(~np.isnan(self._codes).any(axis=1))  # a picture's point needs its code
-        points = np.full((len(self.images), 2), np.nan, np.float32)
-        if len(known):
-            fit = np.flatnonzero(self.images.splits[known] == Split.TRAIN)
-            codes = self._codes[known][:, : self.code_length]  # an ordered model's first k numbers
-            points[known] = self._projection.fit_transform(codes, fit)
-        scores = self._scores.copy()
-        ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=self._pixels)
-        return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev, self.prefix,
-                            self._projection.explained if self.code_length > 2 else None)
-
-    def set_score_kind(self, kind: str) -> ImageResults:
-        """Score every image the new way (a full pass)."""
-        if kind not in SCORES:
-            raise ValueError(f"unknown score {kind!r}: use one of {', '.join(SCORES)}")
-        if SCORES[kind].learned and self.model_config.method != "synthetic":
-            raise ValueError("the learned score needs a model trained on synthetic defects")
-        self.score_kind = self.score_asked = kind
-        return self.evaluate()
 
     @property
     def denoising(self) -> bool:
