@@ -174,8 +174,8 @@ def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Ten
     assert local is not None
     if stats is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
-    expected = [size_trend.offset(sizes, places, part) for part in (0, 1)]
-    score = (learned - stats[0] - expected[0]) / stats[1] + (local - stats[2] - expected[1]) / stats[3]
+    score = (size_trend.standardised(learned, stats, sizes, places, 0)
+             + size_trend.standardised(local, stats, sizes, places, 1))
     return score if texture is None else score + texture
 
 
@@ -200,9 +200,6 @@ def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.dev
     local = anomaly_scores(model, images, device, "local")
     values = [learned.mean(), max(learned.std(), 1e-6), local.mean(), max(local.std(), 1e-6)]
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
-    sizes = getattr(model, "score_sizes", None)
-    if sizes is not None:  # pictures of one working size: no trend with their size
-        sizes.zero_()
 
 
 def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:

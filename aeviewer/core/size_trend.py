@@ -50,11 +50,9 @@ def fit(values: np.ndarray, places: np.ndarray) -> tuple[list[float], list[float
         centred = logs - logs.mean()
         slopes = np.maximum(0.0, centred @ (values - means) / (centred @ centred))
         trend = [float(logs.mean()), float(logs.min()), float(logs.max()), *slopes]
-    stats = []
-    for j in range(k):
-        residual = values[:, j] - means[j] - (slopes[j] * (logs - trend[0]) if len(values) else 0.0)
-        spread = float(residual.std()) if len(values) > 1 else 0.0
-        stats += [float(means[j]), max(spread, 1e-6)]
+    residual = values - means - np.outer(logs - trend[0], slopes)
+    spreads = np.maximum(residual.std(axis=0) if len(values) > 1 else np.zeros(k), 1e-6)
+    stats = [float(v) for pair in zip(means, spreads, strict=True) for v in pair]
     return stats, [float(v) for v in trend]
 
 
@@ -64,6 +62,13 @@ def offset(trend: torch.Tensor | None, places: int, part: int) -> torch.Tensor |
         return 0.0
     log = min(max(math.log(max(places, 1)), float(trend[1])), float(trend[2]))
     return trend[LEAD + part] * (log - trend[0])
+
+
+def standardised(value: torch.Tensor, stats: torch.Tensor, trend: torch.Tensor | None, places: int,
+                 part: int) -> torch.Tensor:
+    """``value`` of a part (``stats`` holds each part's [mean, spread] in turn, as ``fit`` gives them) in units
+    of its spread, from what a picture of ``places`` places is expected to score."""
+    return (value - stats[2 * part] - offset(trend, places, part)) / stats[2 * part + 1]
 
 
 def places_of(x: torch.Tensor) -> int:

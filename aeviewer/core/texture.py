@@ -106,9 +106,9 @@ class PatchTexture(nn.Module):
         h, w = x.shape[-2:]
         logs, near = self._logs(x)
         places = size_trend.places_of(x)
-        high = (logs - self.spread[0] - size_trend.offset(self.sizes, places, 0)) / self.spread[1]
-        off = ((((near - self.usual[0]) / self.usual[1]).abs() - self.spread[2]
-                - size_trend.offset(self.sizes, places, 1)) / self.spread[3])
+        high = size_trend.standardised(logs, self.spread, self.sizes, places, 0)
+        unusual = ((near - self.usual[0]) / self.usual[1]).abs()
+        off = size_trend.standardised(unusual, self.spread, self.sizes, places, 1)
         grow = [logs.shape[-1] - off.shape[-1], logs.shape[-2] - off.shape[-2]]
         off = F.pad(off, (grow[0] // 2, grow[0] - grow[0] // 2, grow[1] // 2, grow[1] - grow[1] // 2), mode="replicate")
         # a place is a patch's centre: PATCH - 1 more pixels than places, split either side
@@ -121,8 +121,8 @@ class PatchTexture(nn.Module):
         size, added (NaN until fitted)."""
         high, off = self.halves(x)
         places = size_trend.places_of(x)
-        return ((high - self.spread[0] - size_trend.offset(self.sizes, places, 0)) / self.spread[1]
-                + (off - self.spread[2] - size_trend.offset(self.sizes, places, 1)) / self.spread[3])
+        return (size_trend.standardised(high, self.spread, self.sizes, places, 0)
+                + size_trend.standardised(off, self.spread, self.sizes, places, 1))
 
     @torch.no_grad()
     def fit(self, pictures: Callable[[], Iterable[torch.Tensor]], seed: int = 0) -> None:
