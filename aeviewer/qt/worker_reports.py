@@ -63,7 +63,8 @@ class WorkerReports:
 
     def _failed(self, failure: Failed) -> None:
         logging.getLogger("aeviewer").error("failed while %s\n%s", failure.doing, failure.details)
-        self.v.load_bar.setVisible(False)  # a save in progress has ended
+        self.v.load_bar.setVisible(False)  # a save or a scoring pass in progress has ended
+        self.status.emit(f"Stopped: something went wrong while {failure.doing}.", 8000)  # not "Scoring… 117 of"
         self.problem.emit("Something went wrong",
                           f"Something went wrong while {failure.doing}:\n{failure.last_line}", failure.details)
 

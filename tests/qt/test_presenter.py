@@ -121,3 +121,12 @@ def test_a_long_scoring_pass_shows_how_far_it_has_come_and_a_quick_one_shows_not
     relay(1120, 1120)
     assert bar.isHidden() and said[-1] == "Scored 1,120 pictures."
     assert Scoring(1120, 1120) == Scoring(1120, 1120)  # a plain value, safe to send between threads
+    relay(0, 1120)  # a pass that fails midway leaves neither its bar nor its "Scoring…" line
+    now[0] += SCORING_SHOWN_AFTER * 2
+    relay(7, 1120)
+    assert not bar.isHidden()
+    from aeviewer.qt.messages import Failed
+
+    with qtbot.waitSignal(presenter.problem):
+        presenter.receive(Failed("scoring every picture", "Traceback\nOSError: the disk went away"))
+    assert bar.isHidden() and not said[-1].startswith("Scoring")
