@@ -51,6 +51,7 @@ class Engine(ScoredImages, LiveTraining, FullResolution):
         self.prefix: int | None = None  # an ordered model's code length in use (None: the whole code)
         self.kept = KeptModels()  # trained models of other sizes, shown again at once (core.kept_models)
         self.train_noise: tuple[NoiseSpec, ...] = ()  # what the model learns to remove; () = reconstruct
+        self.train_epochs: int | None = None  # how many epochs the model's last run was set to (None: unknown)
         self.test_noise: NoiseSpec | None = None  # added before denoising an image; None = already noisy
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
@@ -143,7 +144,7 @@ class Engine(ScoredImages, LiveTraining, FullResolution):
 
     def _new_model(self) -> AnyAutoencoder:
         self.model_id += 1
-        self.trained = False
+        self.trained, self.train_epochs = False, None
         # Only a model trained on synthetic defects has a learned map to score by.
         asked, method = self.score_asked, self.model_config.method
         learned_only = asked is not None and SCORES[asked].learned and method != "synthetic"

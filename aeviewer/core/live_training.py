@@ -137,7 +137,7 @@ class LiveTraining:
         rows = self.train_rows
         if len(rows) == 0:
             raise ValueError("there are no training images: add some, or open the demo")
-        self.train_noise = tuple(config.denoise)
+        self.train_noise, self.train_epochs = tuple(config.denoise), config.epochs
         pacer, budget = Pacer(1.0 / SNAPSHOTS_PER_SECOND, clock), Budget(SNAPSHOT_BUDGET, clock)
         losses: list[float] = []
         self.trained = False

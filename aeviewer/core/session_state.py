@@ -36,6 +36,8 @@ def capture(engine: Engine, threshold: float, info: dict | None = None, view: di
     info = dict(info or {})
     info.setdefault("denoise", [str(spec) for spec in engine.train_noise])
     info.setdefault("method", engine.model_config.method)
+    if engine.train_epochs is not None:
+        info.setdefault("epochs", engine.train_epochs)
     info["trained"] = engine.trained
     info["prefix"] = engine.prefix  # an ordered model's code length in use
     return Session(
@@ -95,6 +97,8 @@ def restore(engine: Engine, model: AnyAutoencoder, session: Session, restored: R
     engine.adopt(model, session.model_config, session.score, noise,
                  restored.images if restored is not None else None, latest,
                  trained=bool(session.info.get("trained", True)), heat_scale=session.heat_scale)
+    epochs = session.info.get("epochs")
+    engine.train_epochs = epochs if isinstance(epochs, int) and epochs >= 1 else None
     prefix = session.info.get("prefix")
     if session.model_config.ordered and isinstance(prefix, int):
         engine.set_prefix(prefix)

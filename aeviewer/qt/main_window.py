@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
 
     def _session_opened(self, opened) -> None:
         paths, self._after_session = self._after_session, []
-        self.views.settings.apply_session(self.presenter.model)
+        self.views.settings.apply_session(self.presenter.model, opened.epochs)
         if paths:
             self.opener.open_paths(paths)
 

@@ -240,6 +240,7 @@ class SessionOpened:
     trained: bool
     autosave: bool
     follow: bool = False
+    epochs: int | None = None  # the epochs its model was last trained for, where the session says
 
 
 @dataclass(frozen=True)

@@ -116,9 +116,12 @@ class SettingsPanel(QWidget):
         if not self.epochs_given:
             self.controls.epochs.setValue(settings.epochs)
 
-    def apply_session(self, model) -> None:
-        """An opened session's model (a ModelReady): the controls show its code size, mode and
-        training noise, so Train goes on from what it was, without a retrain being asked for."""
+    def apply_session(self, model, epochs: int | None = None) -> None:
+        """An opened session's model (a ModelReady): the controls show its code size, mode, training
+        noise and the epochs it was trained for (unless epochs came from the command line), so Train
+        goes on as it was, without a retrain being asked for."""
+        if epochs is not None and not self.epochs_given:
+            self.controls.epochs.setValue(epochs)
         c = model.config
         self.controls.set_ordered(c.ordered)
         self.controls.set_latent_dim(model.code_length)

@@ -94,7 +94,7 @@ class FileCommands:
         # takes minutes for a tile model of many large pictures (each scored whole, at its own size).
         self.result.emit(SessionOpened(engine.model_id, cmd.path, None if threshold is None else float(threshold),
                                        view, restored.missing if restored is not None else [],
-                                       engine.trained, cmd.autosave, cmd.follow))
+                                       engine.trained, cmd.autosave, cmd.follow, engine.train_epochs))
         self.result.emit(engine.refresh([], final=True) if engine.has_scores else engine.evaluate())
         if cp is not None:
             self.result.emit(RunFollowed(engine.model_id, cmd.path, cp.epochs_done, cp.epochs, cp.losses,

@@ -38,6 +38,8 @@ def test_save_and_open_round_trip_in_the_window(qtbot, window, tiny_set, tmp_pat
 
     window.set_images(ImageSet.empty(tiny_set.size, tiny_set.channels))  # somewhere else entirely
     qtbot.waitUntil(lambda: len(window.images) == 0, timeout=30_000)
+    window.views.settings.epochs_given = False  # as when started without --epochs, which would win
+    window.views.settings.controls.epochs.setValue(7)
     window.open_paths([str(path)])
     gui.wait_for(qtbot, SessionOpened)
     qtbot.waitUntil(lambda: window.presenter.results is not None
@@ -48,6 +50,7 @@ def test_save_and_open_round_trip_in_the_window(qtbot, window, tiny_set, tmp_pat
     assert window.presenter.selected == 2
     assert not window.isWindowModified() and window.keeper.recent()[0].endswith("mine.aesession")
     assert window.keeper.path == path
+    assert window.views.settings.controls.epochs.value() == 2  # Train again runs as the saved model was trained
 
 
 def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, tmp_path, rng):
@@ -61,6 +64,7 @@ def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, 
     assert main(["train", str(data), "--out", str(out), "--image-size", "16", "--channels", "1",
                  "--latent", "3", "--epochs", "2", "--device", "cpu"]) == 0
     gui = GuiSide(window.worker)
+    window.views.settings.epochs_given = False  # as when started without --epochs, which would win
     window.open_paths([str(out)])
     opened = gui.wait_for(qtbot, SessionOpened)
     assert opened.trained and not opened.missing
@@ -68,6 +72,7 @@ def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, 
     assert (window.images.splits == Split.TRAIN).all()
     assert window.presenter.model_config.latent_dim == 3
     assert window.views.settings.controls.latent_dim() == 3  # the slider shows the opened model's size
+    assert opened.epochs == 2 and window.views.settings.controls.epochs.value() == 2
 
 
 def test_a_bad_file_is_refused_and_nothing_changes(qtbot, window, tiny_set, tmp_path):
