@@ -78,6 +78,7 @@ class LiveTraining:
         model_id: int
         score_kind: str
         train_noise: tuple[NoiseSpec, ...]
+        train_epochs: int | None
         trained: bool
         _codes: np.ndarray
         _errors: np.ndarray
