@@ -18,11 +18,16 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from aeviewer.cli.common import load_session_or_fail, open_inputs
-    from aeviewer.core.compression import CodeRange, model_curve
+    from aeviewer.core.compression import CodeRange, coder, model_curve
     from aeviewer.core.data import Split
     from aeviewer.core.rate_distortion import comparison_text, jpeg_curve
 
     model, session, device = load_session_or_fail(args.session, args.device)
+    try:
+        coder(model)
+    except ValueError as exc:  # a U-Net has no code to measure
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     c = session.model_config
     images = open_inputs([args.data], c.image_size, c.channels, Split.TEST).result.images
     if not len(images):

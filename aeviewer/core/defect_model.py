@@ -81,6 +81,10 @@ class DefectModel(nn.Module):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return self.reconstructor(x)
 
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """The reconstructor's picture for a code: the latent plot decodes from it as from any bottleneck."""
+        return self.reconstructor.decode(z)
+
     def defect_logits(self, x: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
         return self.segmenter(torch.cat([x, recon.clamp(0, 1)], 1))
 

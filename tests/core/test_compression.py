@@ -77,3 +77,8 @@ def test_the_rd_command_prints_json_of_the_promised_shape(tmp_path, capsys):
     out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert [m["k"] for m in out["model"]] == [1, 2, 4] and set(out["model"][0]) == {"k", "bytes", "mse", "psnr"}
     assert [j["quality"] for j in out["jpeg"]][:2] == [1, 3] and out["pictures"] == 6
+
+    unet = ModelConfig(image_size=16, channels=1, latent_dim=4, architecture="skip")
+    session = save_session(tmp_path / "u.aesession", build_model(unet, seed=0), Session(unet))
+    assert main(["rd", str(session), str(data), "--device", "cpu"]) == 2  # said, not a traceback
+    assert "U-Net" in capsys.readouterr().err

@@ -66,6 +66,18 @@ def test_an_ordered_models_short_code_is_decoded_as_its_first_numbers():
     assert decode_at(e, 0.0, 0.0).picture.shape == (64, 64, 3)
 
 
+def test_a_model_trained_on_synthetic_defects_decodes_through_its_reconstructor():
+    # It answered "a U-Net passes detail around its code" before: its reconstructor is a bottleneck.
+    from aeviewer.core.inference import run_model
+
+    e = Engine(ModelConfig(image_size=32, latent_dim=4, method="synthetic"), device="cpu", seed=0)
+    e.set_images(banana_imageset(n_train=8, n_test=2, size=32, seed=1))
+    e.evaluate()
+    assert decode_at(e, 0.0, 0.0).picture.shape == (32, 32, 3)
+    pictures = e.images.images[:2].astype(np.float32) / 255
+    assert np.allclose(decode_codes(e, e.latest()[0][:2]), run_model(e.model, pictures, e.device), atol=1e-5)
+
+
 def test_a_unet_cannot_decode_from_a_code_alone():
     e = Engine(ModelConfig(latent_dim=8, architecture="skip"), device="cpu", seed=0)
     e.set_images(banana_imageset(n_train=8, n_test=2, size=64, seed=1))
