@@ -91,7 +91,7 @@ class Objective(nn.Module):
         loss = per_image.mean()
         if mask is not None:
             assert isinstance(self.model, DefectModel)
-            loss = loss + segmentation_loss(self.model.defect_logits(x_in, recon), mask)
+            loss = loss + segmentation_loss(self.model.training_logits(x_in, recon), mask)
         return recon, z, per_image, loss
 
 
