@@ -71,6 +71,9 @@ class DefectModel(nn.Module):
         # How both parts' means rise with a picture's places (core.size_trend): a tile model scores pictures
         # at their own sizes; zeros (no trend) for a model that scores them all at one working size.
         self.register_buffer("score_sizes", size_trend.empty(2))
+        # 1 once the learned part's yardsticks are of its log odds (core.inference.combined); 0 in sessions
+        # written before, whose yardsticks are of the probability itself.
+        self.register_buffer("score_odds", torch.zeros(1))
         # A tile model's third part of the combined score: how unusual its patches are (core.texture);
         # fitted for surfaces in tiles only, NaN (left out) for every other model.
         self.texture = PatchTexture()

@@ -29,7 +29,7 @@ from torch import nn
 
 from aeviewer import __version__
 from aeviewer.core import size_trend
-from aeviewer.core.inference import anomaly_scores, combined, fitted_texture, run_model
+from aeviewer.core.inference import anomaly_scores, combined, fitted_texture, run_model, yardsticks
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.scoring import COMBINED_SCORE, LEARNED_SCORE, SCORES, learned_window
 from aeviewer.core.session import Session
@@ -59,10 +59,8 @@ class Exportable(nn.Module):
             maps = self.model.defect_map(x, recon)  # type: ignore[operator]
             learned = smooth_max(maps, self.window)
             if self.score == COMBINED_SCORE:
-                stats: torch.Tensor = getattr(self.model, "score_stats")  # noqa: B009  (a registered buffer)
                 part = self.texture.standardised(x) if self.texture is not None else None
-                sizes: torch.Tensor = getattr(self.model, "score_sizes")  # noqa: B009
-                return recon, z, combined(learned, batch_scores(x, recon, "local"), stats, part, sizes,
+                return recon, z, combined(learned, batch_scores(x, recon, "local"), yardsticks(self.model), part,
                                           size_trend.places_of(x))
             return recon, z, learned
         scores = batch_scores(x, recon, self.score)

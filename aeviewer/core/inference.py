@@ -49,6 +49,36 @@ class Scores:
     maps: dict[int, np.ndarray] = field(default_factory=dict)
 
 
+ODDS_EPS = 1e-6  # the learned score is held this far from 0 and 1 before its log odds are taken
+
+
+class Yardsticks(NamedTuple):
+    """What the combined score counts its parts against (buffers of core.defect_model.DefectModel)."""
+
+    stats: torch.Tensor  # mean and spread of each part over the training pictures (score_stats)
+    sizes: torch.Tensor  # their trend with the pictures' size (score_sizes, core.size_trend)
+    odds: torch.Tensor | None  # 1: the learned part is counted in log odds (score_odds); 0 or None: as it is
+
+
+def yardsticks(model: torch.nn.Module | None) -> Yardsticks | None:
+    """The model's yardsticks, or None for a model without a learned map."""
+    stats = getattr(model, "score_stats", None)
+    if stats is None:
+        return None
+    return Yardsticks(stats, getattr(model, "score_sizes"), getattr(model, "score_odds", None))  # noqa: B009
+
+
+def log_odds(p: torch.Tensor) -> torch.Tensor:
+    """log(p / (1 - p)), with p held inside [ODDS_EPS, 1 - ODDS_EPS]."""
+    p = p.clamp(ODDS_EPS, 1 - ODDS_EPS)
+    return torch.log(p) - torch.log1p(-p)
+
+
+def learned_part(learned: np.ndarray) -> np.ndarray:
+    """Learned scores as the combined score's yardsticks are measured in (its log odds: ``combined``)."""
+    return log_odds(torch.from_numpy(np.asarray(learned, np.float64))).numpy()
+
+
 class Batch(NamedTuple):
     """One batch through a model, as tensors: inputs, outputs, codes, and the learned
     defect maps (B, 1, H, W) of a model trained on synthetic defects (else None)."""
@@ -57,8 +87,7 @@ class Batch(NamedTuple):
     recon: torch.Tensor
     z: torch.Tensor
     maps: torch.Tensor | None
-    stats: torch.Tensor | None = None  # the combined score's yardsticks (DefectModel.score_stats)
-    sizes: torch.Tensor | None = None  # and their trend with the pictures' size (DefectModel.score_sizes)
+    yardsticks: Yardsticks | None = None  # the combined score's, where the model has them
     texture: PatchTexture | None = None  # the combined score's texture part, where the model has a fitted one
 
 
@@ -77,8 +106,7 @@ def _batches(model: torch.nn.Module, images: np.ndarray, device: torch.device) -
                 x = torch.from_numpy(np.ascontiguousarray(chunk, np.float32)).to(device).permute(0, 3, 1, 2)
             recon, z = model(x)
             yield Batch(x, recon, z, defect_map(x, recon) if defect_map is not None else None,
-                        getattr(model, "score_stats", None), getattr(model, "score_sizes", None),
-                        fitted_texture(model))
+                        yardsticks(model), fitted_texture(model))
     finally:
         model.train(was_training)
 
@@ -95,7 +123,7 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
         learned = smooth_max(b.maps, learned_window(b.x.shape[-1]))
         if kind == COMBINED_SCORE:
             part = b.texture.standardised(b.x) if b.texture is not None else None
-            return combined(learned, batch_scores(b.x, b.recon, "local"), b.stats, part, b.sizes,
+            return combined(learned, batch_scores(b.x, b.recon, "local"), b.yardsticks, part,
                             size_trend.places_of(b.x)).cpu().numpy()
         return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
@@ -164,16 +192,23 @@ def anomaly_scores(
     return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
 
-def combined(learned: torch.Tensor, local: torch.Tensor | None, stats: torch.Tensor | None,
-             texture: torch.Tensor | None = None, sizes: torch.Tensor | None = None,
-             places: int = 0) -> torch.Tensor:
+def combined(learned: torch.Tensor, local: torch.Tensor | None, yard: Yardsticks | None,
+             texture: torch.Tensor | None = None, places: int = 0) -> torch.Tensor:
     """The combined score: each part in units of its spread over the training pictures (of the size of
-    pictures of ``places`` places, where ``sizes`` holds a trend: core.size_trend), added; a tile model's
-    ``texture`` score (``core.texture``, already in those units) too where it has one.
+    pictures of ``places`` places, where the yardsticks hold a trend: core.size_trend), added; a tile
+    model's ``texture`` score (``core.texture``, already in those units) too where it has one.
+
+    The learned part is counted in log odds: it is the largest of a map of probabilities, and near 1
+    a probability has little room left (normal surfaces' test pictures score 0.90-0.96 where training
+    pictures spread 0.1 around 0.8), so a defect at 0.999 stood barely above them; in log odds it
+    stands 3-4 units above. Sessions written before keep their yardsticks of the probability (``odds`` 0).
     NaN until the model has been trained (its yardsticks come from the training pictures)."""
     assert local is not None
-    if stats is None:
+    if yard is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
+    stats, sizes = yard.stats, yard.sizes
+    if yard.odds is not None:
+        learned = torch.where(yard.odds > 0.5, log_odds(learned), learned)
     score = (size_trend.standardised(learned, stats, sizes, places, 0)
              + size_trend.standardised(local, stats, sizes, places, 1))
     return score if texture is None else score + texture
@@ -196,10 +231,18 @@ def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.dev
     stats = getattr(model, "score_stats", None)
     if stats is None or not len(images):
         return
-    learned = anomaly_scores(model, images, device, LEARNED_SCORE)
+    learned = learned_part(anomaly_scores(model, images, device, LEARNED_SCORE))
     local = anomaly_scores(model, images, device, "local")
     values = [learned.mean(), max(learned.std(), 1e-6), local.mean(), max(local.std(), 1e-6)]
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
+    mark_log_odds(model)
+
+
+def mark_log_odds(model: torch.nn.Module) -> None:
+    """Record that the model's yardsticks were measured on the learned part's log odds (``combined``)."""
+    odds = getattr(model, "score_odds", None)
+    if odds is not None:
+        odds.fill_(1.0)
 
 
 def anomaly_maps(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> np.ndarray:

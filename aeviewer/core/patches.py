@@ -27,7 +27,15 @@ from torch.utils.data import Dataset
 
 from aeviewer.core import size_trend
 from aeviewer.core.data import ImageSet, read_picture
-from aeviewer.core.inference import Scores, combined, fitted_texture, texture_part
+from aeviewer.core.inference import (
+    Scores,
+    combined,
+    fitted_texture,
+    learned_part,
+    mark_log_odds,
+    texture_part,
+    yardsticks,
+)
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
@@ -215,8 +223,7 @@ def _blended(model, group, weight: torch.Tensor, defect_map) -> Iterator[TiledPa
         k += len(corners)
 
 
-def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = None,
-               model: AnyAutoencoder | None = None) -> float:
+def pass_score(p: TiledPass, kind: str, tile: int, model: AnyAutoencoder | None = None) -> float:
     """The image score of ``kind`` from one picture's full-size results; windows sized to the tile.
     ``model``: the one the pass came from, for the combined score's texture part (``core.texture``)."""
     if SCORES[kind].learned:
@@ -225,7 +232,7 @@ def pass_score(p: TiledPass, kind: str, tile: int, stats: torch.Tensor | None = 
         learned = smooth_max(p.maps, learned_window(tile))
         if kind == COMBINED_SCORE:
             local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
-            return float(combined(learned, local, stats, texture_part(model, p.x), getattr(model, "score_sizes", None),
+            return float(combined(learned, local, yardsticks(model), texture_part(model, p.x),
                                   size_trend.places_of(p.x))[0])
         return float(learned[0])
     if kind == "ssim":
@@ -296,7 +303,6 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
     heat = set(list(heat_rows)[:HEAT_PICTURES])
     keep = {int(k) for k in unusual}
     codes, errors, scores, heat_maps, maps = [], [], [], [], {}
-    stats = getattr(model, "score_stats", None)
     passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned or bool(keep))
     for i, p in enumerate(passes):
         if interrupted is not None and interrupted():
@@ -305,7 +311,7 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
             raise Interrupted("scoring was interrupted")
         codes.append(p.code)
         errors.append(float(((p.x - p.recon) ** 2).mean()))
-        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, stats, model))
+        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, model))
         if i in heat:
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
         if i in keep:
@@ -370,8 +376,10 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
     texture = getattr(model, "texture", None)
     if texture is not None and (refit_texture or not texture.fitted):
         texture.fit(lambda: _inputs(pictures, device))
-    values, trend = size_trend.fit(np.array(parts), np.array(places))
+    learned, local = np.array(parts).T
+    values, trend = size_trend.fit(np.stack([learned_part(learned), local], 1), np.array(places))
     stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
     sizes = getattr(model, "score_sizes", None)
     if sizes is not None:
         sizes.copy_(torch.tensor(trend, dtype=sizes.dtype, device=sizes.device))
+    mark_log_odds(model)

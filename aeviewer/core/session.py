@@ -48,7 +48,7 @@ FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
 # Added later: sessions written before them open without them (NaN: not measured; a size trend: zeros, none).
-OPTIONAL_WEIGHTS = {"score_stats", "score_sizes"} | {f"texture.{k}" for k in PatchTexture().state_dict()}
+OPTIONAL_WEIGHTS = {"score_stats", "score_sizes", "score_odds"} | {f"texture.{k}" for k in PatchTexture().state_dict()}
 
 
 class SessionError(ValueError):

@@ -28,8 +28,9 @@ CASES = [
 @pytest.mark.parametrize(("config", "score"), CASES, ids=[f"{c.architecture}-{c.method}-{s}" for c, s in CASES])
 def test_exported_models_give_aeviewers_results(config, score, tmp_path, rng):
     model = build_model(config, seed=1)
-    if score == "combined":  # as training leaves it: the parts' means and spreads
-        model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
+    if score == "combined":  # as training leaves it: the parts' means and spreads, the learned one's in log odds
+        model.score_stats.copy_(torch.tensor([-1.4, 0.5, 0.01, 0.004]))
+        model.score_odds.fill_(1.0)
     session = Session(config, score=score, threshold=0.05)
     pictures = rng.integers(0, 256, (5, 32, 32, config.channels), dtype=np.uint8)
     for fmt, export in (("onnx", export_onnx), ("torchscript", export_torchscript)):
@@ -45,7 +46,8 @@ def test_exported_models_give_aeviewers_results(config, score, tmp_path, rng):
 def test_a_tile_models_texture_part_is_in_the_exported_score(tmp_path, rng):
     config = ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True)
     model = build_model(config, seed=1)
-    model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
+    model.score_stats.copy_(torch.tensor([-1.4, 0.5, 0.01, 0.004]))
+    model.score_odds.fill_(1.0)
     model.texture.fit(lambda: (torch.rand((1, 1, 32, 48)) for _ in range(4)))
     session = Session(config, score="combined", threshold=0.05)
     pictures = rng.integers(0, 256, (5, 32, 32, 1), dtype=np.uint8)

@@ -10,6 +10,7 @@ from PIL import Image
 from aeviewer.core.choices import Survey, choose
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet, Split
+from aeviewer.core.model import build_model
 from aeviewer.core.synthetic import blob_masks, line_masks, paste_defects, perlin
 
 CPU = torch.device("cpu")
@@ -134,7 +135,8 @@ def test_settings_are_chosen_from_the_pictures_and_explained(tmp_path):
 
 def test_the_combined_score_adds_both_parts_in_their_training_spreads(tmp_path):
     """Trained, the model keeps each part's mean and spread over its training pictures (in its weights,
-    so sessions and exports carry them); the combined score is the two parts in those units, added."""
+    so sessions and exports carry them); the combined score is the two parts in those units, added,
+    the learned part in log odds."""
     from aeviewer.core.config import TrainConfig
     from aeviewer.core.data import ImageSet, Split
     from aeviewer.core.engine import Engine
@@ -149,7 +151,9 @@ def test_the_combined_score_adds_both_parts_in_their_training_spreads(tmp_path):
     for _ in engine.train(TrainConfig(epochs=2, batch_size=8), live=False):
         pass
     stats = engine.model.score_stats.numpy()
-    learned = anomaly_scores(engine.model, pictures, engine.device, "learned")
+    assert engine.model.score_odds.item() == 1.0
+    probability = anomaly_scores(engine.model, pictures, engine.device, "learned").astype(np.float64)
+    learned = np.log(probability / (1 - probability))
     local = anomaly_scores(engine.model, pictures, engine.device, "local")
     np.testing.assert_allclose(stats, [learned.mean(), learned.std(), local.mean(), local.std()], rtol=1e-4)
     both = anomaly_scores(engine.model, pictures, engine.device, "combined")
@@ -159,3 +163,46 @@ def test_the_combined_score_adds_both_parts_in_their_training_spreads(tmp_path):
     save_session(tmp_path / "s.aesession", engine.model, Session(engine.model_config, score="combined"))
     loaded, _session = load_session(tmp_path / "s.aesession")
     np.testing.assert_array_equal(loaded.score_stats.numpy(), stats)
+    assert loaded.score_odds.item() == 1.0
+
+
+def test_the_learned_part_keeps_its_resolution_near_certainty():
+    """Counted in log odds, a learned score of 0.999 stands well above normal pictures at 0.95 when training
+    pictures spread 0.1 around 0.8; counted as it is, less than one spread. Probabilities of exactly 0 and 1
+    give finite scores."""
+    from aeviewer.core.inference import Yardsticks, combined, log_odds
+
+    training = torch.tensor([0.65, 0.75, 0.8, 0.85, 0.9], dtype=torch.float64)
+    local = torch.zeros(4, dtype=torch.float64)
+    learned = torch.tensor([0.95, 0.999, 0.0, 1.0], dtype=torch.float64)
+    for odds, values in ((1.0, log_odds(training)), (0.0, training)):
+        stats = torch.tensor([values.mean(), values.std(), 0.0, 1.0], dtype=torch.float64)
+        yard = Yardsticks(stats, torch.zeros(5, dtype=torch.float64), torch.tensor([odds]))
+        normal, defect, low, high = combined(learned, local, yard).tolist()
+        assert np.isfinite([low, high]).all() and low < normal < defect <= high
+        assert (defect - normal > 1.5) == bool(odds)
+
+
+def test_a_session_written_before_the_log_odds_keeps_its_yardsticks_of_the_probability(tmp_path, rng):
+    """Its score_stats were measured on the learned score itself: it goes on counting the part that way."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    from aeviewer.core.inference import anomaly_scores
+    from aeviewer.core.session import Session, load_session, save_session
+
+    model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
+    model.score_stats.copy_(torch.tensor([0.2, 0.05, 0.01, 0.004]))
+    path = save_session(tmp_path / "new.aesession", model, Session(model.config, score="combined"))
+    with safe_open(str(path), "pt") as f:
+        meta = f.metadata()
+    old = {k: v for k, v in load_file(str(path)).items() if k != "model.score_odds"}
+    save_file(old, str(tmp_path / "old.aesession"), metadata=meta)
+    loaded, _ = load_session(tmp_path / "old.aesession")
+    assert loaded.score_odds.item() == 0.0
+    pictures = rng.integers(0, 256, (3, 32, 32, 1), dtype=np.uint8)
+    device = torch.device("cpu")
+    learned = anomaly_scores(loaded, pictures, device, "learned")
+    local = anomaly_scores(loaded, pictures, device, "local")
+    np.testing.assert_allclose(anomaly_scores(loaded, pictures, device, "combined"),
+                               (learned - 0.2) / 0.05 + (local - 0.01) / 0.004, rtol=1e-4, atol=1e-4)
