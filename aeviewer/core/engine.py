@@ -56,6 +56,7 @@ class Engine(ScoredImages, LiveTraining, FullResolution):
         self._picture_cache: tuple[tuple, np.ndarray] | None = None
         self.interrupted: Callable[[], bool] = lambda: False  # the window closing: give up long work
         self.scoring: Callable[[int, int], None] = lambda done, total: None  # a whole pass: scored, of all
+        self.beside: Callable[[], None] = lambda: None  # between two pictures of a pass: what may run beside it
         self.stream_paths: tuple[str, ...] = ()  # training files streamed from disk; the pictures are a sample
         self.model: AnyAutoencoder = self._new_model()
         warm_up()

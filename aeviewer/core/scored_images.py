@@ -3,6 +3,8 @@
 A pass goes a chunk at a time, asking ``interrupted`` between chunks (closing the window never waits
 for 100,000 pictures) and, for whole passes, telling ``scoring`` how far it has come (a tile model
 scores each picture whole at its own size: opening a session of 1,000 large pictures takes minutes).
+Between two chunks, and between two pictures of a tile model's, ``beside`` runs what may run beside
+the pass (the window inspects the picture a person clicks meanwhile, rather than after the pass).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class ScoredImages:
         _projection: StableProjection
         interrupted: Callable[[], bool]
         scoring: Callable[[int, int], None]
+        beside: Callable[[], None]
 
         @property
         def train_rows(self) -> np.ndarray: ...
@@ -106,7 +109,7 @@ class ScoredImages:
         heat_done = False
         maps: dict[int, np.ndarray] = {}
         for start in range(0, len(rows), SCORE_CHUNK):
-            if self.interrupted():
+            if self._between_pictures():
                 raise Interrupted("scoring was interrupted")
             if report:
                 self.scoring(start, len(rows))
@@ -117,7 +120,7 @@ class ScoredImages:
                 # each picture whole at its own size (0.1 s for a 500 px one here): say how far it has come
                 told = (lambda k, at=start: self.scoring(at + k, len(rows))) if report else None
                 scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
-                                    heat_local if heat_local is not None else (), interrupted=self.interrupted,
+                                    heat_local if heat_local is not None else (), interrupted=self._between_pictures,
                                     unusual=wanted, progress=told)
                 maps.update({int(chunk[k]): m for k, m in scores.maps.items()})
             else:
@@ -150,6 +153,11 @@ class ScoredImages:
         ev = evaluate(scores, self.images.splits, self.images.labels, self.score_kind, pixel_auroc=self._pixels)
         return ImageResults(self.model_id, self._errors.copy(), points, self._heat_scale, final, ev, self.prefix,
                             self._projection.explained if self.code_length > 2 else None)
+
+    def _between_pictures(self) -> bool:
+        """Run what may run beside a pass, then say whether to give it up."""
+        self.beside()
+        return self.interrupted()
 
     def set_score_kind(self, kind: str) -> ImageResults:
         """Score every image the new way (a full pass)."""

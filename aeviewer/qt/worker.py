@@ -22,10 +22,9 @@ import time
 import traceback
 import weakref
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from aeviewer.core.results import (
@@ -59,13 +58,13 @@ from aeviewer.qt.messages import (
     UseKept,
     WalkBetween,
 )
+from aeviewer.qt.worker_bottleneck import BottleneckCommands
 from aeviewer.qt.worker_files import FileCommands
 from aeviewer.qt.worker_latent import LatentCommands
 from aeviewer.qt.worker_pictures import PictureCommands
 from aeviewer.qt.worker_reports import ScoringRelay
 from aeviewer.qt.worker_warnings import pass_warnings_on, stop_passing_warnings
 
-RESCORE_DELAY = 0.3  # seconds the slider rests before every picture is scored at the new length
 FOCUS_REFRESH_SECONDS = 0.2
 FOCUS_BUDGET = 0.02  # share of training time the selected image's refresh may take (a big picture in tiles)
 
@@ -83,7 +82,7 @@ def running_threads() -> list[QThread]:
     return [t for t in list(_live_threads) if t.isRunning()]
 
 
-class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
+class TorchWorker(BottleneckCommands, FileCommands, LatentCommands, PictureCommands, QObject):
     """Lives in the worker thread. Methods without @Slot are called from the GUI thread."""
 
     result = Signal(object)  # core.results.* or qt.messages.* results, in the order they happened
@@ -172,6 +171,7 @@ class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
                 self._engine = Engine(config, "cpu")
             self._engine.interrupted = self._closing.is_set
             self._engine.scoring = ScoringRelay(self.result.emit)  # a long pass's progress (an opened session)
+            self._engine.beside = self._serve_beside_pass
             self._announce()
             # torch's import leaves ~a million long-lived objects; freezing them keeps
             # full garbage collections (which hold the GIL) from stalling the GUI.
@@ -217,17 +217,31 @@ class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
 
     def _serve_between_batches(self) -> None:
         """Handle what can run beside training; defer the rest and stop the run."""
-        while True:
-            try:
-                cmd = self._queue.get_nowait()
-            except queue.Empty:
-                return
+        for cmd in self._waiting():
             if cmd.exclusive:
                 self._deferred.append(cmd)
                 if self._control is not None:
                     self._control.stop()
             else:
                 self._handle(cmd)
+
+    def _serve_beside_pass(self) -> None:
+        """Between two pictures of a scoring pass (minutes, for a session of many large pictures): inspect
+        the picture a person clicked now, the rest after the pass, in order (training serves its own)."""
+        if self._control is None:
+            for cmd in self._waiting():
+                if isinstance(cmd, Inspect):
+                    self._handle(cmd)
+                else:
+                    self._deferred.append(cmd)
+
+    def _waiting(self) -> Iterator[Command]:
+        """The commands queued now, in order, taken off the queue."""
+        while True:
+            try:
+                yield self._queue.get_nowait()
+            except queue.Empty:
+                return
 
     # -- commands -----------------------------------------------------------------
     def _set_score_kind(self, cmd: SetScoreKind) -> None:
@@ -236,37 +250,6 @@ class TorchWorker(FileCommands, LatentCommands, PictureCommands, QObject):
     def _set_test_noise(self, cmd: SetTestNoise) -> None:
         self._engine.test_noise = cmd.noise
         self._refresh_focus()
-
-    def _set_prefix(self, cmd: SetPrefix) -> None:
-        """The selected picture at once; every picture's scores once the slider has rested a moment
-        (a full pass takes longer than a slider move, and a dragged slider sends many)."""
-        self._engine.set_prefix(cmd.k)
-        self._refresh_focus()
-        self._rescore_at = time.monotonic() + RESCORE_DELAY
-
-    def _until_rescore(self) -> float | None:
-        return None if self._rescore_at is None else max(0.0, self._rescore_at - time.monotonic())
-
-    def _rescore_if_due(self) -> None:
-        if self._rescore_at is not None and time.monotonic() >= self._rescore_at:
-            self._rescore_at = None
-            engine = self._engine
-            self.result.emit(engine.refresh(np.arange(len(engine.images)), final=self._control is None))
-
-    def _use_kept(self, cmd: UseKept) -> None:
-        engine = self._engine
-        if not engine.use_kept(cmd.size):
-            self.result.emit(Notice(f"No model trained at {cmd.size} is kept: Train makes one."))
-            return
-        self._announce()
-        unknown = np.flatnonzero(np.isnan(engine.latest()[2]))  # pictures added since, or another score kind
-        self.result.emit(engine.refresh(unknown, final=True))
-        self._refresh_focus()
-
-    def _measure_compression(self, cmd: MeasureCompression) -> None:
-        from aeviewer.core.compression_report import report
-
-        self.result.emit(report(self._engine, cmd.row))
 
     def _inspect(self, cmd: Inspect) -> None:
         self._focus = cmd.row

@@ -187,3 +187,34 @@ def test_full_resolution_that_would_not_fit_in_memory_is_refused_with_a_reason(q
     assert end.reason == "cancelled" and not end.trained
     assert any("Full resolution" in n.text and "would take more than" in n.text for n in g.of(Notice))
     assert not g.of(ModelReady)[-1].config.patches and end.model_id == g.of(ModelReady)[-1].model_id  # unchanged
+
+
+def test_a_picture_clicked_during_a_long_scoring_pass_is_shown_before_the_pass_ends(qtbot):
+    """A tile model scores every picture whole (minutes, for a session of many large ones): the picture
+    a person clicks meanwhile is inspected between two pictures of the pass, and whatever else was asked
+    for waits for the pass, in order."""
+    import numpy as np
+
+    from aeviewer.core.data import ImageSet, Split
+    from aeviewer.core.results import ImageResults
+    from aeviewer.qt.messages import SetScoreKind
+
+    config = ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True)
+    wt = WorkerThread(config, "cpu")
+    wt.gui = g = GuiSide(wt.worker)
+    wt.start()
+    try:
+        g.wait_for(qtbot, ModelReady)
+        w = wt.worker
+        pictures = np.random.default_rng(0).integers(0, 255, (60, 96, 96, 1), dtype=np.uint8)
+        w.submit(SetImages(ImageSet(pictures, [f"p{i}" for i in range(60)], [Split.TRAIN] * 50 + [Split.TEST] * 10)))
+        g.wait_for(qtbot, ImageResults, timeout=60_000)
+        start = len(g.seen)
+        for cmd in (SetScoreKind("mse"), Inspect(5), SetScoreKind("local"), Inspect(6)):
+            w.submit(cmd)
+        g.wait_for(qtbot, ImageResults, lambda r: r.score_kind == "local", timeout=60_000)
+        seen = [r for r in g.seen[start:] if isinstance(r, (Inspection, ImageResults))]
+        order = [f"inspect {r.index}" if isinstance(r, Inspection) else r.score_kind for r in seen]
+        assert order == ["inspect 5", "inspect 6", "mse", "local"]
+    finally:
+        assert wt.shutdown(10_000)
