@@ -100,8 +100,10 @@ def denoise_caption(inspection: Inspection, tile: int) -> str:
 
 
 def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: int,
-                    evaluation: Evaluation | None) -> str:
-    """The line under the compare panel: which picture, how well it came back, the model's state."""
+                    evaluation: Evaluation | None, score_kind: str = "") -> str:
+    """The line under the compare panel: which picture, how well it came back, the model's state.
+    ``score_kind``: the model's score, for before its first evaluation (an opened session's pictures
+    are still being scored)."""
     row = ins.index
     name = html.escape(os.path.basename(images.paths[row]) or images.paths[row])
     split = Split(int(images.splits[row])).label
@@ -118,7 +120,7 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
         if (h, w) not in ((tile, tile), images.box(row)[2:]):  # a tile model sees the picture whole, at its own size
             what += f" · at its own size, {w}x{h}, in tiles of {tile} px"
         if ins.learned is not None:
-            kind = evaluation.score_kind if evaluation is not None else ""
+            kind = evaluation.score_kind if evaluation is not None else score_kind
             both = ("the learned defect map, the difference (worst patch) and how unlike the training pictures' "
                     "small patches its own are, added" if ins.texture else
                     "the learned defect map and the difference (worst patch), added")

@@ -375,8 +375,8 @@ class Presenter(WorkerReports, QObject):
         ins = self.inspection
         if ins is None or ins.index != self.selected or ins.index >= len(self.images):
             return
-        self.v.compare.set_caption(compare_caption(self.images, ins, self.model_state(),
-                                                   self.model_config.image_size, self.evaluation))
+        self.v.compare.set_caption(compare_caption(self.images, ins, self.model_state(), self.model_config.image_size,
+                                                   self.evaluation, self.model.score_kind if self.model else ""))
 
     def _update_titles(self) -> None:
         self.v.latent_title.setText(latent_title(self.model_state(), self.links.maps.title_words()))

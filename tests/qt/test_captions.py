@@ -46,6 +46,9 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     assert "how unlike the training pictures' small patches" in caption
     assert "unusual patches peak <b>0.93</b>" in caption
     assert "learned + patch + texture" in caption  # the score named with its third part
+    # an opened session's pictures still being scored: no evaluation yet, the model's own score is named
+    assert "reads the learned defect map, the difference" in compare_caption(images, with_texture, state, 8, None,
+                                                                             "combined")
 
 
 def test_a_defect_models_flat_reconstruction_is_called_flat_and_the_maps_named_instead():
