@@ -206,12 +206,18 @@ def combined(learned: torch.Tensor, local: torch.Tensor | None, yard: Yardsticks
     assert local is not None
     if yard is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
-    stats, sizes = yard.stats, yard.sizes
+    score = learned_standardised(learned, yard, places) + size_trend.standardised(local, yard.stats, yard.sizes,
+                                                                                  places, 1)
+    return score if texture is None else score + texture
+
+
+def learned_standardised(learned: torch.Tensor, yard: Yardsticks, places: int) -> torch.Tensor:
+    """The learned score (or a learned map, place by place) as the combined score counts it: in log odds
+    (where the yardsticks are), in the spread of the training pictures' scores, from what a picture of
+    ``places`` places is expected to score."""
     if yard.odds is not None:
         learned = torch.where(yard.odds > 0.5, log_odds(learned), learned)
-    score = (size_trend.standardised(learned, stats, sizes, places, 0)
-             + size_trend.standardised(local, stats, sizes, places, 1))
-    return score if texture is None else score + texture
+    return size_trend.standardised(learned, yard.stats, yard.sizes, places, 0)
 
 
 def fitted_texture(model: torch.nn.Module | None) -> PatchTexture | None:

@@ -118,8 +118,8 @@ class Inspection:
     noise: str = ""  # which test noise was added, in words; "" when none
     learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
     prefix: int | None = None  # an ordered model's code length this was rebuilt from (None: the whole code)
-    # (H, W) in [0, 1]: how unusual its small patches are (core.texture.PatchTexture.place_map), for a
-    # tile model of a surface, whose combined score has that part; else None
+    # (H, W) in [0, 1]: where the learned map or its small patches are unusual (core.patches.unusual_places),
+    # for a tile model of a surface, whose combined score has the patches as a part; else None
     texture_map: np.ndarray | None = None
 
     @property
@@ -140,7 +140,7 @@ class Inspection:
 
     def layout(self, shown: str) -> str:
         """What the compare panel shows it in (``ModelReady.layout``), given the one ``shown`` now: a
-        tile model's map of unusual patches stays in place, empty, until its texture part is fitted."""
+        tile model's map of unusual places stays in place, empty, until its texture part is fitted."""
         if self.denoising:
             return "denoise"
         if self.learned is None:

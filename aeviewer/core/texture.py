@@ -99,10 +99,15 @@ class PatchTexture(nn.Module):
         return logs.flatten(1).amax(1), off.flatten(1).amax(1)
 
     def place_map(self, x: torch.Tensor) -> torch.Tensor:
-        """(B, H, W) in [0, 1]: how unusual the patches around each place of (B, C, H, W) are, for the
-        window. Each half per place, in its spread over the training pictures' scores (so 0 where a
-        place is as unusual as a typical training picture's most unusual one), the larger of the two,
-        through a sigmoid: 0.5 there, towards 1 beyond. The part's score adds the two halves' maxima."""
+        """(B, H, W) in [0, 1]: ``place_scores`` through a sigmoid: 0.5 where a place is as unusual as a
+        typical training picture's most unusual one, towards 1 beyond."""
+        return torch.sigmoid(self.place_scores(x))
+
+    def place_scores(self, x: torch.Tensor) -> torch.Tensor:
+        """(B, H, W): how unusual the patches around each place of (B, C, H, W) are. Each half per place,
+        in its spread over the training pictures' scores (so 0 where a place is as unusual as a typical
+        training picture's most unusual one), the larger of the two. The part's score adds the two
+        halves' maxima."""
         h, w = x.shape[-2:]
         logs, near = self._logs(x)
         places = size_trend.places_of(x)
@@ -114,7 +119,7 @@ class PatchTexture(nn.Module):
         # a place is a patch's centre: PATCH - 1 more pixels than places, split either side
         lead = (PATCH - 1) // 2
         both = F.pad(torch.maximum(high, off), (lead, PATCH - 1 - lead, lead, PATCH - 1 - lead), mode="replicate")
-        return torch.sigmoid(both[:, 0, :h, :w])
+        return both[:, 0, :h, :w]
 
     def standardised(self, x: torch.Tensor) -> torch.Tensor:
         """(B,): the texture part, both halves in units of their spread over training pictures of their

@@ -128,13 +128,13 @@ def compare_caption(images: ImageSet, ins: Inspection, state: ModelState, tile: 
                 kind, "the difference (the Anomalies tab can score by the learned map)")
             what += f" · learned map peak <b>{float(ins.learned.max()):.2f}</b>; the score reads {reads}"
             if ins.texture_map is not None:
-                what += (f" · unusual patches peak <b>{float(ins.texture_map.max()):.2f}</b> (0.5: as unusual as "
-                         "a normal picture's most unusual place)")
+                what += (f" · unusual places peak <b>{float(ins.texture_map.max()):.2f}</b> (where the learned map "
+                         "or the small patches stand out; 0.5: as unusual as a normal picture's most unusual place)")
             if ins.followed < FLAT_RECONSTRUCTION:
                 r = round(ins.followed, 2) + 0.0  # never "-0.00"
                 what += (f" · the reconstruction keeps little of this picture (it follows it at r = {r:.2f}: a short "
                          "code holds no fine texture), so the difference shows most of the picture and the learned "
-                         "map" + (" and the unusual patches" * ins.texture) + " tell more")
+                         "map" + (" and the unusual places" * ins.texture) + " tell more")
     state_text = model_state_text(state)
     return f"<b>{name}</b> ({split}{label}) · {what}<br>{state_text[0].upper()}{state_text[1:]}"
 

@@ -35,8 +35,9 @@ def _image_box(layout: pg.GraphicsLayout, title: str, col: int) -> tuple[pg.View
 RECONSTRUCT_TITLES = ("Input", "Reconstruction", "Difference")
 DENOISE_TITLES = ("Noisy input", "Denoised", "Clean original", "Residual")
 DEFECT_TITLES = ("Input", "Reconstruction", "Difference", "Learned defect map")
-# a tile model of a surface: its score also reads how unusual the picture's small patches are (core.texture)
-SURFACE_TITLES = (*DEFECT_TITLES, "Unusual patches")
+# a tile model of a surface: its score also reads how unusual the picture's small patches are (core.texture);
+# the fifth picture is where the learned map or the patches are unusual (core.patches.unusual_places)
+SURFACE_TITLES = (*DEFECT_TITLES, "Unusual places")
 LAYOUTS = {"reconstruct": RECONSTRUCT_TITLES, "denoise": DENOISE_TITLES, "defects": DEFECT_TITLES,
            "surface": SURFACE_TITLES}
 
@@ -77,7 +78,7 @@ class ComparePanel(QWidget):
         """(Re)create the picture boxes. The difference is the last one, or the one before the
         learned defect map (for a model trained on synthetic defects), which then carries the
         colour bar: the learned map is what that model's score reads. A surface's model adds its
-        map of unusual patches after it, on the same 0-to-1 scale."""
+        map of unusual places after it, on the same 0-to-1 scale."""
         self.view.ci.clear()
         self._boxes: list[pg.ViewBox] = []
         self._items: list[pg.ImageItem] = []
@@ -128,7 +129,7 @@ class ComparePanel(QWidget):
     def set_layout(self, kind: str) -> None:
         """Three pictures for a reconstructing model; four for a denoising one (with the clean
         original) and for one trained on synthetic defects (with its learned defect map); five for
-        a tile model of a surface (with its unusual patches too)."""
+        a tile model of a surface (with its unusual places too)."""
         if kind == self.layout_kind:
             return
         self.layout_kind = kind
@@ -175,7 +176,7 @@ class ComparePanel(QWidget):
 
         ``clean`` is the third picture of the denoising layout (None leaves it empty);
         ``learned`` the (H, W) defect map of the defects layout, ``texture`` the (H, W) map of
-        unusual patches of the surface layout (None: not fitted yet, left empty).
+        unusual places of the surface layout (None: not fitted yet, left empty).
         """
         for item, values in ((self._learned, learned), (self._texture, texture)):
             if item is None:

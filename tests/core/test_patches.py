@@ -223,7 +223,7 @@ def test_the_synthetic_method_in_patches_gives_a_learned_map_of_the_pictures_siz
     assert ins.learned is not None and ins.learned.shape == (40, 150)
     assert np.isfinite(engine.model.score_stats.numpy()).all()  # the combined score's yardsticks, from tiles
     assert engine.model.texture.fitted  # and its texture part, from the whole training pictures
-    again = engine.inspect(0)  # the window draws the part's map of unusual patches beside the learned one
+    again = engine.inspect(0)  # the window draws its map of unusual places beside the learned one
     assert again.texture and again.texture_map is not None and again.texture_map.shape == (40, 150)
     engine.set_score_kind("combined")
     scores = engine.latest()[2]
@@ -276,7 +276,8 @@ def test_full_resolution_is_refused_for_a_streamed_folder_before_anything_change
 def test_with_masks_a_tile_models_evaluation_tiles_each_picture_once_and_reads_its_pixel_auroc_there(
         wide_set, monkeypatch):
     """The scores and the pixel AUROC come from one tiled pass (the window's evaluation and the CLI's);
-    the AUROC is the one of the maps the window shows, picture by picture."""
+    the AUROC is the one of the maps the window shows, picture by picture: for a surface, its unusual
+    places (the learned map and the patches together)."""
     import dataclasses
 
     engine = _engine(wide_set, method="synthetic")
@@ -301,7 +302,9 @@ def test_with_masks_a_tile_models_evaluation_tiles_each_picture_once_and_reads_i
     tiled.clear()
     scores, cli_pixels = patches.scores_and_pixels(engine.model, masked, torch.device("cpu"), "combined", test)
     assert len(tiled) == len(test) and len(scores) == len(test)
-    maps = [engine.inspect(int(r)).learned for r in test]  # what the window draws, one picture at a time
+    shown = [engine.inspect(int(r)) for r in test]  # what the window draws, one picture at a time
+    assert all(ins.texture_map is not None for ins in shown)
+    maps = [ins.texture_map for ins in shown]
     truth = [mask_at(masked.masks[int(r)], m.shape) if int(r) in masked.masks else np.zeros(m.shape, np.int8)
              for r, m in zip(test, maps, strict=True)]
     expected = auroc(np.concatenate([m.ravel() for m in maps]), np.concatenate([t.ravel() for t in truth]))

@@ -141,3 +141,27 @@ def test_the_compare_panel_draws_unusual_patches_only_for_a_model_with_the_part(
     ins = Inspection(1, 0, blank, blank, blank[..., 0], 0.0, learned=blank[..., 0])
     assert ins.layout("defects") == "defects" and ins.layout("surface") == "surface"  # not fitted yet: stays
     assert dataclasses.replace(ins, texture_map=blank[..., 0]).layout("defects") == "surface"
+
+
+def test_the_unusual_places_light_up_where_either_the_learned_map_or_the_patches_do(rng):
+    """A surface's fifth picture (and its pixel AUROC): the larger of the learned map and the unusual
+    patches, each counted as the combined score counts its part, so a defect either one finds shows."""
+    from aeviewer.core.patches import TiledPass, unusual_map, unusual_places
+
+    model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True), seed=0)
+    model.texture.fit(lambda: iter(_grain(rng, 30)))
+    # the learned part's yardsticks, in log odds: training pictures' largest place near 0.2 (-1.4), spread 0.5
+    model.score_stats.copy_(torch.tensor([-1.4, 0.5, 0.01, 0.004]))
+    model.score_odds.fill_(1.0)
+    x = _scratched(_grain(rng, 1)[0], 20)  # the patches find the line at row 20
+    learned = torch.full((1, 1, 48, 64), 0.05)
+    learned[..., 38:44, 50:58] = 0.99  # the learned map finds a blob the patches do not see
+    p = TiledPass(x, x, learned, np.zeros(4, np.float32))
+    both = unusual_places(model, p)
+    assert both is not None and both.shape == (48, 64)
+    assert float(both[18:23, 5:40].mean()) > 0.9 and float(both[38:44, 50:58].min()) > 0.9
+    assert float(both[2:12, 45:60].max()) < 0.5  # calm where neither sees anything
+    np.testing.assert_array_equal(unusual_map(p, model), both.numpy())
+    plain = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
+    assert unusual_places(plain, p) is None  # no texture part: the learned map is the map
+    np.testing.assert_array_equal(unusual_map(p, plain), learned[0, 0].numpy())

@@ -44,7 +44,7 @@ def test_the_caption_of_a_defect_model_says_which_map_the_score_reads():
     with_texture = dataclasses.replace(ins, texture_map=unusual)  # a tile model of a surface
     caption = compare_caption(images, with_texture, state, 8, both)
     assert "how unlike the training pictures' small patches" in caption
-    assert "unusual patches peak <b>0.93</b>" in caption
+    assert "unusual places peak <b>0.93</b>" in caption
     assert "learned + patch + texture" in caption  # the score named with its third part
     # an opened session's pictures still being scored: no evaluation yet, the model's own score is named
     assert "reads the learned defect map, the difference" in compare_caption(images, with_texture, state, 8, None,
@@ -71,7 +71,7 @@ def test_a_defect_models_flat_reconstruction_is_called_flat_and_the_maps_named_i
     both = evaluate(np.array([0.1, 0.2]), [0, 1], [0, 1], "combined")
     said = compare_caption(images, flat, state, 8, both)
     assert "the reconstruction keeps little of this picture (it follows it at r = 0.00" in said
-    assert "the learned map and the unusual patches tell more" in said
+    assert "the learned map and the unusual places tell more" in said
     assert "keeps little" not in compare_caption(images, faithful, state, 8, both)
 
 

@@ -33,6 +33,6 @@ def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, t
 
     assert window.anomalies.kind.currentText() == "Learned + patch + texture"
     assert window.gallery.gallery.score_name == "learned + patch + texture"  # the thumbnails' tooltips
-    assert window.compare.titles == SURFACE_TITLES and "unusual patches peak" in window.compare.caption.text()
+    assert window.compare.titles == SURFACE_TITLES and "unusual places peak" in window.compare.caption.text()
     drawn = window.compare._texture.image
     assert drawn is not None and drawn.shape == window.presenter.inspection.input.shape[:2]

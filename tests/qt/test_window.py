@@ -415,7 +415,7 @@ def test_a_grey_dataset_opens_at_its_own_channels_and_trains_to_find_defects(qtb
     qtbot.waitUntil(lambda: window.presenter.trained, timeout=120_000)
     qtbot.waitUntil(lambda: window.presenter.inspection is not None
                     and window.presenter.inspection.learned is not None, timeout=30_000)
-    # grain without a layout is a surface: in tiles, with the map of unusual patches too
+    # grain without a layout is a surface: in tiles, with the map of unusual places too
     surface = window.presenter.model.config.patches
     assert window.compare.titles == (SURFACE_TITLES if surface else DEFECT_TITLES)
     assert window.anomalies.kind.findData("learned") >= 0  # offered for this model ...
