@@ -102,9 +102,10 @@ class ComparePanel(QWidget):
             values=(0.0, 1.0), colorMap=pg.colormap.get(HEAT_COLOURS), interactive=False, width=12, label=label,
         )
         self.colour_bar.setImageItem(self._learned or self._heat)
-        # The true defect, when the data has a mask: its outline over the map the score uses.
+        # The true defect, when the data has a mask: its outline over the map the pixel AUROC reads (a
+        # surface's unusual places, else the learned map, else the difference).
         self.mask_outline = pg.IsocurveItem(level=0.5, pen=pg.mkPen((0, 230, 255), width=2))
-        self.mask_outline.setParentItem(self._learned or self._heat)
+        self.mask_outline.setParentItem(self._texture or self._learned or self._heat)
         self.view.ci.addItem(self.colour_bar, row=1, col=len(titles))
         self._shape = ()
         self._equal_columns()
@@ -222,7 +223,7 @@ class ComparePanel(QWidget):
                 box.autoRange(padding=0.0)
 
     def show_mask(self, mask: np.ndarray | None) -> None:
-        """Outline a ground-truth defect mask (H, W) on the difference image, or clear it."""
+        """Outline a ground-truth defect mask (H, W) on the map the pixel AUROC reads, or clear it."""
         if mask is None:
             self.mask_outline.setData(None)
             self.mask_outline.setVisible(False)

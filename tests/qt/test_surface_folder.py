@@ -36,3 +36,5 @@ def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, t
     assert window.compare.titles == SURFACE_TITLES and "unusual places peak" in window.compare.caption.text()
     drawn = window.compare._texture.image
     assert drawn is not None and drawn.shape == window.presenter.inspection.input.shape[:2]
+    # the unusual places are the map the pixel AUROC reads: the true defect is outlined there
+    assert window.compare.mask_outline.parentItem() is window.compare._texture
