@@ -349,8 +349,8 @@ def unusual_places(model: AnyAutoencoder, p: TiledPass) -> torch.Tensor | None:
     unusual one. Measured against the defect masks of the surfaces benchmark, it finds where a defect
     is better than either map alone (README, *Surfaces of varied sizes*)."""
     texture, yard = fitted_texture(model), yardsticks(model)
-    if texture is None or yard is None or p.maps is None:
-        return None
+    if texture is None or yard is None or p.maps is None or not bool(yard.stats[:2].isfinite().all()):
+        return None  # not a surface's model, or its yardsticks not measured yet
     learned = learned_standardised(p.maps[:, 0], yard, size_trend.places_of(p.x))
     return torch.sigmoid(torch.maximum(learned, texture.place_scores(p.x)))[0]
 

@@ -162,6 +162,8 @@ def test_the_unusual_places_light_up_where_either_the_learned_map_or_the_patches
     assert float(both[18:23, 5:40].mean()) > 0.9 and float(both[38:44, 50:58].min()) > 0.9
     assert float(both[2:12, 45:60].max()) < 0.5  # calm where neither sees anything
     np.testing.assert_array_equal(unusual_map(p, model), both.numpy())
+    model.score_stats.fill_(float("nan"))  # its yardsticks not measured yet: no map rather than a NaN one
+    assert unusual_places(model, p) is None
     plain = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
     assert unusual_places(plain, p) is None  # no texture part: the learned map is the map
     np.testing.assert_array_equal(unusual_map(p, plain), learned[0, 0].numpy())
