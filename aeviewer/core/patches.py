@@ -30,14 +30,11 @@ from aeviewer.core.data import ImageSet, read_picture
 from aeviewer.core.inference import (
     Scores,
     combined,
-    fitted_texture,
     learned_part,
-    learned_standardised,
     mark_log_odds,
     texture_part,
     yardsticks,
 )
-from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import (
@@ -53,7 +50,8 @@ from aeviewer.core.scoring import (
 from aeviewer.core.synthetic import smooth_max
 from aeviewer.core.tiling import ramp, tile_starts
 from aeviewer.core.torch_scores import batch_scores
-from aeviewer.core.working_size import mask_at, resize
+from aeviewer.core.unusual_maps import full_pixel_auroc, unusual_map, unusual_places
+from aeviewer.core.working_size import resize
 
 Rows = Sequence[int] | np.ndarray
 
@@ -339,41 +337,6 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
                       error=float(((x - r) ** 2).mean()),
                       learned=None if p.maps is None else p.maps[0, 0].cpu().numpy(),
                       texture_map=None if places is None else places.cpu().numpy())
-
-
-def unusual_places(model: AnyAutoencoder, p: TiledPass) -> torch.Tensor | None:
-    """(H, W) in [0, 1]: where a picture of a surface is unusual, for a tile model with a fitted texture part
-    (else None). At each place the larger of the learned map and the unusual patches (``core.texture``),
-    each counted as the combined score counts its part, in the spread of the training pictures' most
-    unusual places, through a sigmoid: 0.5 where a place is as unusual as a typical normal picture's most
-    unusual one. Measured against the defect masks of the surfaces benchmark, it finds where a defect
-    is better than either map alone (README, *Surfaces of varied sizes*)."""
-    texture, yard = fitted_texture(model), yardsticks(model)
-    if texture is None or yard is None or p.maps is None or not bool(yard.stats[:2].isfinite().all()):
-        return None  # not a surface's model, or its yardsticks not measured yet
-    learned = learned_standardised(p.maps[:, 0], yard, size_trend.places_of(p.x))
-    return torch.sigmoid(torch.maximum(learned, texture.place_scores(p.x)))[0]
-
-
-def unusual_map(p: TiledPass, model: AnyAutoencoder) -> np.ndarray:
-    """Where a picture is unusual, at its own size: ``unusual_places`` for a surface, else the learned
-    map, else the squared error."""
-    places = unusual_places(model, p)
-    m = places if places is not None else p.maps[0, 0] if p.maps is not None else ((p.x - p.recon) ** 2).mean(1)[0]
-    return m.cpu().numpy()
-
-
-def full_pixel_auroc(images: ImageSet, rows: Rows, maps: dict[int, np.ndarray]) -> float | None:
-    """Pixel AUROC of full-size ``maps`` (by position in ``rows``, as ``score_full(unusual=pixel_rows(...))``
-    keeps them) against the defect masks, each scaled to its map; None when none is of a masked picture."""
-    if not any(int(rows[k]) in images.masks for k in maps):
-        return None
-    scores, truth = [], []
-    for k in sorted(maps):
-        m, mask = maps[k], images.masks.get(int(rows[k]))
-        truth.append(np.zeros(m.size, np.int8) if mask is None else mask_at(mask, m.shape).ravel())
-        scores.append(m.ravel())
-    return auroc(np.concatenate(scores), np.concatenate(truth))
 
 
 def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device,

@@ -118,7 +118,7 @@ class Inspection:
     noise: str = ""  # which test noise was added, in words; "" when none
     learned: np.ndarray | None = None  # (H, W) in [0, 1]: the learned defect map, for models that have one
     prefix: int | None = None  # an ordered model's code length this was rebuilt from (None: the whole code)
-    # (H, W) in [0, 1]: where the learned map or its small patches are unusual (core.patches.unusual_places),
+    # (H, W) in [0, 1]: where the learned map or its small patches are unusual (core.unusual_maps.unusual_places),
     # for a tile model of a surface, whose combined score has the patches as a part; else None
     texture_map: np.ndarray | None = None
 

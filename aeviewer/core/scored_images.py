@@ -17,9 +17,10 @@ import numpy as np
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import evaluate
 from aeviewer.core.inference import pixel_auroc, score_images
-from aeviewer.core.patches import full_pixel_auroc, pixel_rows, score_full
+from aeviewer.core.patches import pixel_rows, score_full
 from aeviewer.core.results import ImageResults, Interrupted
 from aeviewer.core.scoring import SCORES
+from aeviewer.core.unusual_maps import full_pixel_auroc
 
 if TYPE_CHECKING:
     import torch

@@ -36,7 +36,7 @@ RECONSTRUCT_TITLES = ("Input", "Reconstruction", "Difference")
 DENOISE_TITLES = ("Noisy input", "Denoised", "Clean original", "Residual")
 DEFECT_TITLES = ("Input", "Reconstruction", "Difference", "Learned defect map")
 # a tile model of a surface: its score also reads how unusual the picture's small patches are (core.texture);
-# the fifth picture is where the learned map or the patches are unusual (core.patches.unusual_places)
+# the fifth picture is where the learned map or the patches are unusual (core.unusual_maps.unusual_places)
 SURFACE_TITLES = (*DEFECT_TITLES, "Unusual places")
 LAYOUTS = {"reconstruct": RECONSTRUCT_TITLES, "denoise": DENOISE_TITLES, "defects": DEFECT_TITLES,
            "surface": SURFACE_TITLES}

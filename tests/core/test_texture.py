@@ -146,7 +146,8 @@ def test_the_compare_panel_draws_unusual_patches_only_for_a_model_with_the_part(
 def test_the_unusual_places_light_up_where_either_the_learned_map_or_the_patches_do(rng):
     """A surface's fifth picture (and its pixel AUROC): the larger of the learned map and the unusual
     patches, each counted as the combined score counts its part, so a defect either one finds shows."""
-    from aeviewer.core.patches import TiledPass, unusual_map, unusual_places
+    from aeviewer.core.patches import TiledPass
+    from aeviewer.core.unusual_maps import unusual_map, unusual_places
 
     model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True), seed=0)
     model.texture.fit(lambda: iter(_grain(rng, 30)))
