@@ -34,7 +34,10 @@ def evaluation_numbers(model, session, images, device) -> dict:
         "false_negative": c.false_negative,
     }
     if ev.pixel_auroc is not None:
+        from aeviewer.core.unusual_maps import pixel_map_name
+
         out["pixel_auroc"] = ev.pixel_auroc
+        out["pixel_map"] = pixel_map_name(model)
     return out
 
 
@@ -51,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"image AUROC  {numbers['image_auroc']:.4f}  ({numbers['test_images']} test images, "
           f"{numbers['anomalous']} anomalous, score: {numbers['score']})")
     if "pixel_auroc" in numbers:
-        print(f"pixel AUROC  {numbers['pixel_auroc']:.4f}")
+        print(f"pixel AUROC  {numbers['pixel_auroc']:.4f}  (of {numbers['pixel_map']})")
     print(f"at threshold {numbers['threshold']:.6g}: precision {numbers['precision']:.3f}, "
           f"recall {numbers['recall']:.3f} (TP {numbers['true_positive']}, FP {numbers['false_positive']}, "
           f"TN {numbers['true_negative']}, FN {numbers['false_negative']})")

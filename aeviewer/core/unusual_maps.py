@@ -33,10 +33,25 @@ def unusual_places(model: AnyAutoencoder, p: TiledPass) -> torch.Tensor | None:
     unusual one. Measured against the defect masks of the surfaces benchmark, it finds where a defect
     is better than either map alone (README, *Surfaces of varied sizes*)."""
     texture, yard = fitted_texture(model), yardsticks(model)
-    if texture is None or yard is None or p.maps is None or not bool(yard.stats[:2].isfinite().all()):
-        return None  # not a surface's model, or its yardsticks not measured yet
+    if texture is None or yard is None or p.maps is None or not has_places(model):
+        return None
     learned = learned_standardised(p.maps[:, 0], yard, size_trend.places_of(p.x))
     return torch.sigmoid(torch.maximum(learned, texture.place_scores(p.x)))[0]
+
+
+def has_places(model: AnyAutoencoder) -> bool:
+    """Whether the model's map is its unusual places: a surface's tile model (with a fitted texture part)
+    whose learned part's yardsticks are measured."""
+    yard = yardsticks(model)
+    return (fitted_texture(model) is not None and yard is not None and getattr(model.config, "patches", False)
+            and bool(yard.stats[:2].isfinite().all()))
+
+
+def pixel_map_name(model: AnyAutoencoder) -> str:
+    """In words, which map the model's pixel AUROC reads."""
+    if has_places(model):
+        return "unusual places: the learned map and the small patches"
+    return "the learned defect map" if hasattr(model, "defect_map") else "the squared error"
 
 
 def unusual_map(p: TiledPass, model: AnyAutoencoder) -> np.ndarray:

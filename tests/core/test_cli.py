@@ -122,6 +122,7 @@ def test_mvtec_round_trip_reports_pixel_auroc(tmp_path, capsys):
     assert main(["evaluate", str(out), str(root), "--json", "--device", "cpu"]) == 0
     numbers = json.loads(capsys.readouterr().out)
     assert 0.5 < numbers["pixel_auroc"] <= 1.0
+    assert numbers["pixel_map"] == "the squared error"  # a reconstructing model's map: said in words
 
 
 def test_score_can_score_another_way_than_the_session_and_then_applies_no_threshold(session_file, dataset,

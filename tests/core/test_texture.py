@@ -147,7 +147,7 @@ def test_the_unusual_places_light_up_where_either_the_learned_map_or_the_patches
     """A surface's fifth picture (and its pixel AUROC): the larger of the learned map and the unusual
     patches, each counted as the combined score counts its part, so a defect either one finds shows."""
     from aeviewer.core.patches import TiledPass
-    from aeviewer.core.unusual_maps import unusual_map, unusual_places
+    from aeviewer.core.unusual_maps import pixel_map_name, unusual_map, unusual_places
 
     model = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic", patches=True), seed=0)
     model.texture.fit(lambda: iter(_grain(rng, 30)))
@@ -163,8 +163,10 @@ def test_the_unusual_places_light_up_where_either_the_learned_map_or_the_patches
     assert float(both[18:23, 5:40].mean()) > 0.9 and float(both[38:44, 50:58].min()) > 0.9
     assert float(both[2:12, 45:60].max()) < 0.5  # calm where neither sees anything
     np.testing.assert_array_equal(unusual_map(p, model), both.numpy())
+    assert pixel_map_name(model).startswith("unusual places")  # what `aeviewer evaluate` says it read
     model.score_stats.fill_(float("nan"))  # its yardsticks not measured yet: no map rather than a NaN one
     assert unusual_places(model, p) is None
     plain = build_model(ModelConfig(image_size=32, channels=1, latent_dim=4, method="synthetic"), seed=0)
     assert unusual_places(plain, p) is None  # no texture part: the learned map is the map
     np.testing.assert_array_equal(unusual_map(p, plain), learned[0, 0].numpy())
+    assert pixel_map_name(plain) == "the learned defect map"
