@@ -16,9 +16,10 @@ import torch
 
 from aeviewer.core import size_trend
 from aeviewer.core.data import ImageSet
-from aeviewer.core.inference import fitted_texture, learned_standardised, yardsticks
+from aeviewer.core.inference import Yardsticks, fitted_texture, learned_standardised, yardsticks
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder
+from aeviewer.core.texture import PatchTexture
 from aeviewer.core.working_size import mask_at
 
 if TYPE_CHECKING:
@@ -32,24 +33,25 @@ def unusual_places(model: AnyAutoencoder, p: TiledPass) -> torch.Tensor | None:
     unusual places, through a sigmoid: 0.5 where a place is as unusual as a typical normal picture's most
     unusual one. Measured against the defect masks of the surfaces benchmark, it finds where a defect
     is better than either map alone (README, *Surfaces of varied sizes*)."""
-    texture, yard = fitted_texture(model), yardsticks(model)
-    if texture is None or yard is None or p.maps is None or not has_places(model):
+    parts = _places_parts(model)
+    if parts is None or p.maps is None:
         return None
+    texture, yard = parts
     learned = learned_standardised(p.maps[:, 0], yard, size_trend.places_of(p.x))
     return torch.sigmoid(torch.maximum(learned, texture.place_scores(p.x)))[0]
 
 
-def has_places(model: AnyAutoencoder) -> bool:
-    """Whether the model's map is its unusual places: a surface's tile model (with a fitted texture part)
-    whose learned part's yardsticks are measured."""
-    yard = yardsticks(model)
-    return (fitted_texture(model) is not None and yard is not None and getattr(model.config, "patches", False)
-            and bool(yard.stats[:2].isfinite().all()))
+def _places_parts(model: AnyAutoencoder) -> tuple[PatchTexture, Yardsticks] | None:
+    """A surface's tile model's texture part and yardsticks, where it has both, measured; else None."""
+    texture, yard = fitted_texture(model), yardsticks(model)
+    if texture is None or yard is None or not getattr(model.config, "patches", False):
+        return None
+    return (texture, yard) if bool(yard.stats[:2].isfinite().all()) else None
 
 
 def pixel_map_name(model: AnyAutoencoder) -> str:
     """In words, which map the model's pixel AUROC reads."""
-    if has_places(model):
+    if _places_parts(model) is not None:
         return "unusual places: the learned map and the small patches"
     return "the learned defect map" if hasattr(model, "defect_map") else "the squared error"
 
