@@ -47,6 +47,8 @@ class Scores:
     heat_scale: float | None  # from the rows asked for, if any
     # a tile model's full-size maps of where pictures are unusual, by position, for those asked for
     maps: dict[int, np.ndarray] = field(default_factory=dict)
+    # a tile model's combined-score parts of each picture, where asked for (core.tile_parts)
+    parts: np.ndarray | None = None
 
 
 ODDS_EPS = 1e-6  # the learned score is held this far from 0 and 1 before its log odds are taken

@@ -21,10 +21,11 @@ from aeviewer.core.data import Split
 from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
-from aeviewer.core.patches import FullPictures, fit_full_stats
+from aeviewer.core.patches import FullPictures, fit_full_stats, fit_texture
 from aeviewer.core.results import Snapshot
 from aeviewer.core.scoring import COMBINED_SCORE
 from aeviewer.core.streaming import PictureStream
+from aeviewer.core.tile_parts import combined_of_parts, fit_parts
 from aeviewer.core.training import RunControl, batch_scores, train_steps
 from aeviewer.core.training.loop import Resume, Trainer
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from aeviewer.core.model import AnyAutoencoder
     from aeviewer.core.noise_kinds import NoiseSpec
     from aeviewer.core.results import ImageResults
+    from aeviewer.core.scored_images import Pass
 
 SNAPSHOTS_PER_SECOND = 10  # the window draws each view about ten times a second
 SNAPSHOT_BUDGET = 0.02  # ... and a snapshot of many pictures (its PCA, its evaluation) may take this share
@@ -87,8 +89,9 @@ class LiveTraining:
         @property
         def train_rows(self) -> np.ndarray: ...
         def _results(self, final: bool) -> ImageResults: ...
-        def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None) -> dict[int, np.ndarray]: ...
-        def evaluate(self) -> ImageResults: ...
+        def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None, report: bool = False,
+                        parts: bool = False, done: int = 0, total: int | None = None) -> Pass: ...
+        def evaluate(self, scored: np.ndarray | None = None) -> ImageResults: ...
         def full_pictures(self, scale: float | None = None) -> FullPictures: ...
         def patch_stream(self, config: TrainConfig) -> PictureStream: ...
 
@@ -174,8 +177,24 @@ class LiveTraining:
             if not world.main:
                 yield Snapshot(self.model_id, step, np.array(losses, np.float32), None)
                 return
-            self._fit_score_stats(self.train_rows)  # the combined score's yardsticks (of the page on show now)
-            yield Snapshot(self.model_id, step, np.array(losses, np.float32), self.evaluate())
+            yield Snapshot(self.model_id, step, np.array(losses, np.float32), self._final_results())
+
+    def _final_results(self) -> ImageResults:
+        """Every picture scored at the end of a run, the combined score's yardsticks measured again on all
+        the training pictures (of the page on show now) first. A tile model's training pictures are
+        measured by the pass that scores them (``core.tile_parts``), and their combined scores counted
+        again in the new yardsticks: at full size a pass over 1,000 large pictures takes a minute."""
+        train = self.train_rows
+        if not self.model_config.patches or getattr(self.model, "score_stats", None) is None:
+            self._fit_score_stats(train)
+            return self.evaluate()
+        fit_texture(self.model, self.full_pictures().subset(train), self.device)
+        parts = self._score_rows(train, report=True, parts=True, total=len(self.images)).parts
+        if parts is not None:
+            fit_parts(self.model, parts)
+            if self.score_kind == COMBINED_SCORE:
+                self._scores[train] = combined_of_parts(self.model, parts)
+        return self.evaluate(scored=train)
 
     def _score_live(self, rows: np.ndarray) -> None:
         """Score ``rows`` in the middle of a run. The combined score's yardsticks move as the model

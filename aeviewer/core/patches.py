@@ -25,21 +25,12 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from aeviewer.core import size_trend
 from aeviewer.core.data import ImageSet, read_picture
-from aeviewer.core.inference import (
-    Scores,
-    combined,
-    learned_part,
-    mark_log_odds,
-    texture_part,
-    yardsticks,
-)
+from aeviewer.core.inference import Scores
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import (
     COMBINED_SCORE,
-    LEARNED_SCORE,
     SCORES,
     difference_map,
     heat_scale,
@@ -48,6 +39,7 @@ from aeviewer.core.scoring import (
     ssim_score,
 )
 from aeviewer.core.synthetic import smooth_max
+from aeviewer.core.tile_parts import PARTS, combined_of_parts, fit_parts, pass_parts
 from aeviewer.core.tiling import ramp, tile_starts
 from aeviewer.core.torch_scores import batch_scores
 from aeviewer.core.unusual_maps import full_pixel_auroc, unusual_map, unusual_places
@@ -228,12 +220,10 @@ def pass_score(p: TiledPass, kind: str, tile: int, model: AnyAutoencoder | None 
     if SCORES[kind].learned:
         if p.maps is None:
             raise ValueError("the learned score needs a model trained on synthetic defects (--method synthetic)")
-        learned = smooth_max(p.maps, learned_window(tile))
         if kind == COMBINED_SCORE:
-            local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
-            return float(combined(learned, local, yardsticks(model), texture_part(model, p.x),
-                                  size_trend.places_of(p.x))[0])
-        return float(learned[0])
+            assert model is not None, "the combined score needs the model the pass came from"
+            return float(combined_of_parts(model, pass_parts(p, model)[None])[0])
+        return float(smooth_max(p.maps, learned_window(tile))[0])
     if kind == "ssim":
         return float(ssim_score(_hwc(p.x), _hwc(p.recon)))
     scores = batch_scores(p.x, p.recon, kind, window=patch_window(tile))
@@ -294,15 +284,16 @@ def pixel_rows(images: ImageSet, rows: Rows) -> list[int]:
 
 def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, kind: str,
                heat_rows: Rows = (), interrupted: Callable[[], bool] | None = None,
-               unusual: Rows = (), progress: Callable[[int], None] | None = None) -> Scores:
+               unusual: Rows = (), progress: Callable[[int], None] | None = None, parts: bool = False) -> Scores:
     """Codes, errors and ``kind`` scores of every picture, tiled; the heat scale from ``heat_rows``;
     the maps of where the pictures at positions ``unusual`` are unusual (``unusual_map``), from the
-    same pass, for a pixel AUROC. ``progress`` is told how many pictures are scored, after each."""
+    same pass, for a pixel AUROC. ``progress`` is told how many pictures are scored, after each.
+    With ``parts``, each picture's combined-score parts too (``core.tile_parts``)."""
     tile = model.config.image_size
     heat = set(list(heat_rows)[:HEAT_PICTURES])
     keep = {int(k) for k in unusual}
-    codes, errors, scores, heat_maps, maps = [], [], [], [], {}
-    passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned or bool(keep))
+    codes, errors, scores, heat_maps, maps, measured = [], [], [], [], {}, []
+    passes = tiled_passes(model, pictures, device, maps=SCORES[kind].learned or bool(keep) or parts)
     for i, p in enumerate(passes):
         if interrupted is not None and interrupted():
             from aeviewer.core.results import Interrupted
@@ -310,7 +301,10 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
             raise Interrupted("scoring was interrupted")
         codes.append(p.code)
         errors.append(float(((p.x - p.recon) ** 2).mean()))
-        scores.append(errors[-1] if kind == "mse" else pass_score(p, kind, tile, model))
+        if parts:
+            measured.append(pass_parts(p, model))
+        scores.append(errors[-1] if kind == "mse" else float(combined_of_parts(model, measured[-1][None])[0])
+                      if parts and kind == COMBINED_SCORE else pass_score(p, kind, tile, model))
         if i in heat:
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
         if i in keep:
@@ -324,6 +318,7 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
         scores=np.array(scores, np.float32),
         heat_scale=heat_scale(np.concatenate(heat_maps)) if heat_maps else None,
         maps=maps,
+        parts=np.array(measured).reshape(-1, PARTS) if parts else None,
     )
 
 
@@ -345,21 +340,15 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
     each part's with its trend with the pictures' size (``core.size_trend``), and its texture part
     (``core.texture``) fitted to them; with ``refit_texture`` False, only where it is not fitted yet (it
     does not change as the model learns)."""
-    stats = getattr(model, "score_stats", None)
-    if stats is None or not len(pictures):
+    if getattr(model, "score_stats", None) is None or not len(pictures):
         return
-    tile = model.config.image_size
-    parts, places = [], []
-    for p in tiled_passes(model, pictures, device):
-        parts.append((pass_score(p, LEARNED_SCORE, tile), pass_score(p, "local", tile)))
-        places.append(size_trend.places_of(p.x))
+    fit_texture(model, pictures, device, refit_texture)
+    fit_parts(model, np.array([pass_parts(p, model, texture=False) for p in tiled_passes(model, pictures, device)]))
+
+
+def fit_texture(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, refit: bool = True) -> None:
+    """Fit a tile model's texture part (``core.texture``) to (training) ``pictures``; with ``refit`` False,
+    only where it is not fitted yet (it does not change as the model learns)."""
     texture = getattr(model, "texture", None)
-    if texture is not None and (refit_texture or not texture.fitted):
+    if texture is not None and len(pictures) and (refit or not texture.fitted):
         texture.fit(lambda: _inputs(pictures, device))
-    learned, local = np.array(parts).T
-    values, trend = size_trend.fit(np.stack([learned_part(learned), local], 1), np.array(places))
-    stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
-    sizes = getattr(model, "score_sizes", None)
-    if sizes is not None:
-        sizes.copy_(torch.tensor(trend, dtype=sizes.dtype, device=sizes.device))
-    mark_log_odds(model)

@@ -10,7 +10,7 @@ the pass (the window inspects the picture a person clicks meanwhile, rather than
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
@@ -32,6 +32,13 @@ if TYPE_CHECKING:
     from aeviewer.core.projection import StableProjection
 
 SCORE_CHUNK = 2048  # pictures scored between two looks at ``interrupted``
+
+
+class Pass(NamedTuple):
+    """What a pass over some pictures leaves beside their scores (``ScoredImages._score_rows``)."""
+
+    maps: dict[int, np.ndarray]  # a tile model's maps of where pictures are unusual, by row, where asked for
+    parts: np.ndarray | None  # (N, PARTS): a tile model's combined-score parts, where asked for
 
 
 class ScoredImages:
@@ -86,13 +93,16 @@ class ScoredImages:
         return bool(len(self._scores)) and not np.isnan(self._scores).any()
 
     # -- passes ---------------------------------------------------------------
-    def evaluate(self) -> ImageResults:
-        """Score every image with the current model (a full pass); with defect masks, the pixel AUROC too
-        (a tile model's maps kept from the same pass)."""
+    def evaluate(self, scored: np.ndarray | None = None) -> ImageResults:
+        """Score every image with the current model (a full pass), but the rows of ``scored``, whose
+        scores are current already; with defect masks, the pixel AUROC too (a tile model's maps kept
+        from the same pass)."""
         test = self.images.indices(Split.TEST)
         masked = bool(self.images.masks) and self.trained
         keep = pixel_rows(self.images, test) if masked and self.model_config.patches else []
-        maps = self._score_rows(np.arange(len(self.images)), unusual=test[keep], report=True)
+        rows = np.arange(len(self.images))
+        rows = rows if scored is None else np.setdiff1d(rows, scored)
+        maps = self._score_rows(rows, unusual=test[keep], report=True, done=len(self.images) - len(rows)).maps
         self._pixels = None
         if masked and not self.model_config.patches:
             self._pixels = pixel_auroc(self.model, self.images.images, self.images.labels, self.images.masks, test,
@@ -101,29 +111,35 @@ class ScoredImages:
             self._pixels = full_pixel_auroc(self.images, test, {k: maps[int(test[k])] for k in keep})
         return self._results(final=True)
 
-    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None,
-                    report: bool = False) -> dict[int, np.ndarray]:
+    def _score_rows(self, rows: np.ndarray, unusual: np.ndarray | None = None, report: bool = False,
+                    parts: bool = False, done: int = 0, total: int | None = None) -> Pass:
         """Codes, errors and scores of ``rows``, a chunk at a time: between two chunks ``interrupted``
         is asked, so that closing the window never waits for 100,000 pictures to be scored, and, with
-        ``report``, ``scoring`` is told how many are done. A tile model's maps of where the pictures of
-        ``unusual`` are unusual come back, by row."""
+        ``report``, ``scoring`` is told how many are done (counting ``done`` scored before, of ``total``
+        in all: by default these rows and those). A tile model's
+        maps of where the pictures of ``unusual`` are unusual come back, by row, and with ``parts`` its
+        pictures' combined-score parts (``core.tile_parts``), in the order of ``rows``."""
+        total = done + len(rows) if total is None else total
         heat_done = False
         maps: dict[int, np.ndarray] = {}
+        measured: list[np.ndarray] = []
         for start in range(0, len(rows), SCORE_CHUNK):
             if self._between_pictures():
                 raise Interrupted("scoring was interrupted")
             if report:
-                self.scoring(start, len(rows))
+                self.scoring(done + start, total)
             chunk = rows[start : start + SCORE_CHUNK]
             heat_local = np.flatnonzero(np.isin(chunk, self.train_rows)) if not heat_done else None
             if self.model_config.patches:
                 wanted = np.flatnonzero(np.isin(chunk, unusual)) if unusual is not None and len(unusual) else ()
                 # each picture whole at its own size (0.1 s for a 500 px one here): say how far it has come
-                told = (lambda k, at=start: self.scoring(at + k, len(rows))) if report else None
+                told = (lambda k, at=done + start: self.scoring(at + k, total)) if report else None
                 scores = score_full(self.model, self.full_pictures().subset(chunk), self.device, self.score_kind,
                                     heat_local if heat_local is not None else (), interrupted=self._between_pictures,
-                                    unusual=wanted, progress=told)
+                                    unusual=wanted, progress=told, parts=parts)
                 maps.update({int(chunk[k]): m for k, m in scores.maps.items()})
+                if scores.parts is not None:
+                    measured.append(scores.parts)
             else:
                 scores = score_images(
                     self.model, self.images.images[chunk], self.device, heat_rows=heat_local, kind=self.score_kind
@@ -135,8 +151,8 @@ class ScoredImages:
                 self._heat_scale = scores.heat_scale
                 heat_done = True
         if report:
-            self.scoring(len(rows), len(rows))
-        return maps
+            self.scoring(done + len(rows), total)
+        return Pass(maps, np.concatenate(measured) if measured else None)
 
     def refresh(self, rows: range | np.ndarray, final: bool) -> ImageResults:
         """Score just ``rows`` (say, images that were just added) and report everything."""

@@ -1,0 +1,73 @@
+"""The end of a tile model's run (core.tile_parts): the training pictures are measured for the
+combined score's yardsticks by the same pass that scores them, and the scores are those of
+measuring first and scoring after."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from aeviewer.core import patches
+from aeviewer.core.config import TrainConfig
+from aeviewer.core.data import Split
+from aeviewer.core.tile_parts import PARTS, combined_of_parts, fit_parts, pass_parts
+from tests.core.test_patches import _engine, wide_mvtec
+
+
+@pytest.fixture(scope="module")
+def wide_set(tmp_path_factory):
+    return wide_mvtec(tmp_path_factory.mktemp("wide") / "data", np.random.default_rng(7))
+
+
+def test_the_end_of_a_run_tiles_every_picture_once_and_scores_as_measuring_then_scoring_would(
+        wide_set, monkeypatch):
+    engine = _engine(wide_set, method="synthetic")
+    assert engine.score_kind == "combined"
+    tiled: list[tuple[int, int]] = []
+    real = patches.tiled_passes
+
+    def counted(model, pictures, device, maps=True):
+        tiled.extend(pictures.shapes)
+        return real(model, pictures, device, maps)
+
+    monkeypatch.setattr(patches, "tiled_passes", counted)
+    told: list[tuple[int, int]] = []
+    engine.scoring = lambda done, total: told.append((done, total))
+    final = None
+    for snap in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+        final = snap if snap is not None else final
+    assert final is not None and final.results is not None
+    n = len(engine.images)
+    assert len(tiled) == n  # the training pictures measured and scored in one pass (2 passes before)
+    assert told[0] == (0, n) and told[-1] == (n, n)  # one count over both halves of the end
+    assert [d for d, _ in told] == sorted(d for d, _ in told)
+    model = engine.model
+    stats, sizes = model.score_stats.clone(), model.score_sizes.clone()
+    assert torch.isfinite(stats).all() and model.texture.fitted
+    at_end = final.results.evaluation.scores.copy()
+    assert np.isfinite(at_end).all()
+    # measured on their own first (as before), then every picture scored in those yardsticks
+    train = engine.train_rows
+    patches.fit_full_stats(model, engine.full_pictures().subset(train), torch.device("cpu"))
+    torch.testing.assert_close(model.score_stats, stats)
+    torch.testing.assert_close(model.score_sizes, sizes)
+    again = engine.evaluate().evaluation.scores
+    np.testing.assert_allclose(at_end, again, rtol=1e-5, atol=1e-5)
+    assert (at_end[engine.images.indices(Split.TEST)] != 0).any()
+
+
+def test_a_pictures_combined_score_counted_from_its_parts_follows_the_yardsticks(wide_set):
+    engine = _engine(wide_set, method="synthetic")
+    for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+        pass
+    model, device = engine.model, torch.device("cpu")
+    full = engine.full_pictures().subset(engine.train_rows)
+    parts = np.array([pass_parts(p, model) for p in patches.tiled_passes(model, full, device)])
+    assert parts.shape == (len(full), PARTS)
+    direct = np.array([patches.pass_score(p, "combined", model.config.image_size, model)
+                       for p in patches.tiled_passes(model, full, device)])
+    np.testing.assert_array_equal(combined_of_parts(model, parts), direct)  # the same numbers, bit for bit
+    fit_parts(model, parts[:, :] + np.array([0.0, 1.0, 0.0, 0.0]))  # every worst patch one higher
+    shifted = combined_of_parts(model, parts)
+    assert (shifted < direct).all()  # the same pictures, now below the training pictures' usual worst patch
