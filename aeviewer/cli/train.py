@@ -80,7 +80,7 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
         tiles = args.patches if args.patches is not None else (False if args.ordered or args.stream else None)
         settings = choose(Survey.of(train_paths), len(train_paths), method, args.channels, args.image_size,
                           args.epochs, patches=tiles,
-                          patch_scale=args.patch_scale or 1.0)
+                          patch_scale=args.patch_scale or 1.0, kept=len(found.entries))
         if settings.reasons:
             print(settings.describe(), file=sys.stderr)
         if settings.patches:

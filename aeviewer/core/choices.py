@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from aeviewer.core.large_folders import should_stream
+from aeviewer.core.large_folders import FULL_BUDGET_BYTES, FULL_MAX_SIDE, should_stream
 
 SURVEY_SAMPLE = 48  # pictures looked at
 GREY_MODES = frozenset({"1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F"})
@@ -66,6 +66,9 @@ ORDERED_BATCH = 16  # the smallest an ordered model's batch gets
 # to make this many steps an epoch, between 16 and 64 (the demo's 512 pictures: 16; MNIST: 64).
 ORDERED_STEPS = 32
 RECONSTRUCT_EPOCHS = 40
+# A tile model's pictures at full size may take this share of what is kept (core.large_folders): the
+# survey's mean area is of a sample of them.
+FULL_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -78,11 +81,12 @@ class Survey:
     long_side: int = 0  # median of the longer sides
     layout: float = math.inf  # how much their detail shares a layout (LAYOUT_FROM); inf: not measured
     patchy: float = 0.0  # how unevenly a picture's detail is spread over it (PATCHY_FROM), a median
+    area: float = 0.0  # pixels a picture has at full size (its longer side at most FULL_MAX_SIDE), a mean
 
     @classmethod
     def of(cls, paths: Sequence[Path | str], sample: int = SURVEY_SAMPLE) -> Survey:
         step = max(1, len(paths) // sample)
-        grey, shorts, longs, details, patchy = True, [], [], [], []
+        grey, shorts, longs, details, patchy, areas = True, [], [], [], [], []
         for path in list(paths)[::step][:sample]:
             try:
                 with Image.open(path) as im:
@@ -95,10 +99,11 @@ class Survey:
             longs.append(max(size))
             details.append(detail)
             patchy.append(unevenness)
+            areas.append(size[0] * size[1] * min(1.0, FULL_MAX_SIDE / max(size)) ** 2)
         if not shorts:
             return cls(0, grey, RECONSTRUCT_SIZE, RECONSTRUCT_SIZE)
         return cls(len(shorts), grey, int(statistics.median(shorts)), int(statistics.median(longs)),
-                   layout_strength(details), float(statistics.median(patchy)))
+                   layout_strength(details), float(statistics.median(patchy)), float(np.mean(areas)))
 
     @property
     def surface(self) -> bool:
@@ -188,12 +193,16 @@ def choose(
     epochs: int | None = None,
     patches: bool | None = None,
     patch_scale: float = 1.0,
+    kept: int | None = None,
 ) -> Settings:
     """Fill in what was not given (None) from ``survey``; say why for each choice. A tile model
     (``patches``, core.patches) is chosen for a synthetic model of a surface (``Survey.surface``)
     whose pictures are larger than its tile and fit in memory at full size; its ``size`` is
     the tile, cut at ``patch_scale`` of the pictures' size, and an epoch shows it one random crop
-    of each picture (so the epochs, and the time, are as at working size)."""
+    of each picture (so the epochs, and the time, are as at working size). ``kept``: the pictures
+    a tile model keeps at full size (training and test; ``train_pictures`` unless given): where
+    they would take more than FULL_SHARE of FULL_BUDGET_BYTES, a chosen tile model cuts them at
+    the scale that fits."""
     reasons = []
     if method is None:
         surface = survey.surface and survey.short_side >= SURFACE_SYNTHETIC_FROM
@@ -208,6 +217,8 @@ def choose(
                        f"{'grey' if channels == 1 else 'in colour'})")
     top = SYNTHETIC_SIZE if method == "synthetic" else RECONSTRUCT_SIZE
     chosen_patches = patches is None
+    fit = _fitting_scale(survey, kept or train_pictures, channels) if chosen_patches and patch_scale == 1 else 1.0
+    patch_scale = min(patch_scale, fit)
     if patches is None:
         tile = size or _working_size(max(1, round(survey.short_side * patch_scale)), top)
         full = max(1, round(math.sqrt(survey.short_side * survey.long_side) * patch_scale))
@@ -222,6 +233,13 @@ def choose(
     if chosen_patches and patches:
         reasons.append("full resolution (the pictures share no layout, as a surface does: shrunk whole, "
                        "a small defect would vanish)")
+        if fit < 1:
+            need = (kept or train_pictures) * survey.area * channels / 2**30
+            reasons.append(f"shrunk to {fit:g} so that they fit in memory (at their own size the "
+                           f"{kept or train_pictures:,} pictures would take {need:.1f} GB, more than the "
+                           f"{FULL_BUDGET_BYTES / 2**30:g} GB a tile model keeps)")
+    elif fit < 1:
+        patch_scale = 1.0  # whole pictures after all: no scale
     if epochs is None:
         if method == "synthetic":
             lo, hi = SYNTHETIC_EPOCHS
@@ -235,6 +253,13 @@ def choose(
         else:
             epochs = RECONSTRUCT_EPOCHS
     return Settings(method, channels, size, epochs, reasons, patches, patch_scale)
+
+
+def _fitting_scale(survey: Survey, pictures: int, channels: int) -> float:
+    """The scale at which ``pictures`` like the survey's take FULL_SHARE of FULL_BUDGET_BYTES at
+    most, kept at full size (1: at their own size)."""
+    room, need = FULL_SHARE * FULL_BUDGET_BYTES, pictures * survey.area * channels
+    return 1.0 if need <= room else max(0.05, math.floor(100 * math.sqrt(room / need)) / 100)
 
 
 def _working_size(side: int, top: int) -> int:

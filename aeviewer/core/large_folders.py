@@ -10,6 +10,11 @@ import numpy as np
 STREAM_SHARE_OF_MEMORY = 0.25  # stream when the decoded pictures would take more than this share of memory
 PAGE_PICTURES = 5_000  # of a streamed folder, decoded at a time for the window's gallery and scatter (a page)
 SAMPLE_PICTURES = 256  # of each split, in a training run's checkpoint (core.checkpoint)
+# A tile model (core.patches) keeps every picture at full size: a larger one is shrunk to FULL_MAX_SIDE
+# (its longer side) first, and all of them take FULL_BUDGET_BYTES at most (core.choices picks a smaller
+# scale for pictures that would take more).
+FULL_MAX_SIDE = 2048
+FULL_BUDGET_BYTES = 2 << 30
 
 
 def memory_bytes() -> int:

@@ -27,6 +27,7 @@ from torch.utils.data import Dataset
 
 from aeviewer.core.data import ImageSet, read_picture
 from aeviewer.core.inference import Scores
+from aeviewer.core.large_folders import FULL_BUDGET_BYTES, FULL_MAX_SIDE
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import (
@@ -47,8 +48,7 @@ from aeviewer.core.working_size import resize
 
 Rows = Sequence[int] | np.ndarray
 
-MAX_SIDE = 2048  # a larger picture is shrunk to this (its longer side) before tiling
-FULL_BUDGET_BYTES = 2 << 30  # the full-size pictures kept in memory, at most
+MAX_SIDE = FULL_MAX_SIDE  # a larger picture is shrunk to this (its longer side) before tiling
 SCORE_PICTURES = 16  # pictures read at full size at a time to be scored by ``scores_and_pixels``
 TILE_BATCH = 64
 HEAT_PICTURES = 32  # training pictures whose difference maps set the heat scale

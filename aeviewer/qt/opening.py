@@ -169,7 +169,7 @@ def _dataset(found: Found, progress, cancelled):
     page of it at a time (``qt.pages``) for the gallery and the scatter, and this is its first."""
     train = found.paths(Split.TRAIN)
     survey = Survey.of(train)
-    settings = choose(survey, len(train))
+    settings = choose(survey, len(train), kept=len(found.entries))
     pages = None
     if should_stream(len(found.entries), settings.size, settings.channels):
         settings = choose(survey, len(train), patches=False)  # pages of pictures at working size

@@ -33,6 +33,8 @@ class SettingsPanel(QWidget):
         self.controls = Controls(model_config.latent_dim, model_config.input_values)
         self.task = TaskControls()
         self.epochs_given = epochs is not None
+        # the scale a tile model cuts its tiles at, chosen with the pictures (core.choices) or the session's
+        self.patch_scale = model_config.patch_scale
         if epochs is not None:
             self.controls.epochs.setValue(epochs)
         self.controls.select_device(device)
@@ -68,7 +70,8 @@ class SettingsPanel(QWidget):
         ordered = self._ordered()
         latent = ORDERED_SIZE if ordered else self.controls.latent_dim()
         patches = self.task.chosen_patches() and not ordered
-        return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered, patches=patches)
+        return replace(base, latent_dim=latent, architecture=arch, method=method, ordered=ordered, patches=patches,
+                       patch_scale=self.patch_scale if patches else 1.0)
 
     def _ordered(self) -> bool:
         """One ordered model is trained when chosen, for a model that reconstructs through the bottleneck."""
@@ -103,6 +106,7 @@ class SettingsPanel(QWidget):
     def apply_demo_recipe(self) -> None:
         """What the demo is measured with (README): bananas may lie any way round."""
         self.controls.augment.setChecked(DEMO_AUGMENT)
+        self.patch_scale = 1.0
         if not self.epochs_given:
             self.controls.epochs.setValue(DEMO_EPOCHS)
 
@@ -112,6 +116,7 @@ class SettingsPanel(QWidget):
         self.controls.augment.setChecked(False)
         self.task.set_method(settings.method)
         self.task.set_patches(settings.patches)
+        self.patch_scale = settings.patch_scale
         self._use_own_rate()
         if not self.epochs_given:
             self.controls.epochs.setValue(settings.epochs)
@@ -130,6 +135,7 @@ class SettingsPanel(QWidget):
         if not model.train_noise:
             self.task.set_method(c.method)
         self.task.set_patches(c.patches)
+        self.patch_scale = c.patch_scale
         self._use_own_rate()
 
     def offer_cuda(self, available: bool) -> None:

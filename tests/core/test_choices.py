@@ -107,3 +107,52 @@ def test_the_epochs_say_how_much_is_seen_and_when_a_set_is_too_small_for_that(tm
     assert "more pictures" not in usual.describe()
     few = choose(survey, train_pictures=26)  # a handful of pictures: the most epochs, still far fewer seen
     assert few.epochs == 80 and "(2,080 crops seen" in few.describe() and "more pictures would help" in few.describe()
+
+
+def test_the_survey_measures_the_pictures_mean_area(tmp_path):
+    paths = []
+    for i, (w, h) in enumerate([(100, 50), (300, 100)]):
+        paths.append(tmp_path / f"{i}.png")
+        Image.new("L", (w, h)).save(paths[-1])
+    assert Survey.of(paths).area == pytest.approx((5_000 + 30_000) / 2)
+
+
+def test_a_surface_too_large_to_keep_at_full_size_is_tiled_at_a_scale_that_fits(tmp_path, rng):
+    """A tile model keeps every picture (training and test) at full size: a default run must not fail
+    for want of memory, so the tiles are cut at a scale at which they fit, and it says so."""
+    from aeviewer.core.choices import FULL_SHARE
+    from aeviewer.core.large_folders import FULL_BUDGET_BYTES
+
+    survey = replace(Survey.of(surface_pictures(tmp_path, rng)), area=1024 * 768)
+    fits = choose(survey, train_pictures=900, kept=1_000)  # grey: 0.79 GB at full size
+    assert fits.patches and fits.patch_scale == 1.0 and "fit in memory" not in fits.describe()
+    colour = choose(survey, train_pictures=900, channels=3, kept=1_000)  # 2.4 GB: more than is kept
+    assert colour.patches and 0.5 < colour.patch_scale < 1
+    assert 1_000 * survey.area * 3 * colour.patch_scale**2 <= FULL_SHARE * FULL_BUDGET_BYTES
+    assert f"shrunk to {colour.patch_scale:g} so that they fit in memory" in colour.describe()
+    assert f"at {colour.patch_scale:g} of their size" in colour.describe()
+    asked = choose(survey, train_pictures=900, channels=3, kept=1_000, patches=True)  # --patches: as told
+    assert asked.patch_scale == 1.0
+    whole = choose(survey, train_pictures=900, channels=3, kept=1_000, method="reconstruct")
+    assert not whole.patches and whole.patch_scale == 1.0  # no tiles, no scale
+
+
+def test_a_default_run_on_a_surface_too_large_to_keep_trains_at_the_scale_that_fits(tmp_path, rng, monkeypatch,
+                                                                                      capsys):
+    import aeviewer.core.choices as choices
+    from aeviewer.cli import main
+    from aeviewer.core import patches
+    from aeviewer.core.session import load_session
+
+    for split, count in (("train/good", 16), ("test/good", 4)):
+        (tmp_path / "data" / split).mkdir(parents=True)
+        surface_pictures(tmp_path / "data" / split, rng, count=count)
+    budget = 600_000  # bytes: these 20 pictures take about 800,000 at full size
+    monkeypatch.setattr(patches, "FULL_BUDGET_BYTES", budget)
+    monkeypatch.setattr(choices, "FULL_BUDGET_BYTES", budget)
+    out = tmp_path / "s.aesession"
+    assert main(["train", str(tmp_path / "data"), "--out", str(out), "--epochs", "1", "--device", "cpu"]) == 0
+    said = capsys.readouterr().err
+    _, session = load_session(out)
+    c = session.model_config
+    assert c.patches and c.patch_scale < 1 and f"shrunk to {c.patch_scale:g} so that they fit in memory" in said

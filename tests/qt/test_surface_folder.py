@@ -38,3 +38,28 @@ def test_a_surface_folder_trains_in_tiles_at_its_own_resolution(qtbot, window, t
     assert drawn is not None and drawn.shape == window.presenter.inspection.input.shape[:2]
     # the unusual places are the map the pixel AUROC reads: the true defect is outlined there
     assert window.compare.mask_outline.parentItem() is window.compare._texture
+
+
+def test_a_surface_folder_too_large_to_keep_whole_trains_at_the_scale_that_fits(qtbot, window, tmp_path, monkeypatch):
+    """The window chooses as the CLI does: tiles cut at the scale at which the pictures fit in memory,
+    said in the status bar, and the model trained at it (not a refusal when Train is pressed)."""
+    import aeviewer.core.choices as choices
+    from aeviewer.core import patches
+
+    budget = 600_000  # bytes: these 20 pictures take about 800,000 at full size
+    monkeypatch.setattr(patches, "FULL_BUDGET_BYTES", budget)
+    monkeypatch.setattr(choices, "FULL_BUDGET_BYTES", budget)
+    rng = np.random.default_rng(1)
+    root = tmp_path / "surface"
+    for sub, count in (("train/good", 16), ("test/good", 4)):
+        (root / sub).mkdir(parents=True)
+        surface_pictures(root / sub, rng, count)
+    window.views.settings.epochs_given = True  # a short run
+    window.views.settings.controls.epochs.setValue(1)
+    window.open_dataset(str(root))
+    qtbot.waitUntil(lambda: len(window.images) == 20, timeout=30_000)
+    assert "so that they fit in memory" in window.statusBar().currentMessage()
+    qtbot.waitUntil(lambda: window.presenter.model.config.patches, timeout=30_000)
+    assert 0 < window.presenter.model.config.patch_scale < 1
+    qtbot.waitUntil(lambda: window.presenter.trained and window.presenter.results is not None
+                    and window.presenter.results.final, timeout=120_000)
