@@ -172,6 +172,12 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     session = checkpoints.session((evaluation.threshold, train_scores, final.heat_scale),
                                   finished=True, done=epochs, losses=[*checkpoints.losses, *trainer_losses],
                                   learning_rate=lr, optimiser=None)
+    if not data.streaming:  # every picture with its final scores: the window opens it without scoring again
+        from dataclasses import replace
+
+        from aeviewer.core.session_state import saved_pictures
+
+        session = replace(session, images=saved_pictures(engine, absolute=True))
     from aeviewer.core.session import save_session
 
     save_session(args.out, engine.model, session)

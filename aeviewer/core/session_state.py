@@ -23,15 +23,8 @@ from aeviewer.core.working_size import to_working_size
 
 def capture(engine: Engine, threshold: float, info: dict | None = None, view: dict | None = None) -> Session:
     """The engine as a session: model, settings, pictures (files by path, the rest by copy), scores."""
-    images = engine.images
-    without_file = np.array([not os.path.isfile(p) for p in images.paths], bool)
-    rows = np.flatnonzero(without_file).astype(np.int64)
-    codes, errors, scores = engine.latest()
-    saved = SavedImages(
-        paths=list(images.paths), splits=images.splits, labels=images.labels,
-        stored_rows=rows, stored=images.images[rows], codes=codes, errors=errors, scores=scores,
-        masks=dict(images.masks), shapes=images.shapes,
-    )
+    saved = saved_pictures(engine)
+    scores = saved.scores
     train = engine.train_rows
     info = dict(info or {})
     info.setdefault("denoise", [str(spec) for spec in engine.train_noise])
@@ -43,6 +36,23 @@ def capture(engine: Engine, threshold: float, info: dict | None = None, view: di
     return Session(
         model_config=engine.model_config, score=engine.score_kind, threshold=float(threshold),
         heat_scale=engine.heat_scale, train_scores=scores[train], info=info, images=saved, view=dict(view or {}),
+    )
+
+
+def saved_pictures(engine: Engine, absolute: bool = False) -> SavedImages:
+    """The engine's pictures as a session keeps them (files by path, the rest by copy) with every
+    picture's latest code, error and score; ``absolute``: the files' paths made absolute, so that a
+    session written by a command opens from anywhere."""
+    images = engine.images
+    without_file = np.array([not os.path.isfile(p) for p in images.paths], bool)
+    rows = np.flatnonzero(without_file).astype(np.int64)
+    paths = [p if stored or not absolute else os.path.abspath(p) for p, stored in zip(images.paths, without_file,
+                                                                                        strict=True)]
+    codes, errors, scores = engine.latest()
+    return SavedImages(
+        paths=paths, splits=images.splits, labels=images.labels,
+        stored_rows=rows, stored=images.images[rows], codes=codes, errors=errors, scores=scores,
+        masks=dict(images.masks), shapes=images.shapes,
     )
 
 

@@ -53,8 +53,12 @@ def test_save_and_open_round_trip_in_the_window(qtbot, window, tiny_set, tmp_pat
     assert window.views.settings.controls.epochs.value() == 2  # Train again runs as the saved model was trained
 
 
-def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, tmp_path, rng):
+def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, tmp_path, rng, monkeypatch):
+    """With its pictures and their final scores, drawn at once: no pass over them again (for a tile model of
+    1,000 large pictures, a minute and more)."""
     from aeviewer.cli import main
+    from aeviewer.core.scored_images import ScoredImages
+    from aeviewer.core.session import load_session
 
     data = tmp_path / "data"
     data.mkdir()
@@ -63,12 +67,19 @@ def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, 
     out = tmp_path / "cli.aesession"
     assert main(["train", str(data), "--out", str(out), "--image-size", "16", "--channels", "1",
                  "--latent", "3", "--epochs", "2", "--device", "cpu"]) == 0
+    passes = []
+    real = ScoredImages.evaluate
+    monkeypatch.setattr(ScoredImages, "evaluate", lambda self, *a, **k: passes.append(1) or real(self, *a, **k))
     gui = GuiSide(window.worker)
     window.views.settings.epochs_given = False  # as when started without --epochs, which would win
     window.open_paths([str(out)])
     opened = gui.wait_for(qtbot, SessionOpened)
     assert opened.trained and not opened.missing
     qtbot.waitUntil(lambda: len(window.images) == 12 and window.presenter.results is not None, timeout=30_000)
+    assert not passes  # the session's scores, as the run left them
+    saved = load_session(out)[1].images
+    assert saved is not None and np.isfinite(saved.scores).all()
+    np.testing.assert_array_equal(window.presenter.results.evaluation.scores, saved.scores)
     assert (window.images.splits == Split.TRAIN).all()
     assert window.presenter.model_config.latent_dim == 3
     assert window.views.settings.controls.latent_dim() == 3  # the slider shows the opened model's size
