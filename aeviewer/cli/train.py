@@ -177,7 +177,8 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
 
         from aeviewer.core.session_state import saved_pictures
 
-        session = replace(session, images=saved_pictures(engine, absolute=True))
+        pixels = {} if evaluation.pixel_auroc is None else {"pixel_auroc": evaluation.pixel_auroc}
+        session = replace(session, images=saved_pictures(engine, absolute=True), info={**session.info, **pixels})
     from aeviewer.core.session import save_session
 
     save_session(args.out, engine.model, session)

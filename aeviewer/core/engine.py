@@ -169,9 +169,11 @@ class Engine(ScoredImages, LiveTraining, FullResolution):
         latest: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
         trained: bool = True,
         heat_scale: float = 1.0,
+        pixel_auroc: float | None = None,
     ) -> None:
         """Take over a model from a session (a new model id), with its pictures and their saved
-        codes, errors and scores when given; without pictures the current ones stay, if they fit."""
+        codes, errors and scores (and pixel AUROC) when given; without pictures the current ones stay,
+        if they fit."""
         if images is None and self.images.images.shape[1:] != (config.image_size, config.image_size, config.channels):
             images = ImageSet.empty(config.image_size, config.channels)
         if images is not None:
@@ -189,6 +191,7 @@ class Engine(ScoredImages, LiveTraining, FullResolution):
         if latest is not None:
             self._codes, self._errors, self._scores = (np.array(a, np.float32) for a in latest)
             self._heat_scale = heat_scale
+            self._pixels = pixel_auroc
 
     def _keep_current(self) -> None:
         if self.trained and not self.model_config.ordered:

@@ -88,6 +88,11 @@ class ScoredImages:
         return self._heat_scale
 
     @property
+    def pixel_auroc(self) -> float | None:
+        """The pixel AUROC of this model on these pictures' defect masks, once measured (None: not)."""
+        return self._pixels
+
+    @property
     def has_scores(self) -> bool:
         """Whether every picture has a score (after opening a session that kept them, say)."""
         return bool(len(self._scores)) and not np.isnan(self._scores).any()

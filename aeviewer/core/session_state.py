@@ -32,6 +32,8 @@ def capture(engine: Engine, threshold: float, info: dict | None = None, view: di
     if engine.train_epochs is not None:
         info.setdefault("epochs", engine.train_epochs)
     info["trained"] = engine.trained
+    if engine.pixel_auroc is not None:
+        info["pixel_auroc"] = engine.pixel_auroc
     info["prefix"] = engine.prefix  # an ordered model's code length in use
     return Session(
         model_config=engine.model_config, score=engine.score_kind, threshold=float(threshold),
@@ -100,13 +102,15 @@ def restore(engine: Engine, model: AnyAutoencoder, session: Session, restored: R
     with their saved codes and scores (so nothing needs to run before they are drawn)."""
     specs = session.info.get("denoise") or []
     noise = parse_specs(specs) if specs else ()
-    latest = None
+    latest, pixels = None, None
     if restored is not None and session.images is not None:
         k = restored.kept
         latest = (session.images.codes[k], session.images.errors[k], session.images.scores[k])
+        measured = session.info.get("pixel_auroc")  # of all the pictures: with some gone, unknown
+        pixels = float(measured) if measured is not None and len(k) == len(session.images.paths) else None
     engine.adopt(model, session.model_config, session.score, noise,
                  restored.images if restored is not None else None, latest,
-                 trained=bool(session.info.get("trained", True)), heat_scale=session.heat_scale)
+                 trained=bool(session.info.get("trained", True)), heat_scale=session.heat_scale, pixel_auroc=pixels)
     epochs = session.info.get("epochs")
     engine.train_epochs = epochs if isinstance(epochs, int) and epochs >= 1 else None
     prefix = session.info.get("prefix")

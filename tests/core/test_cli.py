@@ -123,6 +123,28 @@ def test_mvtec_round_trip_reports_pixel_auroc(tmp_path, capsys):
     numbers = json.loads(capsys.readouterr().out)
     assert 0.5 < numbers["pixel_auroc"] <= 1.0
     assert numbers["pixel_map"] == "the squared error"  # a reconstructing model's map: said in words
+    # the session keeps its pictures, final scores and pixel AUROC: opened, nothing is scored again
+    from aeviewer.core.engine import Engine
+    from aeviewer.core.session import load_session
+    from aeviewer.core.session_state import read_pictures, restore
+
+    model, session = load_session(out)
+    assert session.images is not None and len(session.images.paths) == 40
+    assert session.info["pixel_auroc"] == pytest.approx(numbers["pixel_auroc"], abs=1e-6)
+
+    def opened() -> Engine:
+        engine = Engine(session.model_config, "cpu")
+        c = session.model_config
+        restore(engine, model, session, read_pictures(session.images, c.image_size, c.channels))
+        return engine
+
+    engine = opened()
+    assert engine.has_scores and engine.refresh([], final=True).evaluation.pixel_auroc == session.info["pixel_auroc"]
+    np.testing.assert_allclose(engine.latest()[2], session.images.scores)
+    (root / "test" / "good" / "000.png").unlink()  # a picture gone: its pixel AUROC is not the session's
+    engine = opened()
+    assert len(engine.images) == 39 and engine.refresh([], final=True).evaluation.pixel_auroc is None
+    assert np.isfinite(engine.latest()[2]).all()
 
 
 def test_score_can_score_another_way_than_the_session_and_then_applies_no_threshold(session_file, dataset,
