@@ -264,5 +264,12 @@ class Controls(QWidget):
         paused = " (paused)" if self.pause_button.isChecked() else ""
         self.rate.setText(f"{rate:,.0f} images/s · {duration_text(seconds_left)} left{paused}")
 
-    def show_idle(self, text: str) -> None:
-        self.progress.setFormat(text)
+    def show_idle(self, text: str, done: bool | None = None) -> None:
+        """``text`` on the bar between runs; ``done``: the bar full (a trained model) or empty. A bar
+        never set shows no text at all (Qt's value before the first), so it is set here."""
+        bar = self.progress
+        if done is not None:
+            bar.setValue(bar.maximum() if done else bar.minimum())
+        elif bar.value() < bar.minimum():
+            bar.setValue(bar.minimum())
+        bar.setFormat(text)

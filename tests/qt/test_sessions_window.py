@@ -77,6 +77,8 @@ def test_a_session_written_by_aeviewer_train_opens_with_its_data(qtbot, window, 
     assert opened.trained and not opened.missing
     qtbot.waitUntil(lambda: len(window.images) == 12 and window.presenter.results is not None, timeout=30_000)
     assert not passes  # the session's scores, as the run left them
+    bar = window.views.settings.controls.progress
+    assert bar.text() == "opened: trained" and bar.value() == bar.maximum()  # not a blank bar
     saved = load_session(out)[1].images
     assert saved is not None and np.isfinite(saved.scores).all()
     np.testing.assert_array_equal(window.presenter.results.evaluation.scores, saved.scores)
