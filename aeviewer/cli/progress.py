@@ -17,6 +17,7 @@ class ProgressBar:
         self._last = 0.0
         self._epoch = -1
         self._done = False
+        self._tenth = -1  # the last tenth of a pass said, off a terminal
 
     def update(self, step) -> None:
         now = time.monotonic()
@@ -42,4 +43,24 @@ class ProgressBar:
         elif step.epoch != self._epoch:
             self._epoch = step.epoch
             self.stream.write(f"epoch {step.epoch + 1}/{step.epochs} loss {step.loss:.5f}\n")
+        self.stream.flush()
+
+    def scoring(self, done: int, total: int) -> None:
+        """The final pass over the pictures (the engine's ``scoring``): at full size, 1,000 large pictures
+        take minutes, which a silent terminal would not explain. A terminal's line is redrawn at most ten
+        times a second; otherwise a line at each tenth."""
+        if total <= 0:
+            return
+        now, tenth = time.monotonic(), 10 * done // total
+        last = done >= total
+        if self.tty:
+            if now - self._last < 0.1 and not last:
+                return
+            self._last = now
+            self.stream.write(f"\rscoring the pictures: {done:,} of {total:,}" + ("\n" if last else ""))
+        else:
+            if tenth == self._tenth:
+                return
+            self._tenth = tenth
+            self.stream.write(f"scoring the pictures: {done:,} of {total:,}\n")
         self.stream.flush()

@@ -147,11 +147,13 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
 
         gc.collect()
         gc.freeze()
+    bar = ProgressBar()
+    engine.scoring = bar.scoring  # the final pass over the pictures says how far it has come
     t0 = time.perf_counter()
     steps = engine.train(train_config, live=False, world=world, resume=resume, on_epoch=checkpoints,
                          stream=data.stream)
     try:
-        final, snap, loop = _run(steps, notes, t0)
+        final, snap, loop = _run(steps, notes, t0, bar)
     finally:
         data.close()
     seconds = time.perf_counter() - t0
@@ -190,10 +192,9 @@ def _train(args: argparse.Namespace, world, device: str) -> int:
     return 0
 
 
-def _run(steps, notes: list[str], t0: float):
-    """Go through the run, showing its progress; (the final results, the last snapshot, and the seconds
-    and pictures of the training loop alone, to its last snapshot before the final evaluation)."""
-    bar = ProgressBar()
+def _run(steps, notes: list[str], t0: float, bar: ProgressBar):
+    """Go through the run, showing its progress on ``bar``; (the final results, the last snapshot, and the
+    seconds and pictures of the training loop alone, to its last snapshot before the final evaluation)."""
     final = last = None
     loop = (0.0, 0)
     for snap in steps:  # nobody draws: no live bookkeeping

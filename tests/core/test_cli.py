@@ -118,7 +118,9 @@ def test_mvtec_round_trip_reports_pixel_auroc(tmp_path, capsys):
     out = tmp_path / "toy.aesession"
     assert main(["train", str(root), "--out", str(out), "--image-size", "16", "--channels", "1",
                  "--latent", "4", "--epochs", "20", "--batch-size", "8", "--device", "cpu"]) == 0
-    capsys.readouterr()
+    said = capsys.readouterr().err.splitlines()  # the final pass says how far it has come
+    passes = [line for line in said if line.startswith("scoring the pictures:")]
+    assert passes[0] == "scoring the pictures: 0 of 40" and passes[-1] == "scoring the pictures: 40 of 40"
     assert main(["evaluate", str(out), str(root), "--json", "--device", "cpu"]) == 0
     numbers = json.loads(capsys.readouterr().out)
     assert 0.5 < numbers["pixel_auroc"] <= 1.0
@@ -158,3 +160,17 @@ def test_score_can_score_another_way_than_the_session_and_then_applies_no_thresh
     # the learned score needs a model trained on synthetic defects: one clear line, exit 2
     assert main(["score", str(session_file), str(dataset), "--csv", str(out), "--score", "learned"]) == 2
     assert "synthetic defects" in capsys.readouterr().err
+
+
+def test_the_progress_of_a_pass_is_said_a_tenth_at_a_time_off_a_terminal():
+    import io
+
+    from aeviewer.cli.progress import ProgressBar
+
+    out = io.StringIO()
+    bar = ProgressBar(out)
+    for done in range(1001):
+        bar.scoring(done, 1000)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "scoring the pictures: 0 of 1,000" and lines[-1] == "scoring the pictures: 1,000 of 1,000"
+    assert len(lines) == 11
