@@ -25,7 +25,7 @@ from aeviewer.core.patches import FullPictures, fit_full_stats, fit_texture
 from aeviewer.core.results import Snapshot
 from aeviewer.core.scoring import COMBINED_SCORE
 from aeviewer.core.streaming import PictureStream
-from aeviewer.core.tile_parts import combined_of_parts, fit_parts
+from aeviewer.core.tile_parts import combined_of_parts, fit_parts, fit_texture_spreads
 from aeviewer.core.training import RunControl, batch_scores, train_steps
 from aeviewer.core.training.loop import Resume, Trainer
 
@@ -188,9 +188,13 @@ class LiveTraining:
         if not self.model_config.patches or getattr(self.model, "score_stats", None) is None:
             self._fit_score_stats(train)
             return self.evaluate()
-        fit_texture(self.model, self.full_pictures().subset(train), self.device)
+        # the texture's Gaussian first (a quick pass over patches drawn from them); its spreads, like the
+        # yardsticks, from the numbers the scoring pass measures
+        gaussian = fit_texture(self.model, self.full_pictures().subset(train), self.device, gaussian_only=True)
         parts = self._score_rows(train, report=True, parts=True, total=len(self.images)).parts
         if parts is not None:
+            if gaussian:
+                fit_texture_spreads(self.model, parts)
             fit_parts(self.model, parts)
             if self.score_kind == COMBINED_SCORE:
                 self._scores[train] = combined_of_parts(self.model, parts)

@@ -346,9 +346,16 @@ def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.
     fit_parts(model, np.array([pass_parts(p, model, texture=False) for p in tiled_passes(model, pictures, device)]))
 
 
-def fit_texture(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, refit: bool = True) -> None:
+def fit_texture(model: AnyAutoencoder, pictures: FullPictures, device: torch.device, refit: bool = True,
+                gaussian_only: bool = False) -> bool:
     """Fit a tile model's texture part (``core.texture``) to (training) ``pictures``; with ``refit`` False,
-    only where it is not fitted yet (it does not change as the model learns)."""
+    only where it is not fitted yet (it does not change as the model learns). With ``gaussian_only``
+    its Gaussian alone (one quick pass), its spreads left to be fitted from the pictures' raw numbers
+    (``core.tile_parts.fit_texture_spreads``). Whether it was fitted now."""
     texture = getattr(model, "texture", None)
-    if texture is not None and len(pictures) and (refit or not texture.fitted):
-        texture.fit(lambda: _inputs(pictures, device))
+    if texture is None or not len(pictures) or not (refit or not texture.fitted):
+        return False
+    if gaussian_only:
+        return bool(texture.fit_gaussian(_inputs(pictures, device)))
+    texture.fit(lambda: _inputs(pictures, device))
+    return True

@@ -40,6 +40,7 @@ SAMPLES = 60  # patches drawn from each training picture
 SAMPLE_STRIDE = 3  # patches are drawn from this grid, so neighbours do not repeat each other
 RIDGE = 1e-4  # added to the covariance's diagonal: a flat surface's patches are nearly alike
 NEIGHBOURHOOD = 9  # patch places whose log distances are averaged; 3 and 5 gave the same on the benchmark
+RAW = 6  # numbers ``PatchTexture.raw`` keeps of a picture
 
 
 class PatchTexture(nn.Module):
@@ -63,6 +64,11 @@ class PatchTexture(nn.Module):
         self.register_buffer("spread", torch.full((4,), float("nan")))
         # how each half's mean rises with a picture's places (core.size_trend); zeros: not at all
         self.register_buffer("sizes", size_trend.empty(2))
+
+    @property
+    def has_gaussian(self) -> bool:
+        """Whether its Gaussian is fitted (``raw`` works), the spreads perhaps not yet."""
+        return not bool(self.mean.isnan().any())
 
     @property
     def fitted(self) -> bool:
@@ -130,21 +136,49 @@ class PatchTexture(nn.Module):
                 + size_trend.standardised(off, self.spread, self.sizes, places, 1))
 
     @torch.no_grad()
+    def raw(self, x: torch.Tensor) -> np.ndarray:
+        """(RAW,) of one picture (1, C, H, W) under the fitted Gaussian: what both halves and the fit of
+        their spreads need of it, from one pass over its patches (its largest log distance, its lowest
+        and highest neighbourhood, and the sum, sum of squares and count of its neighbourhoods)."""
+        logs, near = self._logs(x)
+        wide = near.double()
+        return np.array([float(logs.amax()), float(near.amin()), float(near.amax()), float(wide.sum()),
+                         float(wide.square().sum()), near.numel()], np.float64)
+
+    def standardised_raw(self, raw: np.ndarray, places: int) -> torch.Tensor:
+        """``standardised`` of a picture of ``places`` places from its ``raw`` (the same number)."""
+        high, low, top = (torch.tensor([v], dtype=self.usual.dtype, device=self.usual.device) for v in raw[:3])
+        u = self.usual
+        off = torch.maximum(((low - u[0]) / u[1]).abs(), ((top - u[0]) / u[1]).abs())
+        return (size_trend.standardised(high, self.spread, self.sizes, places, 0)
+                + size_trend.standardised(off, self.spread, self.sizes, places, 1))
+
+    @torch.no_grad()
     def fit(self, pictures: Callable[[], Iterable[torch.Tensor]], seed: int = 0) -> None:
-        """Fit the Gaussian to patches drawn from the training pictures, then measure the usual
-        neighbourhood and the spread of both halves' scores over them. ``pictures()`` gives them
-        ((1, C, H, W) each, in [0, 1]); it is called twice, so that they need not all be held at
-        once. Fewer than two patches change nothing. Each half's spread is measured around its trend
-        with the pictures' size (``core.size_trend``)."""
+        """Fit the Gaussian to patches drawn from the training pictures (``fit_gaussian``), then the usual
+        neighbourhood and the spread of both halves over them (``fit_spreads``). ``pictures()`` gives
+        them ((1, C, H, W) each, in [0, 1]); it is called twice, so that they need not all be held at
+        once."""
+        if self.fit_gaussian(pictures(), seed):
+            raws, places = [], []
+            for x in pictures():
+                raws.append(self.raw(x))
+                places.append(size_trend.places_of(x))
+            self.fit_spreads(np.array(raws), np.array(places))
+
+    @torch.no_grad()
+    def fit_gaussian(self, pictures: Iterable[torch.Tensor], seed: int = 0) -> bool:
+        """Fit the Gaussian to SAMPLES patches drawn from each picture; whether there were enough (fewer
+        than two patches change nothing). The spreads are NaN until ``fit_spreads``."""
         gen = torch.Generator().manual_seed(seed)
         drawn = []
-        for x in pictures():
+        for x in pictures:
             grey = self._grey(x)[0, 0].cpu().double()
             cols = grey.unfold(0, PATCH, SAMPLE_STRIDE).unfold(1, PATCH, SAMPLE_STRIDE).reshape(-1, PATCH * PATCH)
             drawn.append(cols[torch.randperm(len(cols), generator=gen)[:SAMPLES]])
         samples = torch.cat(drawn) if drawn else torch.zeros((0, PATCH * PATCH), dtype=torch.float64)
         if len(samples) < 2:
-            return
+            return False
         mean = samples.mean(0)
         centred = samples - mean
         cov = centred.T @ centred / (len(samples) - 1) + RIDGE * torch.eye(PATCH * PATCH, dtype=torch.float64)
@@ -153,21 +187,21 @@ class PatchTexture(nn.Module):
         identity = torch.eye(PATCH * PATCH, dtype=torch.float64)
         whitening = torch.linalg.solve_triangular(torch.linalg.cholesky(cov), identity, upper=False)
         self.whitening.copy_(whitening.to(self.whitening))
-        high, lows, highs, places, total, squares, count = [], [], [], [], 0.0, 0.0, 0
-        for x in pictures():
-            places.append(size_trend.places_of(x))
-            logs, near = self._logs(x)
-            high.append(float(logs.amax()))
-            lows.append(float(near.amin()))
-            highs.append(float(near.amax()))
-            near = near.double()
-            total, squares = total + float(near.sum()), squares + float(near.square().sum())
-            count += near.numel()
+        self.usual.fill_(float("nan"))
+        self.spread.fill_(float("nan"))
+        return True
+
+    def fit_spreads(self, raws: np.ndarray, places: np.ndarray) -> None:
+        """The usual neighbourhood and each half's spread (around its trend with the pictures' size,
+        ``core.size_trend``) from the training pictures' ``raw`` (N, RAW) and places (N,)."""
+        raws = np.asarray(raws, np.float64).reshape(-1, RAW)
+        # summed in turn, as the pictures come (the same numbers as summing while they are read)
+        total, squares, count = (sum(raws[:, k].tolist()) for k in (3, 4, 5))
         mean_near = total / count
         spread_near = max(1e-6, (max(0.0, squares / count - mean_near**2)) ** 0.5)
         self.usual.copy_(torch.tensor([mean_near, spread_near]))
         # the most unusual neighbourhood of a picture is its lowest or its highest
-        off = [max(h - mean_near, mean_near - lo) / spread_near for lo, h in zip(lows, highs, strict=True)]
-        stats, trend = size_trend.fit(np.stack([high, off], axis=1), np.array(places))
+        off = np.maximum(raws[:, 2] - mean_near, mean_near - raws[:, 1]) / spread_near
+        stats, trend = size_trend.fit(np.stack([raws[:, 0], off], axis=1), np.asarray(places))
         self.spread.copy_(torch.tensor(stats))
         self.sizes.copy_(torch.tensor(trend))

@@ -11,7 +11,8 @@ import torch
 from aeviewer.core import patches
 from aeviewer.core.config import TrainConfig
 from aeviewer.core.data import Split
-from aeviewer.core.tile_parts import PARTS, combined_of_parts, fit_parts, pass_parts
+from aeviewer.core.texture import PatchTexture
+from aeviewer.core.tile_parts import LOCAL, PARTS, combined_of_parts, fit_parts, pass_parts
 from tests.core.test_patches import _engine, wide_mvtec
 
 
@@ -32,6 +33,14 @@ def test_the_end_of_a_run_tiles_every_picture_once_and_scores_as_measuring_then_
         return real(model, pictures, device, maps)
 
     monkeypatch.setattr(patches, "tiled_passes", counted)
+    measured: list[tuple[int, ...]] = []  # the texture part's pass over a picture's patches (core.texture)
+    real_logs = PatchTexture._logs
+
+    def logs_counted(self, x):
+        measured.append(tuple(x.shape))
+        return real_logs(self, x)
+
+    monkeypatch.setattr(PatchTexture, "_logs", logs_counted)
     told: list[tuple[int, int]] = []
     engine.scoring = lambda done, total: told.append((done, total))
     final = None
@@ -40,10 +49,12 @@ def test_the_end_of_a_run_tiles_every_picture_once_and_scores_as_measuring_then_
     assert final is not None and final.results is not None
     n = len(engine.images)
     assert len(tiled) == n  # the training pictures measured and scored in one pass (2 passes before)
+    assert len(measured) == n  # and their texture too (3 passes over a training picture's patches before)
     assert told[0] == (0, n) and told[-1] == (n, n)  # one count over both halves of the end
     assert [d for d, _ in told] == sorted(d for d, _ in told)
     model = engine.model
     stats, sizes = model.score_stats.clone(), model.score_sizes.clone()
+    texture = {name: buffer.clone() for name, buffer in model.texture.named_buffers()}
     assert torch.isfinite(stats).all() and model.texture.fitted
     at_end = final.results.evaluation.scores.copy()
     assert np.isfinite(at_end).all()
@@ -52,6 +63,8 @@ def test_the_end_of_a_run_tiles_every_picture_once_and_scores_as_measuring_then_
     patches.fit_full_stats(model, engine.full_pictures().subset(train), torch.device("cpu"))
     torch.testing.assert_close(model.score_stats, stats)
     torch.testing.assert_close(model.score_sizes, sizes)
+    for name, buffer in model.texture.named_buffers():  # the texture fitted in one pass, bit for bit
+        assert torch.equal(buffer, texture[name]), name
     again = engine.evaluate().evaluation.scores
     np.testing.assert_allclose(at_end, again, rtol=1e-5, atol=1e-5)
     assert (at_end[engine.images.indices(Split.TEST)] != 0).any()
@@ -68,6 +81,8 @@ def test_a_pictures_combined_score_counted_from_its_parts_follows_the_yardsticks
     direct = np.array([patches.pass_score(p, "combined", model.config.image_size, model)
                        for p in patches.tiled_passes(model, full, device)])
     np.testing.assert_array_equal(combined_of_parts(model, parts), direct)  # the same numbers, bit for bit
-    fit_parts(model, parts[:, :] + np.array([0.0, 1.0, 0.0, 0.0]))  # every worst patch one higher
+    higher = parts.copy()
+    higher[:, LOCAL] += 1.0  # every worst patch one higher
+    fit_parts(model, higher)
     shifted = combined_of_parts(model, parts)
     assert (shifted < direct).all()  # the same pictures, now below the training pictures' usual worst patch
