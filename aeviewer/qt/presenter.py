@@ -257,9 +257,8 @@ class Presenter(WorkerReports, QObject):
     def _session_opened(self, opened: SessionOpened) -> None:
         """A session's model is trained (or not) as it was saved; its threshold and selection come back."""
         self.phase = "trained" if opened.trained else "untrained"
-        self.v.controls.show_idle("following a run" if opened.follow else
-                                  "opened: trained" if opened.trained else "opened: not trained yet",
-                                  done=opened.trained and not opened.follow)
+        words = "following a run" if opened.follow else f"opened: {'trained' if opened.trained else 'not trained yet'}"
+        self.v.controls.show_idle(words, done=opened.trained and not opened.follow)
         self.set_threshold(opened.threshold)
         row = opened.view.get("selected")
         if isinstance(row, int):
