@@ -22,7 +22,7 @@ from aeviewer.core.distributed import SINGLE, World
 from aeviewer.core.inference import fit_score_stats
 from aeviewer.core.pacing import Budget, Pacer
 from aeviewer.core.patches import FullPictures, fit_full_stats, fit_texture
-from aeviewer.core.results import Snapshot
+from aeviewer.core.results import Interrupted, Snapshot
 from aeviewer.core.scoring import COMBINED_SCORE
 from aeviewer.core.streaming import PictureStream
 from aeviewer.core.tile_parts import combined_of_parts, fit_parts, fit_texture_spreads
@@ -189,9 +189,17 @@ class LiveTraining:
             self._fit_score_stats(train)
             return self.evaluate()
         # the texture's Gaussian first (a quick pass over patches drawn from them); its spreads, like the
-        # yardsticks, from the numbers the scoring pass measures
+        # yardsticks, from the numbers the scoring pass measures. A pass given up (the window closing)
+        # leaves the texture as it was, not a Gaussian without its spreads.
+        texture = getattr(self.model, "texture", None)
+        before = {k: v.clone() for k, v in texture.state_dict().items()} if texture is not None else None
         gaussian = fit_texture(self.model, self.full_pictures().subset(train), self.device, gaussian_only=True)
-        parts = self._score_rows(train, report=True, parts=True, total=len(self.images)).parts
+        try:
+            parts = self._score_rows(train, report=True, parts=True, total=len(self.images)).parts
+        except Interrupted:
+            if texture is not None and before is not None:
+                texture.load_state_dict(before)
+            raise
         if parts is not None:
             if gaussian:
                 fit_texture_spreads(self.model, parts)

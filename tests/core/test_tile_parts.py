@@ -86,3 +86,28 @@ def test_a_pictures_combined_score_counted_from_its_parts_follows_the_yardsticks
     fit_parts(model, higher)
     shifted = combined_of_parts(model, parts)
     assert (shifted < direct).all()  # the same pictures, now below the training pictures' usual worst patch
+
+
+def test_an_end_of_run_given_up_leaves_the_texture_part_as_it_was(wide_set):
+    """Closing the window during the final pass: the texture keeps the fit it had (a Gaussian without its
+    spreads would drop the part from every score of a session saved on the way out)."""
+    from aeviewer.core.results import Interrupted
+
+    engine = _engine(wide_set, method="synthetic")
+    for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+        pass
+    before = {name: buffer.clone() for name, buffer in engine.model.texture.named_buffers()}
+    assert engine.model.texture.fitted
+    seen: list[int] = []
+
+    def given_up_after_a_few() -> bool:
+        seen.append(1)
+        return len(seen) > 4
+
+    engine.interrupted = given_up_after_a_few
+    with pytest.raises(Interrupted):
+        for _ in engine.train(TrainConfig(epochs=1, batch_size=8, learning_rate=1e-3), live=False):
+            pass
+    assert seen  # the pass began
+    for name, buffer in engine.model.texture.named_buffers():
+        assert torch.equal(buffer, before[name]), name
