@@ -2,7 +2,7 @@
 
     python -m pip install scikit-image          # its three real texture photographs (benchmarks only)
     python scripts/bench_surfaces.py [--textures brick,grass,gravel] [--method NAME=OPTIONS ...]
-                                     [--work DIR] [--seed N] [--lighting] [--large]
+                                     [--work DIR] [--seed N] [--lighting] [--large | --huge]
                                      [--also-score KIND,...] [--reuse]
 
 A check on data of another kind than the ELPV cells (issue #9 is judged on a held-out set of
@@ -35,7 +35,8 @@ WORK/lit, or WORK/seedN-lit).
 `--large` cuts larger pictures, of the sizes in issue #9's industrial set (120 to 520 px wide,
 290 to 360 px high, so their areas differ fivefold), 1,000 for training, from the photograph
 enlarged twice (its grain twice as coarse in pixels, as a camera close to a surface sees it;
-in WORK/large).
+in WORK/large). `--huge` cuts 1,000 + 100 pictures of 1024x768 from the photograph enlarged four
+times, for the time a run takes on pictures of that size (in WORK/huge).
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Shape:
 
 SMALL = Shape(1, (96, 256), (64, 180), 0.625, {"train/good": 400, "test/good": 60, "test/defect": 60})
 LARGE = Shape(2, (120, 520), (290, 360), 0.625, {"train/good": 1000, "test/good": 60, "test/defect": 60})
+HUGE = Shape(4, (1024, 1024), (768, 768), 0.625, {"train/good": 1000, "test/good": 50, "test/defect": 50})
 
 
 def photograph(name: str) -> np.ndarray:
@@ -211,13 +213,15 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=0, help="another draw of pictures and defects (in WORK/seedN)")
     p.add_argument("--lighting", action="store_true", help="every picture lit unevenly, the same way (in WORK/lit)")
     p.add_argument("--large", action="store_true", help="1,000 larger pictures of fivefold areas (in WORK/large)")
+    p.add_argument("--huge", action="store_true", help="1,000 pictures of 1024x768 (in WORK/huge)")
     p.add_argument("--without-trend", action="store_true",
                    help="also score each session with its size trends left out (core.size_trend)")
     args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
-    sub = "-".join([f"seed{args.seed}"] * bool(args.seed) + ["lit"] * args.lighting + ["large"] * args.large)
-    shape = LARGE if args.large else SMALL
+    sub = "-".join([f"seed{args.seed}"] * bool(args.seed) + ["lit"] * args.lighting + ["large"] * args.large
+                   + ["huge"] * args.huge)
+    shape = HUGE if args.huge else LARGE if args.large else SMALL
     work = Path(args.work) / sub if sub else Path(args.work)
     results = []
     for name in args.textures.split(","):
