@@ -48,17 +48,16 @@ from aeviewer.core.working_size import resize
 
 Rows = Sequence[int] | np.ndarray
 
-MAX_SIDE = FULL_MAX_SIDE  # a larger picture is shrunk to this (its longer side) before tiling
 SCORE_PICTURES = 16  # pictures read at full size at a time to be scored by ``scores_and_pixels``
 TILE_BATCH = 64
 HEAT_PICTURES = 32  # training pictures whose difference maps set the heat scale
 
 
 def full_size(pixels: np.ndarray, scale: float, tile: int) -> np.ndarray:
-    """uint8 (H, W, C) at ``scale`` of its own size (longer side at most MAX_SIDE), padded by
+    """uint8 (H, W, C) at ``scale`` of its own size (longer side at most FULL_MAX_SIDE), padded by
     repeating its edges to at least ``tile`` on each side."""
     h, w = pixels.shape[:2]
-    factor = min(scale, MAX_SIDE / max(h, w))
+    factor = min(scale, FULL_MAX_SIDE / max(h, w))
     if abs(factor - 1.0) > 1e-6:
         pixels = resize(np.ascontiguousarray(pixels), max(1, round(w * factor)), max(1, round(h * factor)))
     h, w = pixels.shape[:2]
@@ -108,7 +107,7 @@ class FullPictures:
 
 def _scaled_shape(shape: tuple[int, ...], scale: float) -> tuple[int, int]:
     h, w = int(shape[0]), int(shape[1])
-    factor = min(scale, MAX_SIDE / max(h, w))
+    factor = min(scale, FULL_MAX_SIDE / max(h, w))
     return (h, w) if abs(factor - 1.0) <= 1e-6 else (max(1, round(h * factor)), max(1, round(w * factor)))
 
 
@@ -301,10 +300,14 @@ def score_full(model: AnyAutoencoder, pictures: FullPictures, device: torch.devi
             raise Interrupted("scoring was interrupted")
         codes.append(p.code)
         errors.append(float(((p.x - p.recon) ** 2).mean()))
-        if parts:
+        if parts:  # the combined score is then counted from them, not measured again
             measured.append(pass_parts(p, model))
-        scores.append(errors[-1] if kind == "mse" else float(combined_of_parts(model, measured[-1][None])[0])
-                      if parts and kind == COMBINED_SCORE else pass_score(p, kind, tile, model))
+        if kind == "mse":
+            scores.append(errors[-1])
+        elif parts and kind == COMBINED_SCORE:
+            scores.append(float(combined_of_parts(model, measured[-1][None])[0]))
+        else:
+            scores.append(pass_score(p, kind, tile, model))
         if i in heat:
             heat_maps.append(difference_map(_hwc(p.x), _hwc(p.recon)).ravel())
         if i in keep:
@@ -353,7 +356,7 @@ def fit_texture(model: AnyAutoencoder, pictures: FullPictures, device: torch.dev
     its Gaussian alone (one quick pass), its spreads left to be fitted from the pictures' raw numbers
     (``core.tile_parts.fit_texture_spreads``). Whether it was fitted now."""
     texture = getattr(model, "texture", None)
-    if texture is None or not len(pictures) or not (refit or not texture.fitted):
+    if texture is None or not len(pictures) or (texture.fitted and not refit):
         return False
     if gaussian_only:
         return bool(texture.fit_gaussian(_inputs(pictures, device)))

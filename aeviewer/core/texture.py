@@ -131,7 +131,10 @@ class PatchTexture(nn.Module):
         """(B,): the texture part, both halves in units of their spread over training pictures of their
         size, added (NaN until fitted)."""
         high, off = self.halves(x)
-        places = size_trend.places_of(x)
+        return self._counted(high, off, size_trend.places_of(x))
+
+    def _counted(self, high: torch.Tensor, off: torch.Tensor, places: int) -> torch.Tensor:
+        """The two halves' scores of pictures of ``places`` places in units of their spread, added."""
         return (size_trend.standardised(high, self.spread, self.sizes, places, 0)
                 + size_trend.standardised(off, self.spread, self.sizes, places, 1))
 
@@ -150,8 +153,7 @@ class PatchTexture(nn.Module):
         high, low, top = (torch.tensor([v], dtype=self.usual.dtype, device=self.usual.device) for v in raw[:3])
         u = self.usual
         off = torch.maximum(((low - u[0]) / u[1]).abs(), ((top - u[0]) / u[1]).abs())
-        return (size_trend.standardised(high, self.spread, self.sizes, places, 0)
-                + size_trend.standardised(off, self.spread, self.sizes, places, 1))
+        return self._counted(high, off, places)
 
     @torch.no_grad()
     def fit(self, pictures: Callable[[], Iterable[torch.Tensor]], seed: int = 0) -> None:
