@@ -26,6 +26,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from aeviewer.core.torch_scores import window_means
+
 CLEAN_SHARE = 0.5  # pictures of a batch left without a defect
 STRENGTH = (0.15, 1.0)  # how opaque a defect is
 BLOB_THRESHOLD = (0.1, 0.45)  # Perlin noise above this (of about -0.7..0.7) becomes a blob: 2 to 30 %
@@ -153,4 +155,4 @@ def paste_defects(x: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, 
 def smooth_max(maps: torch.Tensor, window: int) -> torch.Tensor:
     """The image score of a learned map (B, 1, H, W): the largest mean over ``window``-wide squares."""
     window = max(1, min(window, maps.shape[-1], maps.shape[-2]))
-    return F.avg_pool2d(maps, window, stride=1, padding=window // 2, count_include_pad=False).flatten(1).amax(1)
+    return window_means(maps, window, centred=True).flatten(1).amax(1)

@@ -34,12 +34,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from aeviewer.core import size_trend
+from aeviewer.core.torch_scores import window_means
 
 PATCH = 8  # patch side, px; 6 and 12 gave the same on the benchmark
 SAMPLES = 60  # patches drawn from each training picture
 SAMPLE_STRIDE = 3  # patches are drawn from this grid, so neighbours do not repeat each other
 RIDGE = 1e-4  # added to the covariance's diagonal: a flat surface's patches are nearly alike
 NEIGHBOURHOOD = 9  # patch places whose log distances are averaged; 3 and 5 gave the same on the benchmark
+BAND = 8  # rows of patch places whitened at a time (``distances``): 40 ms for 830x620 px, 55 ms with 32 or 128
 RAW = 6  # numbers ``PatchTexture.raw`` keeps of a picture
 
 
@@ -85,17 +87,32 @@ class PatchTexture(nn.Module):
 
     def distances(self, x: torch.Tensor) -> torch.Tensor:
         """Squared Mahalanobis distance of each patch of (B, C, H, W): (B, H - PATCH + 1, W - PATCH + 1).
-        One convolution whose kernels are the rows of the whitening (four times quicker than the
-        quadratic form of every patch; an exported graph computes it too)."""
+        Each patch's whitened vector W (patch - mean) is a matrix product of a band of BAND rows of
+        patches at a time (five times quicker than the one convolution whose kernels are the whitening's
+        rows, and a band's patches take a few MB); a traced graph (export) has the convolution."""
+        grey = self._grey(x)
+        if torch.jit.is_tracing():
+            return self._convolved(grey)
+        b, _, h, w = grey.shape
+        out = torch.empty((b, h - PATCH + 1, w - PATCH + 1), dtype=grey.dtype, device=grey.device)
+        shift = -(self.whitening @ self.mean)
+        for top in range(0, out.shape[1], BAND):
+            patches = grey[:, 0, top : top + BAND + PATCH - 1].unfold(1, PATCH, 1).unfold(2, PATCH, 1)
+            rows = patches.shape[1]
+            whitened = torch.addmm(shift, patches.reshape(-1, PATCH * PATCH), self.whitening.T)
+            out[:, top : top + rows] = whitened.square_().sum(1).view(b, rows, -1)
+        return out
+
+    def _convolved(self, grey: torch.Tensor) -> torch.Tensor:
+        """``distances`` of (B, 1, H, W) as one convolution whose kernels are the rows of the whitening."""
         d = PATCH * PATCH
         kernels = self.whitening.view(d, 1, PATCH, PATCH)
-        return F.conv2d(self._grey(x), kernels, -(self.whitening @ self.mean)).square().sum(1)
+        return F.conv2d(grey, kernels, -(self.whitening @ self.mean)).square().sum(1)
 
     def _logs(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B, 1, H', W') log distances of every patch, and their means over neighbourhoods."""
         logs = self.distances(x).clamp_min(1e-6).log()[:, None]
-        size = min(NEIGHBOURHOOD, logs.shape[-2], logs.shape[-1])
-        return logs, F.avg_pool2d(logs, size, stride=1)
+        return logs, window_means(logs, min(NEIGHBOURHOOD, logs.shape[-2], logs.shape[-1]))
 
     def halves(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """(B,) each: the log of the largest patch distance, and the most unusual neighbourhood's
@@ -175,9 +192,11 @@ class PatchTexture(nn.Module):
         gen = torch.Generator().manual_seed(seed)
         drawn = []
         for x in pictures:
-            grey = self._grey(x)[0, 0].cpu().double()
-            cols = grey.unfold(0, PATCH, SAMPLE_STRIDE).unfold(1, PATCH, SAMPLE_STRIDE).reshape(-1, PATCH * PATCH)
-            drawn.append(cols[torch.randperm(len(cols), generator=gen)[:SAMPLES]])
+            grid = self._grey(x)[0, 0].cpu().unfold(0, PATCH, SAMPLE_STRIDE).unfold(1, PATCH, SAMPLE_STRIDE)
+            # SAMPLES places of the grid, at random; only their patches are gathered
+            chosen = torch.randperm(grid.shape[0] * grid.shape[1], generator=gen)[:SAMPLES]
+            picked = grid[chosen // grid.shape[1], chosen % grid.shape[1]]
+            drawn.append(picked.reshape(-1, PATCH * PATCH).double())
         samples = torch.cat(drawn) if drawn else torch.zeros((0, PATCH * PATCH), dtype=torch.float64)
         if len(samples) < 2:
             return False

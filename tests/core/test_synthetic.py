@@ -11,7 +11,7 @@ from aeviewer.core.choices import Survey, choose
 from aeviewer.core.config import ModelConfig, TrainConfig
 from aeviewer.core.data import ImageSet, Split
 from aeviewer.core.model import build_model
-from aeviewer.core.synthetic import blob_masks, line_masks, paste_defects, perlin
+from aeviewer.core.synthetic import blob_masks, line_masks, paste_defects, perlin, smooth_max
 
 CPU = torch.device("cpu")
 
@@ -43,6 +43,18 @@ def test_blobs_vary_in_size_and_lines_are_thin():
     assert (blobs > 0).all() and blobs.min() < 0.05 < 0.15 < blobs.max()
     lines = line_masks(32, 64, 64, g, CPU).flatten(1).mean(1)
     assert (lines > 0).all() and lines.max() < 0.08
+
+
+def test_a_learned_maps_score_is_its_largest_window_mean_edges_included(rng):
+    maps = torch.from_numpy(rng.random((2, 1, 23, 31), dtype=np.float32))
+    maps[1, 0, 0, 30] = 40.0  # a corner: its window there is a quarter inside the picture
+    k, r = 9, 4
+
+    def window(m, i, j):  # the part of the window centred on (i, j) inside the picture
+        return m[0, max(0, i - r) : i + r + 1, max(0, j - r) : j + r + 1]
+
+    brute = torch.tensor([max(float(window(m, i, j).mean()) for i in range(23) for j in range(31)) for m in maps])
+    torch.testing.assert_close(smooth_max(maps, k), brute, rtol=1e-5, atol=1e-6)
 
 
 def test_the_synthetic_method_trains_both_networks_and_scores_by_the_learned_map():

@@ -8,7 +8,7 @@ import torch
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.inference import anomaly_scores
 from aeviewer.core.model import build_model
-from aeviewer.core.texture import PATCH, PatchTexture
+from aeviewer.core.texture import BAND, NEIGHBOURHOOD, PATCH, PatchTexture
 
 
 def _grain(rng, n: int, h: int = 48, w: int = 64) -> list[torch.Tensor]:
@@ -103,6 +103,24 @@ def test_the_distances_are_each_patchs_mahalanobis_distance(rng):
     d = cols - texture.mean.double()
     expected = torch.einsum("ni,ij,nj->n", d, inverse, d).view(24 - PATCH + 1, 20 - PATCH + 1)
     torch.testing.assert_close(texture.distances(x)[0].double(), expected, rtol=1e-3, atol=1e-2)
+
+
+def test_the_distances_measured_in_bands_are_the_convolutions(rng):
+    texture = PatchTexture()
+    texture.fit(lambda: iter(_grain(rng, 4, 30, 40)))
+    # a batch of colour pictures whose patch rows are no multiple of a band, and one narrower than a patch
+    for shape in [(3, 3, 8 * BAND + 5 + PATCH, 23), (1, 1, PATCH - 3, 5), (2, 1, PATCH, PATCH + 1)]:
+        x = torch.from_numpy(rng.random(shape, dtype=np.float32))
+        torch.testing.assert_close(texture.distances(x), texture._convolved(texture._grey(x)), rtol=1e-5, atol=1e-5)
+
+
+def test_a_neighbourhood_is_the_mean_of_the_log_distances_around_it(rng):
+    texture = PatchTexture()
+    texture.fit(lambda: iter(_grain(rng, 4, 30, 40)))
+    logs, near = texture._logs(_grain(rng, 1, 27, 35)[0])
+    k = NEIGHBOURHOOD
+    assert near.shape[-2:] == (logs.shape[-2] - k + 1, logs.shape[-1] - k + 1)
+    torch.testing.assert_close(near[0, 0, 3, 5], logs[0, 0, 3 : 3 + k, 5 : 5 + k].mean(), rtol=1e-5, atol=1e-6)
 
 
 def test_a_session_written_before_the_texture_part_and_its_yardsticks_still_opens(tmp_path, rng):
