@@ -18,6 +18,7 @@ scored.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -169,26 +170,34 @@ def tiled_passes(model: AnyAutoencoder, pictures: FullPictures, device: torch.de
     tile = model.config.image_size
     overlap = tile // 4
     weight = torch.from_numpy(np.outer(ramp(tile, overlap), ramp(tile, overlap)).astype(np.float32)).to(device)
-    defect_map = getattr(model, "defect_map", None) if maps else None
-    was_training = model.training
-    model.eval()
-    try:
-        group: list[tuple[torch.Tensor, list[tuple[int, int]], tuple[int, int]]] = []
-        count = 0
-        for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
-            pixels = torch.from_numpy(np.require(picture, np.uint8, ["C", "W"])).to(device)
-            x = pixels.permute(2, 0, 1).float().div_(255.0)[None]
-            h, w = x.shape[-2:]
-            corners = [(y0, x0) for y0 in tile_starts(h, tile, overlap) for x0 in tile_starts(w, tile, overlap)]
-            group.append((x, corners, shape))
-            count += len(corners)
-            if count >= TILE_BATCH:
-                yield from _blended(model, group, weight, defect_map)
-                group, count = [], 0
-        if group:
-            yield from _blended(model, group, weight, defect_map)
-    finally:
-        model.train(was_training)
+    quick = inference_copy(model)
+    defect_map = getattr(quick, "defect_map", None) if maps else None
+    group: list[tuple[torch.Tensor, list[tuple[int, int]], tuple[int, int]]] = []
+    count = 0
+    for picture, shape in zip(pictures.pictures, pictures.shapes, strict=True):
+        pixels = torch.from_numpy(np.require(picture, np.uint8, ["C", "W"])).to(device)
+        x = pixels.permute(2, 0, 1).float().div_(255.0)[None]
+        h, w = x.shape[-2:]
+        corners = [(y0, x0) for y0 in tile_starts(h, tile, overlap) for x0 in tile_starts(w, tile, overlap)]
+        group.append((x, corners, shape))
+        count += len(corners)
+        if count >= TILE_BATCH:
+            yield from _blended(quick, group, weight, defect_map)
+            group, count = [], 0
+    if group:
+        yield from _blended(quick, group, weight, defect_map)
+
+
+def inference_copy(model: AnyAutoencoder) -> AnyAutoencoder:
+    """A copy of ``model`` to run tiles through (without gradients): in eval mode, its weights
+    channels-last and its activations in place. Its convolutions then run about a quarter quicker on a
+    CPU, the activations write no new tensors (``scripts/bench_tiled_pass.py``), and the model trained
+    keeps its mode and the layout its optimizer and saved sessions expect."""
+    quick = copy.deepcopy(model).eval().to(memory_format=torch.channels_last)
+    for layer in quick.modules():
+        if isinstance(layer, torch.nn.LeakyReLU):
+            layer.inplace = True
+    return quick
 
 
 def _blended(model, group, weight: torch.Tensor, defect_map) -> Iterator[TiledPass]:

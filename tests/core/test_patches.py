@@ -75,6 +75,27 @@ def test_tiles_of_several_pictures_batched_together_give_each_its_own_results(rn
         np.testing.assert_allclose(p.code, alone.code, atol=1e-5)
 
 
+def test_tiling_runs_a_quick_copy_and_leaves_the_model_as_it_was(rng):
+    from aeviewer.core.model import build_model
+
+    config = ModelConfig(image_size=TILE, channels=3, latent_dim=3, base_width=4, method="synthetic", patches=True)
+    model = build_model(config, seed=0)
+    model.train()
+    picture = full_size(rng.integers(0, 255, (40, 57, 3), dtype=np.uint8), 1.0, TILE)
+    p = tiled_pass(model, picture, (40, 57), torch.device("cpu"))
+    # the model trained keeps its mode and its weights' layout (its optimizer and sessions expect them)
+    assert model.training
+    assert all(w.is_contiguous() for w in model.parameters())
+    assert not any(getattr(layer, "inplace", False) for layer in model.modules())
+    with torch.no_grad():  # the same results as the model itself gives, tile by tile
+        model.eval()
+        x = p.x[..., :TILE, :TILE]
+        recon, _ = model(x)
+        assert p.maps is not None
+        np.testing.assert_allclose(p.recon[..., :8, :8].numpy(), recon.clamp(0, 1)[..., :8, :8].numpy(), atol=1e-5)
+        np.testing.assert_allclose(p.maps.numpy(), model.defect_map(p.x, p.recon).numpy(), atol=1e-5)
+
+
 def test_a_picture_smaller_than_a_tile_is_padded_and_its_maps_cropped_back(rng):
     picture = rng.integers(0, 255, (10, 30, 1), dtype=np.uint8)
     full = full_size(picture, 1.0, TILE)
