@@ -153,6 +153,11 @@ def paste_defects(x: torch.Tensor, gen: torch.Generator) -> tuple[torch.Tensor, 
 
 
 def smooth_max(maps: torch.Tensor, window: int) -> torch.Tensor:
-    """The image score of a learned map (B, 1, H, W): the largest mean over ``window``-wide squares."""
+    """The image score of a learned map (B, 1, H, W): the largest mean over ``window``-wide squares.
+    Summed in float64: near certainty the combined score counts the part in log odds, which live in
+    1 - p, and float32 sums of 81 probabilities near 1 kept too little of it (two orders of summing
+    moved a picture's combined score by 0.4). A traced graph (export) sums in float32: onnxruntime
+    has no float64 pooling."""
     window = max(1, min(window, maps.shape[-1], maps.shape[-2]))
-    return window_means(maps, window, centred=True).flatten(1).amax(1)
+    wide = maps if torch.jit.is_tracing() else maps.double()
+    return window_means(wide, window, centred=True).flatten(1).amax(1)
