@@ -109,6 +109,17 @@ def test_the_epochs_say_how_much_is_seen_and_when_a_set_is_too_small_for_that(tm
     assert few.epochs == 80 and "(2,080 crops seen" in few.describe() and "more pictures would help" in few.describe()
 
 
+def test_a_model_at_working_size_sees_twice_the_pictures_a_tile_model_sees_crops(tmp_path, rng):
+    """A tile model's end pass over its pictures at full size can cost as much as its training; a model at
+    working size has no such pass, and its learned map goes on improving (README, Real inspection pictures)."""
+    survey = Survey.of(surface_pictures(tmp_path, rng))
+    whole = choose(survey, train_pictures=500, patches=False)
+    assert whole.epochs == 100 and "(50,000 pictures seen)" in whole.describe()
+    assert choose(survey, train_pictures=500).epochs == 50  # tiles
+    few = choose(survey, train_pictures=26, patches=False)
+    assert few.epochs == 160 and "more pictures would help" in few.describe()
+
+
 def test_the_survey_measures_the_pictures_mean_area(tmp_path):
     paths = []
     for i, (w, h) in enumerate([(100, 50), (300, 100)]):

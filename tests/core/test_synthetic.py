@@ -148,7 +148,7 @@ def test_settings_are_chosen_from_the_pictures_and_explained(tmp_path):
 
     big = choose(Survey.of(grey), train_pictures=500)
     assert (big.method, big.channels, big.size) == ("synthetic", 1, 128)
-    assert big.epochs == 50 and "grey" in big.describe() and "128 px" in big.describe()
+    assert big.epochs == 100 and "grey" in big.describe() and "128 px" in big.describe()
     assert choose(Survey.of(rgb_grey), 100).channels == 1  # grey stored as RGB is still grey
     small = choose(Survey.of(colour), 800)
     assert (small.method, small.channels, small.size, small.epochs) == ("reconstruct", 3, 28, 40)
