@@ -53,8 +53,8 @@ def test_a_learned_maps_score_is_its_largest_window_mean_edges_included(rng):
     def window(m, i, j):  # the part of the window centred on (i, j) inside the picture
         return m[0, max(0, i - r) : i + r + 1, max(0, j - r) : j + r + 1]
 
-    brute = torch.tensor([max(float(window(m, i, j).double().mean()) for i in range(23) for j in range(31)) for m in maps],
-                         dtype=torch.float64)
+    means = [[float(window(m, i, j).double().mean()) for i in range(23) for j in range(31)] for m in maps]
+    brute = torch.tensor([max(each) for each in means], dtype=torch.float64)
     torch.testing.assert_close(smooth_max(maps, k), brute, rtol=1e-5, atol=1e-6)
 
 
