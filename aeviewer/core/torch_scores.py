@@ -27,7 +27,8 @@ def box_mean(t: torch.Tensor, k: int) -> torch.Tensor:
 def window_means(t: torch.Tensor, k: int, centred: bool = False) -> torch.Tensor:
     """Mean of every k x k window of (B, C, H, W) that lies inside it; with ``centred``, of the window
     centred on every pixel instead, its part outside the picture left out. A pass down the columns,
-    then one along the rows: the same means as one k x k pooling, twice as quick at k = 9."""
+    then one along the rows: the same means as one k x k pooling, twice as quick at k = 9. (``box_mean``
+    is the worst patch's: its windows reach past the edges into the picture reflected.)"""
     pad = k // 2 if centred else 0
     down = F.avg_pool2d(t, (k, 1), stride=1, padding=(pad, 0), count_include_pad=False)
     return F.avg_pool2d(down, (1, k), stride=1, padding=(0, pad), count_include_pad=False)
