@@ -50,8 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--ordered", action="store_true",
                    help="an ordered code: any first k of its --latent numbers is a code of its own (nested "
                         "dropout), so one model serves every size ('aeviewer rd' measures each)")
-    t.add_argument("--epochs", type=int, default=None, help="default: 40, or about 25,000 pictures' worth "
-                                                                 "for the synthetic method")
+    t.add_argument("--epochs", type=int, default=None,
+                   help="default: 40; for the synthetic method about 50,000 pictures' worth, or 25,000 "
+                        "crops' with --patches")
     t.add_argument("--image-size", type=int, default=None,
                    help="working size, or with --patches the tile size (default: from the pictures)")
     t.add_argument("--patches", action=argparse.BooleanOptionalAction, default=None,

@@ -167,3 +167,17 @@ def test_a_default_run_on_a_surface_too_large_to_keep_trains_at_the_scale_that_f
     _, session = load_session(out)
     c = session.model_config
     assert c.patches and c.patch_scale < 1 and f"shrunk to {c.patch_scale:g} so that they fit in memory" in said
+
+
+def test_the_train_commands_help_gives_the_epochs_choose_aims_at():
+    """``aeviewer train --help`` says how much the synthetic method sees by default: the numbers are
+    core.choices' own, so the words cannot fall behind them again."""
+    import argparse
+
+    from aeviewer.cli.parser import build_parser
+    from aeviewer.core.choices import SYNTHETIC_PICTURES_SEEN, TILE_CROPS_SEEN
+
+    train = next(a.choices["train"] for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    help_text = " ".join(train.format_help().split())
+    assert f"about {SYNTHETIC_PICTURES_SEEN:,} pictures' worth" in help_text
+    assert f"{TILE_CROPS_SEEN:,} crops' with --patches" in help_text
