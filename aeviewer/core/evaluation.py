@@ -24,6 +24,7 @@ from aeviewer.core.metrics import Counts, auroc, counts_at, roc_curve
 
 DEFAULT_PERCENTILE = 99.0  # the default threshold flags about 1 in 100 normal training images
 BINS = 40
+FOCUS_SPAN = 3.0  # the bars reach this many times the training scores' span past their 99th percentile
 
 
 def default_threshold(train_scores: np.ndarray, percentile: float = DEFAULT_PERCENTILE) -> float:
@@ -37,23 +38,31 @@ def default_threshold(train_scores: np.ndarray, percentile: float = DEFAULT_PERC
 
 @dataclass(frozen=True)
 class Histogram:
-    """Scores binned on shared edges: training images against the rest."""
+    """Scores binned on shared edges: training images against the rest. The bars span the training
+    scores and what lies near them; scores further out are counted in the last bar (``beyond`` of them)."""
 
     edges: np.ndarray  # (BINS + 1,)
     train: np.ndarray  # (BINS,) counts
     rest: np.ndarray  # (BINS,) counts
+    beyond: int = 0  # scores past the last edge, counted in the last bar
 
     @classmethod
     def of(cls, scores: np.ndarray, splits: np.ndarray, threshold: float) -> Histogram | None:
         known = np.isfinite(scores)
         if not known.any():
             return None
-        lo, hi = float(np.min(scores[known])), float(np.percentile(scores[known], 99.5))
-        top = max(hi, threshold) if math.isfinite(threshold) else hi
-        edges = np.linspace(lo, top * 1.05 + 1e-12, BINS + 1)
-        clipped = np.minimum(scores[known], edges[-1] - 1e-12)  # the far tail lands in the last bin
-        train = splits[known] == Split.TRAIN
-        return cls(edges, np.histogram(clipped[train], edges)[0], np.histogram(clipped[~train], edges)[0])
+        values, train = scores[known].astype(np.float64), splits[known] == Split.TRAIN
+        lo, top = float(values.min()), float(np.percentile(values, 99.5))
+        if train.any():  # far-out scores would squeeze the training ones, and the threshold, into one bar
+            usual = float(np.percentile(values[train], DEFAULT_PERCENTILE))
+            top = min(top, usual + FOCUS_SPAN * (usual - lo))
+        if math.isfinite(threshold):
+            top = max(top, threshold)
+        last = top + 0.05 * (top - lo) + 1e-12 * max(1.0, abs(top))
+        edges = np.linspace(lo, last, BINS + 1)
+        beyond = int((values >= last).sum())
+        clipped = np.minimum(values, np.nextafter(last, lo))  # the far tail lands in the last bin
+        return cls(edges, np.histogram(clipped[train], edges)[0], np.histogram(clipped[~train], edges)[0], beyond)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from aeviewer.core.data import Split
 from aeviewer.core.evaluation import Evaluation
 from aeviewer.core.scoring import DEFAULT_SCORE, SCORES, score_label
-from aeviewer.qt.captions import evaluation_summary
+from aeviewer.qt.captions import evaluation_summary, histogram_axis_label
 from aeviewer.qt.images import SPLIT_COLOURS
 from aeviewer.qt.wrapped_label import WrappedLabel
 
@@ -148,9 +148,18 @@ class AnomalyPanel(QWidget):
         if h is None:
             self._train_curve.setData(np.zeros(1), np.zeros(0))
             self._rest_curve.setData(np.zeros(1), np.zeros(0))
+            self._label_axis(("anomaly score", ""))
             return
         self._train_curve.setData(h.edges, h.train)
         self._rest_curve.setData(h.edges, h.rest)
+        self._label_axis(histogram_axis_label(h))
+
+    def _label_axis(self, words: tuple[str, str]) -> None:
+        axis = self.histogram.getAxis("bottom")
+        if axis.labelText != words[0]:
+            self.histogram.setLabel("bottom", words[0])
+            axis.resizeEvent(None)  # pyqtgraph centres a label only when the axis is resized
+        axis.setToolTip(words[1])
 
     def _kind_changed(self, _index: int) -> None:
         self.score_kind_chosen.emit(self.kind.currentData())

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from aeviewer.core.data import Failure, ImageSet, Split
-from aeviewer.core.evaluation import Evaluation
+from aeviewer.core.evaluation import Evaluation, Histogram
 from aeviewer.core.results import Inspection
 from aeviewer.core.scoring import score_label
 
@@ -151,6 +151,17 @@ def score_text(ev: Evaluation | None, row: int, surface: bool = False) -> str:
 
 def _share(value: float) -> str:
     return "–" if math.isnan(value) else f"{value:.2f}"
+
+
+def histogram_axis_label(h: Histogram) -> tuple[str, str]:
+    """The histogram's score axis and its tooltip: where far-out scores were counted in the last bar,
+    both say so (the tooltip how many), or the training scores would be squeezed into one bar."""
+    if not h.beyond:
+        return "anomaly score", ""
+    edge = format_number(float(h.edges[-1]))
+    return (f"anomaly score (last bar ≥ {edge})",
+            f"The last bar also counts the {h.beyond} images scoring above {edge}: drawn to scale, the "
+            "training images' scores and the threshold would share one bar.")
 
 
 def evaluation_summary(ev: Evaluation | None) -> str:

@@ -62,6 +62,36 @@ def test_the_histogram_counts_every_known_score_once_and_reaches_the_threshold()
     assert h.edges[-1] >= 20.0
 
 
+def test_far_out_scores_go_to_the_last_bar_and_leave_the_training_scores_room():
+    """Defects scoring 100 times the normal spread squeezed every training score into one of 40 bars
+    (ELPV poly), where the threshold is dragged; now the bars span the training scores and their
+    neighbourhood, the rest counted in the last bar. Dragging inside the range does not move it."""
+    rng = np.random.default_rng(0)
+    train, normal, defects = rng.normal(0, 1, 600), rng.normal(0.5, 1, 200), rng.uniform(5, 300, 400)
+    scores = np.concatenate([train, normal, defects]).astype(np.float32)
+    splits = np.array([T] * 600 + [S] * 600, np.int8)
+    labels = np.array([0] * 800 + [1] * 400, np.int8)
+    ev = evaluate(scores, splits, labels, "combined")
+    h = ev.histogram
+    assert h.train.sum() == 600 and h.rest.sum() == 600  # every score counted once
+    assert np.count_nonzero(h.train) >= 10  # before: 1
+    assert h.edges[-1] < 50 and h.beyond == int((scores >= h.edges[-1]).sum()) > 300
+    assert h.edges[0] <= scores.min() and h.edges[-1] >= ev.threshold
+    dragged = ev.with_threshold(ev.threshold + 2.0).histogram
+    assert np.array_equal(dragged.edges, h.edges)
+    far = ev.with_threshold(200.0).histogram  # a line dragged far out stays on the plot
+    assert far.edges[-1] >= 200.0
+
+
+def test_the_histogram_reaches_a_threshold_below_zero():
+    """Standardised scores (the combined score) can all be negative: the range still ends past them."""
+    scores = np.array([-3.0, -2.5, -2.2, -2.0, -1.8], np.float32)
+    ev = evaluate(scores, np.array([T, T, T, S, S], np.int8), np.array([0, 0, 0, 0, 1], np.int8), "combined")
+    h = ev.histogram
+    assert h.train.sum() == 3 and h.rest.sum() == 2 and h.beyond == 0
+    assert h.edges[-1] > scores.max() and h.edges[-1] >= ev.threshold
+
+
 def test_without_labels_there_is_no_ranking_and_bad_input_is_refused():
     ev = evaluate(np.array([0.1, 0.2, 0.3]), [T, S, S], [-1, -1, -1], "mse")
     assert ev.ranking is None and ev.counts is None
