@@ -24,7 +24,7 @@ from aeviewer.core.metrics import Counts, auroc, counts_at, roc_curve
 
 DEFAULT_PERCENTILE = 99.0  # the default threshold flags about 1 in 100 normal training images
 BINS = 40
-FOCUS_SPAN = 3.0  # the bars reach this many times the training scores' span past their 99th percentile
+FOCUS_SPAN = 3.0  # the bars reach past the training scores' 99th percentile this many times its rise over the lowest
 
 
 def default_threshold(train_scores: np.ndarray, percentile: float = DEFAULT_PERCENTILE) -> float:

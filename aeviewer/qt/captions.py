@@ -160,8 +160,8 @@ def histogram_axis_label(h: Histogram) -> tuple[str, str]:
         return "anomaly score", ""
     edge = format_number(float(h.edges[-1]))
     return (f"anomaly score (last bar ≥ {edge})",
-            f"The last bar also counts the {h.beyond} images scoring above {edge}: drawn to scale, the "
-            "training images' scores and the threshold would share one bar.")
+            f"The last bar also counts the {h.beyond} images scoring above {edge}: drawn to their full "
+            "range, the rest, with the threshold among them, would crowd into a few bars.")
 
 
 def evaluation_summary(ev: Evaluation | None) -> str:
