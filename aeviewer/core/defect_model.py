@@ -96,7 +96,7 @@ class DefectModel(nn.Module):
         With the segmenter's gradient flowing back into it, the reconstruction drifted towards a flat
         grey (a segmenter that reads the input alone does as well with it), and the difference showed
         less: ELPV's worst patch 0.752 / 0.807 (mono / poly) with it, 0.892 / 0.832 without, through
-        the same `aeviewer train` (README, Real inspection pictures)."""
+        the same `aeviewer train` (docs/real-pictures-log.md)."""
         return self.defect_logits(x, recon.detach())
 
     def defect_map(self, x: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
