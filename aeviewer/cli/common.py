@@ -20,9 +20,9 @@ def find_inputs(paths: list[str], loose_split: Split) -> Found:
     return found
 
 
-def load_inputs(found: Found, size: int, channels: int) -> Opened:
+def load_inputs(found: Found, size: int, channels: int, own_sizes: bool = False) -> Opened:
     """Decode what was found; lists what was skipped."""
-    opened = load_found(found, size, channels)
+    opened = load_found(found, size, channels, own_sizes=own_sizes)
     report_failures(opened.result.failures)
     for note in opened.result.notes:
         print(f"note: {note}", file=sys.stderr)
@@ -33,11 +33,24 @@ def open_inputs(paths: list[str], size: int, channels: int, loose_split: Split) 
     return load_inputs(find_inputs(paths, loose_split), size, channels)
 
 
-def open_to_score(paths: list[str], config, loose_split: Split) -> Opened:
-    """PATHs for a session's model to score: a tile model says that it scores them whole, at their
-    own size (the loader's note speaks of the working copies)."""
-    opened = open_inputs(paths, config.image_size, config.channels, loose_split)
-    if getattr(config, "patches", False) and len(opened.result.images):
+def scoring_description(found: Found) -> str:
+    """What ``aeviewer score`` was given, in its own terms: pictures to score and the labels they carry
+    (a labelled folder's training and test parts mean nothing to it)."""
+    n = len(found.entries)
+    normal, anomalous = (sum(e.label == k for e in found.entries) for k in (0, 1))
+    labels = f" ({normal} labelled normal, {anomalous} anomalous)" if normal + anomalous else ""
+    return f"{n} picture{'s' if n != 1 else ''} to score{labels}"
+
+
+def open_to_score(paths: list[str], config, loose_split: Split, splits_matter: bool = True) -> Opened:
+    """PATHs for a session's model to score; says what they are (``splits_matter``: as a labelled layout's
+    training and test parts, else as pictures to score). A tile model scores them whole at their own size,
+    and says so in place of the note on working copies of one size."""
+    tiles = bool(getattr(config, "patches", False))
+    found = find_paths(paths, loose_split)
+    print(found.description if splits_matter else scoring_description(found), file=sys.stderr)
+    opened = load_inputs(found, config.image_size, config.channels, own_sizes=tiles)
+    if tiles and len(opened.result.images):
         print(f"full resolution: each picture is scored whole at its own size, in tiles of {config.image_size} px",
               file=sys.stderr)
     return opened

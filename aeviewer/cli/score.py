@@ -15,7 +15,7 @@ def run(args: argparse.Namespace) -> int:
 
     model, session, device = load_session_or_fail(args.session, args.device)
     c = session.model_config
-    images = open_to_score(args.paths, c, Split.DROPPED).result.images
+    images = open_to_score(args.paths, c, Split.DROPPED, splits_matter=False).result.images
     if not len(images):
         print("error: none of the inputs could be read", file=sys.stderr)
         return 2

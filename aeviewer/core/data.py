@@ -274,11 +274,14 @@ def load_entries(
     channels: int,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    own_sizes: bool = False,
 ) -> LoadResult:
     """Decode every entry (and its mask); bad files become Failures, never exceptions.
 
     ``progress(done, total)`` is called as files are read; ``cancelled()`` is
     polled between files and stops the load early (what was read is returned).
+    ``own_sizes``: the pictures will be used at their own sizes (a tile model scores them so), and
+    the notes leave out that their working copies were made one size.
     """
     # One array filled in place: a list of pictures stacked at the end would need twice the memory.
     stack = np.empty((len(entries), size, size, channels), np.uint8)
@@ -314,12 +317,14 @@ def load_entries(
             progress(i + 1, len(entries))
     stack = stack[:count] if count == len(entries) or count > len(entries) // 2 else stack[:count].copy()
     images = ImageSet(stack, paths, np.array(splits, np.int8), np.array(labels, np.int8), masks, shapes[:count])
-    return LoadResult(images, failures, conversion_notes(sources, paths, size, channels))
+    return LoadResult(images, failures, conversion_notes(sources, paths, size, channels, own_sizes))
 
 
-def conversion_notes(sources: list[Source], paths: list[str], size: int, channels: int) -> list[str]:
+def conversion_notes(sources: list[Source], paths: list[str], size: int, channels: int,
+                     own_sizes: bool = False) -> list[str]:
     """What was done to the pictures that loaded, where a person would want to know: frames left
-    out of animations and multi-page files, and mixed sizes or colour kinds made alike."""
+    out of animations and multi-page files, and mixed sizes (unless ``own_sizes``) or colour kinds
+    made alike."""
     notes = []
     many = [(Path(p).name, s.frames) for p, s in zip(paths, sources, strict=True) if s.frames > 1]
     if many:
@@ -328,14 +333,17 @@ def conversion_notes(sources: list[Source], paths: list[str], size: int, channel
         notes.append(f"only the first frame of {listed}{more} was used")
     shapes = {(s.width, s.height) for s in sources}
     kinds = {s.grey for s in sources}
-    if len(shapes) > 1 or len(kinds) > 1:
+    mode = "colour" if channels == 3 else "grey"
+    if own_sizes:  # each picture is used at its own size: only a mix of colour kinds was made alike
+        if len(kinds) > 1:
+            notes.append(f"pictures both grey and in colour were all made {mode}")
+    elif len(shapes) > 1 or len(kinds) > 1:
         what = []
         if len(shapes) > 1:
             areas = sorted(shapes, key=lambda wh: wh[0] * wh[1])
             what.append(f"{len(shapes)} sizes ({areas[0][0]}x{areas[0][1]} to {areas[-1][0]}x{areas[-1][1]})")
         if len(kinds) > 1:
             what.append("both grey and colour")
-        mode = "colour" if channels == 3 else "grey"
         notes.append(f"pictures of {' and '.join(what)} were all made {size}x{size} {mode}, each fitted whole "
                      f"and padded")
     return notes

@@ -164,7 +164,8 @@ def load_found(
     channels: int,
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    own_sizes: bool = False,
 ) -> Opened:
-    result = load_entries(found.entries, size, channels, progress, cancelled)
+    result = load_entries(found.entries, size, channels, progress, cancelled, own_sizes)
     return Opened(found.labelled, found.description, LoadResult(result.images, found.failures + result.failures,
                                                                        result.notes))

@@ -186,3 +186,17 @@ def test_the_compare_panel_gets_a_working_size_picture_without_its_filling_and_a
     other = Inspection(0, 1, square, square, square[..., 0], 0.1)
     kept, no_mask = as_shown(other, images)
     assert kept is other and no_mask is None
+
+
+def test_pictures_used_at_their_own_sizes_are_not_said_to_be_made_one_size(tmp_path):
+    """A tile model scores each picture whole at its own size: a note that they were all made one working
+    size would contradict the line that says so. A mix of grey and colour is still made alike, and said."""
+    Image.fromarray(np.full((40, 90), 120, np.uint8)).save(tmp_path / "wide.png")
+    Image.fromarray(np.full((60, 50, 3), 90, np.uint8)).save(tmp_path / "tall.png")
+    entries = [data.Entry(tmp_path / "wide.png", Split.DROPPED), data.Entry(tmp_path / "tall.png", Split.DROPPED)]
+    working = " ".join(data.load_entries(entries, 32, 1).notes)
+    assert "2 sizes (50x60 to 90x40)" in working and "were all made 32x32 grey" in working
+    own = data.load_entries(entries, 32, 1, own_sizes=True).notes
+    assert own == ["pictures both grey and in colour were all made grey"]
+    same_kind = [data.Entry(tmp_path / "wide.png", Split.DROPPED), data.Entry(tmp_path / "wide.png", Split.DROPPED)]
+    assert data.load_entries(same_kind, 32, 1, own_sizes=True).notes == []

@@ -272,6 +272,9 @@ def test_the_cli_trains_on_patches_and_a_saved_session_scores_the_same(wide_set,
                              str(table), "--device", "cpu"], capture_output=True, text=True, timeout=300)
     assert scored.returncode == 0, scored.stderr[-2000:]
     assert f"each picture is scored whole at its own size, in tiles of {TILE} px" in scored.stderr
+    # What score was given, in its terms: a labelled folder's training part means nothing to it.
+    assert "12 pictures to score (6 labelled normal, 6 anomalous)" in scored.stderr
+    assert "training images" not in scored.stderr
     with table.open() as fh:
         rows = list(csv.DictReader(fh))
     labels = [0 if "/test/good/" in r["path"] else 1 for r in rows]
