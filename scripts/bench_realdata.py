@@ -109,7 +109,25 @@ def comparing(p: argparse.ArgumentParser, work: str, methods: str) -> argparse.A
     p.add_argument("--work", default=str(Path.home() / ".cache" / "aeviewer-bench" / work))
     p.add_argument("--also-score", default="", help="score each session these ways too, e.g. learned,local")
     p.add_argument("--reuse", action="store_true", help="score the sessions WORK holds instead of training")
+    p.add_argument("--without-trend", action="store_true",
+                   help="also score each session with its trends (size, contrast) left out (core.trends)")
     return p
+
+
+def without_trends(session: Path) -> Path:
+    """A copy of ``session`` whose parts are counted against all training pictures alike, without their trends
+    with the pictures' size and contrast (core.trends): the same networks and means, scored by the same command
+    (the spreads stay those around the trends)."""
+    from aeviewer.core.session import load_session, save_session
+
+    model, saved = load_session(session)
+    texture = getattr(model, "texture", None)
+    for owner, names in ((model, ("score_sizes", "score_contrast")), (texture, ("sizes", "contrast"))):
+        for name in names:
+            trend = getattr(owner, name, None)
+            if trend is not None:
+                trend.zero_()
+    return save_session(session.with_name(session.stem + "-no-trend.aesession"), model, saved)
 
 
 def main() -> int:
@@ -128,11 +146,13 @@ def main() -> int:
               f"{counts['test/defect']} defective test pictures", flush=True)
         for name, options in methods:
             session, seconds, said = train(root, name, options, work, args.reuse)
+            ways = [(name, session)] + [(f"{name}, no trend", without_trends(session))] * args.without_trend
             for kind in [None, *extra_kinds]:
-                value = score(root, session, kind)
-                results.append((module, name, options, kind or "its own", value, seconds))
-                print(f"  {name:>10} (score: {kind or 'its own'}): AUROC {value:.3f}, train {seconds:.0f} s  {said}",
-                      flush=True)
+                for label, path in ways:
+                    value = score(root, path, kind)
+                    results.append((module, label, options, kind or "its own", value, seconds))
+                    print(f"  {label:>10} (score: {kind or 'its own'}): AUROC {value:.3f}, train {seconds:.0f} s"
+                          f"  {said}", flush=True)
     print()
     print("| set | method | options | score | image AUROC | train s (wall) |")
     print("|-----|--------|---------|-------|------------:|---------------:|")

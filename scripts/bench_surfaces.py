@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from bench_realdata import TODAY, comparing, scored, train
+from bench_realdata import TODAY, comparing, scored, train, without_trends
 from PIL import Image, ImageDraw, ImageFilter
 
 from aeviewer.core.metrics import auroc
@@ -190,18 +190,6 @@ def aurocs(root: Path, session: Path, kind: str | None) -> dict[str, float]:
     return out
 
 
-def without_size_trend(session: Path) -> Path:
-    """A copy of ``session`` whose parts are counted in their plain spread over the training pictures, as
-    before core.size_trend: the same networks, scored the old way by the same command."""
-    from aeviewer.core.session import load_session, save_session
-
-    model, saved = load_session(session)
-    for trend in (getattr(model, "score_sizes", None), getattr(getattr(model, "texture", None), "sizes", None)):
-        if trend is not None:
-            trend.zero_()
-    return save_session(session.with_name(session.stem + "-no-trend.aesession"), model, saved)
-
-
 def rank_correlation(a: list[float], b: list[float]) -> float:
     """Spearman's rank correlation (ties broken by order)."""
     return float(np.corrcoef(np.argsort(np.argsort(a)), np.argsort(np.argsort(b)))[0, 1])
@@ -214,8 +202,6 @@ def main() -> int:
     p.add_argument("--lighting", action="store_true", help="every picture lit unevenly, the same way (in WORK/lit)")
     p.add_argument("--large", action="store_true", help="1,000 larger pictures of fivefold areas (in WORK/large)")
     p.add_argument("--huge", action="store_true", help="1,000 pictures of 1024x768 (in WORK/huge)")
-    p.add_argument("--without-trend", action="store_true",
-                   help="also score each session with its size trends left out (core.size_trend)")
     args = comparing(p, "surfaces", "today's, whole pictures and the default").parse_args()
     methods = [m.partition("=")[::2] for m in (args.method or DEFAULT_METHODS)]
     kinds = [None, *[k for k in args.also_score.split(",") if k]]
@@ -231,7 +217,7 @@ def main() -> int:
             session, seconds, said = train(root, method, options, work, args.reuse)
             ways = [(method, session)]
             if args.without_trend:
-                ways.append((f"{method}, no trend", without_size_trend(session)))
+                ways.append((f"{method}, no trend", without_trends(session)))
             for kind in kinds:
                 for label, path in ways:
                     values = aurocs(root, path, kind)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aeviewer.core import size_trend
+from aeviewer.core import trends
 from aeviewer.core.config import ModelConfig
 from aeviewer.core.model import Autoencoder
 from aeviewer.core.texture import PatchTexture
@@ -68,9 +68,11 @@ class DefectModel(nn.Module):
         # The combined score's yardsticks, from the training pictures once trained (core.engine): mean and
         # spread of the learned score, then of the worst patch. A buffer, so it travels with the weights.
         self.register_buffer("score_stats", torch.full((4,), float("nan")))
-        # How both parts' means rise with a picture's places (core.size_trend): a tile model scores pictures
+        # How both parts' means rise with a picture's places (core.trends): a tile model scores pictures
         # at their own sizes; zeros (no trend) for a model that scores them all at one working size.
-        self.register_buffer("score_sizes", size_trend.empty(2))
+        self.register_buffer("score_sizes", trends.empty(2))
+        # How both parts' means rise with a picture's contrast (core.trends); zeros in sessions written before.
+        self.register_buffer("score_contrast", trends.empty(2))
         # 1 once the learned part's yardsticks are of its log odds (core.inference.combined); 0 in sessions
         # written before, whose yardsticks are of the probability itself.
         self.register_buffer("score_odds", torch.zeros(1))

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from aeviewer import __version__
-from aeviewer.core import size_trend
+from aeviewer.core import trends
 from aeviewer.core.inference import anomaly_scores, combined, fitted_texture, run_model, yardsticks
 from aeviewer.core.model import AnyAutoencoder
 from aeviewer.core.scoring import COMBINED_SCORE, LEARNED_SCORE, SCORES, learned_window
@@ -61,7 +61,7 @@ class Exportable(nn.Module):
             if self.score == COMBINED_SCORE:
                 part = self.texture.standardised(x) if self.texture is not None else None
                 return recon, z, combined(learned, batch_scores(x, recon, "local"), yardsticks(self.model), part,
-                                          size_trend.places_of(x))
+                                          trends.places_of(x), trends.log_contrast(x))
             return recon, z, learned
         scores = batch_scores(x, recon, self.score)
         assert scores is not None

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from aeviewer.core import size_trend
+from aeviewer.core import trends
 from aeviewer.core.data import iter_batches
 from aeviewer.core.metrics import auroc
 from aeviewer.core.model import AnyAutoencoder, to_tensor
@@ -58,8 +58,17 @@ class Yardsticks(NamedTuple):
     """What the combined score counts its parts against (buffers of core.defect_model.DefectModel)."""
 
     stats: torch.Tensor  # mean and spread of each part over the training pictures (score_stats)
-    sizes: torch.Tensor  # their trend with the pictures' size (score_sizes, core.size_trend)
+    sizes: torch.Tensor  # their trend with the pictures' size (score_sizes, core.trends)
     odds: torch.Tensor | None  # 1: the learned part is counted in log odds (score_odds); 0 or None: as it is
+    contrast: torch.Tensor | None = None  # their trend with the pictures' contrast (score_contrast, core.trends)
+
+    def terms(self, places: int, contrast: torch.Tensor | None) -> list[tuple[torch.Tensor | None, trends.Covariate]]:
+        """The trends a part is counted in, each with the pictures' covariate (``core.trends.standardised``):
+        their size (``places`` places) and, where given, their contrast (``core.trends.log_contrast``)."""
+        out: list[tuple[torch.Tensor | None, trends.Covariate]] = [(self.sizes, trends.log_places(places))]
+        if contrast is not None and self.contrast is not None:
+            out.append((self.contrast, contrast))
+        return out
 
 
 def yardsticks(model: torch.nn.Module | None) -> Yardsticks | None:
@@ -67,7 +76,8 @@ def yardsticks(model: torch.nn.Module | None) -> Yardsticks | None:
     stats = getattr(model, "score_stats", None)
     if stats is None:
         return None
-    return Yardsticks(stats, getattr(model, "score_sizes"), getattr(model, "score_odds", None))  # noqa: B009
+    return Yardsticks(stats, getattr(model, "score_sizes"), getattr(model, "score_odds", None),  # noqa: B009
+                      getattr(model, "score_contrast", None))
 
 
 def log_odds(p: torch.Tensor) -> torch.Tensor:
@@ -126,7 +136,7 @@ def _kind_scores(b: Batch, kind: str) -> np.ndarray:
         if kind == COMBINED_SCORE:
             part = b.texture.standardised(b.x) if b.texture is not None else None
             return combined(learned, batch_scores(b.x, b.recon, "local"), b.yardsticks, part,
-                            size_trend.places_of(b.x)).cpu().numpy()
+                            trends.places_of(b.x), trends.log_contrast(b.x)).cpu().numpy()
         return learned.cpu().numpy()
     scores = batch_scores(b.x, b.recon, kind)
     if scores is not None:
@@ -195,10 +205,12 @@ def anomaly_scores(
 
 
 def combined(learned: torch.Tensor, local: torch.Tensor | None, yard: Yardsticks | None,
-             texture: torch.Tensor | None = None, places: int = 0) -> torch.Tensor:
-    """The combined score: each part in units of its spread over the training pictures (of the size of
-    pictures of ``places`` places, where the yardsticks hold a trend: core.size_trend), added; a tile
-    model's ``texture`` score (``core.texture``, already in those units) too where it has one.
+             texture: torch.Tensor | None = None, places: int = 0,
+             contrast: torch.Tensor | None = None) -> torch.Tensor:
+    """The combined score: each part in units of its spread over the training pictures like these (of
+    ``places`` places and, per picture, of ``contrast``, ``core.trends.log_contrast``, where the yardsticks
+    hold trends: core.trends), added; a tile model's ``texture`` score (``core.texture``, already in
+    those units) too where it has one.
 
     The learned part is counted in log odds: it is the largest of a map of probabilities, and near 1
     a probability has little room left (normal surfaces' test pictures score 0.90-0.96 where training
@@ -208,18 +220,19 @@ def combined(learned: torch.Tensor, local: torch.Tensor | None, yard: Yardsticks
     assert local is not None
     if yard is None:
         raise ValueError("the combined score needs a model trained on synthetic defects (--method synthetic)")
-    score = learned_standardised(learned, yard, places) + size_trend.standardised(local, yard.stats, yard.sizes,
-                                                                                  places, 1)
+    score = (learned_standardised(learned, yard, places, contrast)
+             + trends.standardised(local, yard.stats, 1, *yard.terms(places, contrast)))
     return score if texture is None else score + texture
 
 
-def learned_standardised(learned: torch.Tensor, yard: Yardsticks, places: int) -> torch.Tensor:
+def learned_standardised(learned: torch.Tensor, yard: Yardsticks, places: int,
+                         contrast: torch.Tensor | None = None) -> torch.Tensor:
     """The learned score (or a learned map, place by place) as the combined score counts it: in log odds
     (where the yardsticks are), in the spread of the training pictures' scores, from what a picture of
-    ``places`` places is expected to score."""
+    ``places`` places (and of ``contrast``, per picture) is expected to score."""
     if yard.odds is not None:
         learned = torch.where(yard.odds > 0.5, log_odds(learned), learned)
-    return size_trend.standardised(learned, yard.stats, yard.sizes, places, 0)
+    return trends.standardised(learned, yard.stats, 0, *yard.terms(places, contrast))
 
 
 def fitted_texture(model: torch.nn.Module | None) -> PatchTexture | None:
@@ -235,14 +248,30 @@ def texture_part(model: torch.nn.Module | None, x: torch.Tensor) -> torch.Tensor
 
 
 def fit_score_stats(model: AnyAutoencoder, images: np.ndarray, device: torch.device) -> None:
-    """Measure the combined score's yardsticks on (training) ``images`` and keep them in the model."""
+    """Measure the combined score's yardsticks on (training) ``images``, with their trend with the
+    pictures' contrast (``core.trends``), and keep them in the model."""
     stats = getattr(model, "score_stats", None)
     if stats is None or not len(images):
         return
-    learned = learned_part(anomaly_scores(model, images, device, LEARNED_SCORE))
-    local = anomaly_scores(model, images, device, "local")
-    values = [learned.mean(), max(learned.std(), 1e-6), local.mean(), max(local.std(), 1e-6)]
-    stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
+    learned, local, contrast = [], [], []
+    for b in _batches(model, images, device):
+        learned.append(_kind_scores(b, LEARNED_SCORE))
+        local.append(_kind_scores(b, "local"))
+        contrast.append(trends.log_contrast(b.x).cpu().numpy())
+    values = np.stack([learned_part(np.concatenate(learned)), np.concatenate(local)], axis=1)
+    fitted, (trend,) = trends.fit(values, [np.concatenate(contrast)])
+    keep_yardsticks(model, fitted, contrast=trend)
+
+
+def keep_yardsticks(model: torch.nn.Module, stats: list[float], sizes: list[float] | None = None,
+                    contrast: list[float] | None = None) -> None:
+    """Keep the combined score's yardsticks (``core.trends.fit``'s) in the model's buffers: the trends not
+    given are none; and record that the learned part was measured in log odds (``combined``)."""
+    for name, values in (("score_stats", stats), ("score_sizes", sizes), ("score_contrast", contrast)):
+        buffer = getattr(model, name, None)
+        if buffer is not None:
+            buffer.copy_(torch.tensor(values, dtype=buffer.dtype, device=buffer.device) if values is not None
+                         else torch.zeros_like(buffer))
     mark_log_odds(model)
 
 

@@ -349,7 +349,7 @@ def inspect_full(model: AnyAutoencoder, picture: np.ndarray, shape: tuple[int, i
 def fit_full_stats(model: AnyAutoencoder, pictures: FullPictures, device: torch.device,
                    refit_texture: bool = True) -> None:
     """The combined score's yardsticks (as ``core.inference.fit_score_stats``) from whole pictures, tiled,
-    each part's with its trend with the pictures' size (``core.size_trend``), and its texture part
+    each part's with its trend with the pictures' size (``core.trends``), and its texture part
     (``core.texture``) fitted to them; with ``refit_texture`` False, only where it is not fitted yet (it
     does not change as the model learns)."""
     if getattr(model, "score_stats", None) is None or not len(pictures):

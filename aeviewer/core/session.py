@@ -47,8 +47,9 @@ FORMAT_VERSION = 2  # 2: the window's pictures and view; 1: the model alone
 FORMAT = f"{FORMAT_NAME}/{FORMAT_VERSION}"
 SUFFIX = SESSION_SUFFIX
 MAX_HEADER_BYTES = 100 * 1024 * 1024  # safetensors' own limit
-# Added later: sessions written before them open without them (NaN: not measured; a size trend: zeros, none).
-OPTIONAL_WEIGHTS = {"score_stats", "score_sizes", "score_odds"} | {f"texture.{k}" for k in PatchTexture().state_dict()}
+# Added later: sessions written before them open without them (NaN: not measured; a trend: zeros, none).
+OPTIONAL_WEIGHTS = ({"score_stats", "score_sizes", "score_contrast", "score_odds"}
+                    | {f"texture.{k}" for k in PatchTexture().state_dict()})
 
 
 class SessionError(ValueError):

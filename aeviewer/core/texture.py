@@ -16,8 +16,8 @@ the picture's largest patch distance (too irregular), and how far the mean log d
 over its most unusual neighbourhood of 9x9 patch places lies from the training pictures'
 usual one, either way (too irregular or too regular). The combined score adds the part
 to the learned map and the worst patch (``core.inference.combined``). Both halves are maxima
-over a picture's places, so each is counted against training pictures of its size
-(``core.size_trend``).
+over a picture's places, so each is counted against training pictures of its size and contrast
+(``core.trends``).
 
 Measured on the surfaces benchmark (README, *Surfaces of varied sizes*); objects and
 cells (ELPV, bananas, MNIST) are not surfaces and do not use it: on ELPV's cells, where
@@ -33,7 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from aeviewer.core import size_trend
+from aeviewer.core import trends
 from aeviewer.core.torch_scores import window_means
 
 PATCH = 8  # patch side, px; 6 and 12 gave the same on the benchmark
@@ -53,6 +53,7 @@ class PatchTexture(nn.Module):
     usual: torch.Tensor
     spread: torch.Tensor
     sizes: torch.Tensor
+    contrast: torch.Tensor
 
     def __init__(self) -> None:
         super().__init__()
@@ -64,8 +65,10 @@ class PatchTexture(nn.Module):
         self.register_buffer("usual", torch.full((2,), float("nan")))
         # mean and spread over the training pictures of each half's picture score
         self.register_buffer("spread", torch.full((4,), float("nan")))
-        # how each half's mean rises with a picture's places (core.size_trend); zeros: not at all
-        self.register_buffer("sizes", size_trend.empty(2))
+        # how each half's mean rises with a picture's places (core.trends); zeros: not at all
+        self.register_buffer("sizes", trends.empty(2))
+        # and with its contrast (core.trends); zeros: not at all, or a part fitted before
+        self.register_buffer("contrast", trends.empty(2))
 
     @property
     def has_gaussian(self) -> bool:
@@ -134,10 +137,10 @@ class PatchTexture(nn.Module):
         halves' maxima."""
         h, w = x.shape[-2:]
         logs, near = self._logs(x)
-        places = size_trend.places_of(x)
-        high = size_trend.standardised(logs, self.spread, self.sizes, places, 0)
+        terms = self._terms(trends.places_of(x), trends.log_contrast(x))
+        high = trends.standardised(logs, self.spread, 0, *terms)
         unusual = ((near - self.usual[0]) / self.usual[1]).abs()
-        off = size_trend.standardised(unusual, self.spread, self.sizes, places, 1)
+        off = trends.standardised(unusual, self.spread, 1, *terms)
         grow = [logs.shape[-1] - off.shape[-1], logs.shape[-2] - off.shape[-2]]
         off = F.pad(off, (grow[0] // 2, grow[0] - grow[0] // 2, grow[1] // 2, grow[1] - grow[1] // 2), mode="replicate")
         # a place is a patch's centre: PATCH - 1 more pixels than places, split either side
@@ -149,12 +152,17 @@ class PatchTexture(nn.Module):
         """(B,): the texture part, both halves in units of their spread over training pictures of their
         size, added (NaN until fitted)."""
         high, off = self.halves(x)
-        return self._counted(high, off, size_trend.places_of(x))
+        return self._counted(high, off, trends.places_of(x), trends.log_contrast(x))
 
-    def _counted(self, high: torch.Tensor, off: torch.Tensor, places: int) -> torch.Tensor:
-        """The two halves' scores of pictures of ``places`` places in units of their spread, added."""
-        return (size_trend.standardised(high, self.spread, self.sizes, places, 0)
-                + size_trend.standardised(off, self.spread, self.sizes, places, 1))
+    def _terms(self, places: int, contrast: trends.Covariate) -> list[tuple[torch.Tensor, trends.Covariate]]:
+        """The trends each half is counted in, with the pictures' covariates (``core.trends.standardised``)."""
+        return [(self.sizes, trends.log_places(places)), (self.contrast, contrast)]
+
+    def _counted(self, high: torch.Tensor, off: torch.Tensor, places: int, contrast: trends.Covariate) -> torch.Tensor:
+        """The two halves' scores of pictures of ``places`` places and ``contrast`` (``core.trends.log_contrast``)
+        in units of their spread, added."""
+        terms = self._terms(places, contrast)
+        return trends.standardised(high, self.spread, 0, *terms) + trends.standardised(off, self.spread, 1, *terms)
 
     @torch.no_grad()
     def raw(self, x: torch.Tensor) -> np.ndarray:
@@ -166,12 +174,12 @@ class PatchTexture(nn.Module):
         return np.array([float(logs.amax()), float(near.amin()), float(near.amax()), float(wide.sum()),
                          float(wide.square().sum()), near.numel()], np.float64)
 
-    def standardised_raw(self, raw: np.ndarray, places: int) -> torch.Tensor:
-        """``standardised`` of a picture of ``places`` places from its ``raw`` (the same number)."""
+    def standardised_raw(self, raw: np.ndarray, places: int, contrast: float) -> torch.Tensor:
+        """``standardised`` of a picture of ``places`` places and ``contrast`` from its ``raw`` (the same number)."""
         high, low, top = (torch.tensor([v], dtype=self.usual.dtype, device=self.usual.device) for v in raw[:3])
         u = self.usual
         off = torch.maximum(((low - u[0]) / u[1]).abs(), ((top - u[0]) / u[1]).abs())
-        return self._counted(high, off, places)
+        return self._counted(high, off, places, torch.tensor([contrast], dtype=torch.float64, device=u.device))
 
     @torch.no_grad()
     def fit(self, pictures: Callable[[], Iterable[torch.Tensor]], seed: int = 0) -> None:
@@ -180,11 +188,12 @@ class PatchTexture(nn.Module):
         them ((1, C, H, W) each, in [0, 1]); it is called twice, so that they need not all be held at
         once."""
         if self.fit_gaussian(pictures(), seed):
-            raws, places = [], []
+            raws, places, contrasts = [], [], []
             for x in pictures():
                 raws.append(self.raw(x))
-                places.append(size_trend.places_of(x))
-            self.fit_spreads(np.array(raws), np.array(places))
+                places.append(trends.places_of(x))
+                contrasts.append(float(trends.log_contrast(x)[0]))
+            self.fit_spreads(np.array(raws), np.array(places), np.array(contrasts))
 
     @torch.no_grad()
     def fit_gaussian(self, pictures: Iterable[torch.Tensor], seed: int = 0) -> bool:
@@ -213,9 +222,10 @@ class PatchTexture(nn.Module):
         self.spread.fill_(float("nan"))
         return True
 
-    def fit_spreads(self, raws: np.ndarray, places: np.ndarray) -> None:
-        """The usual neighbourhood and each half's spread (around its trend with the pictures' size,
-        ``core.size_trend``) from the training pictures' ``raw`` (N, RAW) and places (N,)."""
+    def fit_spreads(self, raws: np.ndarray, places: np.ndarray, contrasts: np.ndarray) -> None:
+        """The usual neighbourhood and each half's spread (around its trends with the pictures' size and
+        contrast, ``core.trends``) from the training pictures' ``raw`` (N, RAW), places (N,) and contrasts (N,:
+        ``core.trends.log_contrast``)."""
         raws = np.asarray(raws, np.float64).reshape(-1, RAW)
         # summed in turn, as the pictures come (the same numbers as summing while they are read)
         total, squares, count = (sum(raws[:, k].tolist()) for k in (3, 4, 5))
@@ -224,6 +234,8 @@ class PatchTexture(nn.Module):
         self.usual.copy_(torch.tensor([mean_near, spread_near]))
         # the most unusual neighbourhood of a picture is its lowest or its highest
         off = np.maximum(raws[:, 2] - mean_near, mean_near - raws[:, 1]) / spread_near
-        stats, trend = size_trend.fit(np.stack([raws[:, 0], off], axis=1), np.asarray(places))
+        logs = [trends.log_places(p) for p in np.asarray(places).reshape(-1)]
+        stats, (size, contrast) = trends.fit(np.stack([raws[:, 0], off], axis=1), [np.array(logs), contrasts])
         self.spread.copy_(torch.tensor(stats))
-        self.sizes.copy_(torch.tensor(trend))
+        self.sizes.copy_(torch.tensor(size))
+        self.contrast.copy_(torch.tensor(contrast))

@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from aeviewer.core import size_trend
-from aeviewer.core.inference import combined, fitted_texture, learned_part, mark_log_odds, yardsticks
+from aeviewer.core import trends
+from aeviewer.core.inference import combined, fitted_texture, keep_yardsticks, learned_part, yardsticks
 from aeviewer.core.scoring import learned_window, patch_window
 from aeviewer.core.synthetic import smooth_max
 from aeviewer.core.texture import RAW
@@ -32,14 +32,15 @@ if TYPE_CHECKING:
     from aeviewer.core.model import AnyAutoencoder
     from aeviewer.core.patches import TiledPass
 
-# a picture's parts, the columns of ``pass_parts``' rows: then its texture's raw numbers (core.texture)
-LEARNED, LOCAL, PLACES, TEXTURE = range(4)
+# a picture's parts, the columns of ``pass_parts``' rows (its contrast: ``core.trends.log_contrast``): then
+# its texture's raw numbers (core.texture)
+LEARNED, LOCAL, PLACES, CONTRAST, TEXTURE = range(5)
 PARTS = TEXTURE + RAW
 
 
 def pass_parts(p: TiledPass, model: AnyAutoencoder, texture: bool = True) -> np.ndarray:
     """(PARTS,) of one picture's full-size pass: its learned score (a probability), worst patch, places,
-    and what its texture part needs of it (``PatchTexture.raw``; NaN for a model without a texture
+    contrast, and what its texture part needs of it (``PatchTexture.raw``; NaN for a model without a texture
     Gaussian, or without ``texture``). The texture's spreads need not be fitted yet: they may be
     fitted from the training pictures' raw numbers afterwards (``fit_texture_spreads``)."""
     if p.maps is None:
@@ -50,7 +51,8 @@ def pass_parts(p: TiledPass, model: AnyAutoencoder, texture: bool = True) -> np.
     local = batch_scores(p.x, p.recon, "local", window=patch_window(tile))
     assert local is not None
     out[LOCAL] = float(local[0])
-    out[PLACES] = size_trend.places_of(p.x)
+    out[PLACES] = trends.places_of(p.x)
+    out[CONTRAST] = float(trends.log_contrast(p.x)[0])
     gaussian = getattr(model, "texture", None)
     if texture and gaussian is not None and gaussian.has_gaussian:
         out[TEXTURE:] = gaussian.raw(p.x)
@@ -62,21 +64,18 @@ def fit_texture_spreads(model: torch.nn.Module, parts: np.ndarray) -> None:
     raw numbers, measured under its Gaussian: ``PatchTexture.fit_spreads``)."""
     texture = getattr(model, "texture", None)
     if texture is not None and len(parts) and not np.isnan(parts[:, TEXTURE:]).any():
-        texture.fit_spreads(parts[:, TEXTURE:], parts[:, PLACES])
+        texture.fit_spreads(parts[:, TEXTURE:], parts[:, PLACES], parts[:, CONTRAST])
 
 
 def fit_parts(model: torch.nn.Module, parts: np.ndarray) -> None:
-    """The combined score's yardsticks, each part's with its trend with the pictures' size
-    (``core.size_trend``), from the training pictures' ``parts`` (N, PARTS); kept in the model."""
-    stats = getattr(model, "score_stats", None)
-    if stats is None or not len(parts):
+    """The combined score's yardsticks, each part's with its trends with the pictures' size and contrast
+    (``core.trends``), from the training pictures' ``parts`` (N, PARTS); kept in the model."""
+    if getattr(model, "score_stats", None) is None or not len(parts):
         return
-    values, trend = size_trend.fit(np.stack([learned_part(parts[:, LEARNED]), parts[:, LOCAL]], 1), parts[:, PLACES])
-    stats.copy_(torch.tensor(values, dtype=stats.dtype, device=stats.device))
-    sizes = getattr(model, "score_sizes", None)
-    if sizes is not None:
-        sizes.copy_(torch.tensor(trend, dtype=sizes.dtype, device=sizes.device))
-    mark_log_odds(model)
+    places = [trends.log_places(p) for p in parts[:, PLACES]]
+    values = np.stack([learned_part(parts[:, LEARNED]), parts[:, LOCAL]], 1)
+    stats, (sizes, contrast) = trends.fit(values, [np.array(places), parts[:, CONTRAST]])
+    keep_yardsticks(model, stats, sizes, contrast)
 
 
 def combined_of_parts(model: torch.nn.Module, parts: np.ndarray) -> np.ndarray:
@@ -90,7 +89,8 @@ def combined_of_parts(model: torch.nn.Module, parts: np.ndarray) -> np.ndarray:
     for i, row in enumerate(np.asarray(parts, np.float64).reshape(-1, PARTS)):
         learned, local = (torch.tensor([v], dtype=torch.float32, device=yard.stats.device) for v in row[:PLACES])
         places = int(row[PLACES])
-        part = (texture.standardised_raw(row[TEXTURE:], places)
+        contrast = torch.tensor([row[CONTRAST]], dtype=torch.float64, device=yard.stats.device)
+        part = (texture.standardised_raw(row[TEXTURE:], places, float(row[CONTRAST]))
                 if texture is not None and not np.isnan(row[TEXTURE:]).any() else None)
-        out[i] = float(combined(learned, local, yard, part, places)[0])
+        out[i] = float(combined(learned, local, yard, part, places, contrast)[0])
     return out

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from aeviewer.core import size_trend
+from aeviewer.core import trends
 from aeviewer.core.data import ImageSet
 from aeviewer.core.inference import Yardsticks, fitted_texture, learned_standardised, yardsticks
 from aeviewer.core.metrics import auroc
@@ -37,7 +37,7 @@ def unusual_places(model: AnyAutoencoder, p: TiledPass) -> torch.Tensor | None:
     if parts is None or p.maps is None:
         return None
     texture, yard = parts
-    learned = learned_standardised(p.maps[:, 0], yard, size_trend.places_of(p.x))
+    learned = learned_standardised(p.maps[:, 0], yard, trends.places_of(p.x), trends.log_contrast(p.x))
     return torch.sigmoid(torch.maximum(learned, texture.place_scores(p.x)))[0]
 
 

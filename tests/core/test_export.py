@@ -31,8 +31,9 @@ def test_exported_models_give_aeviewers_results(config, score, tmp_path, rng):
     if score == "combined":  # as training leaves it: the parts' means and spreads, the learned one's in log odds
         model.score_stats.copy_(torch.tensor([-1.4, 0.5, 0.01, 0.004]))
         model.score_odds.fill_(1.0)
+        model.score_contrast.copy_(torch.tensor([-2.0, -3.0, -1.4, 0.7, 0.002]))  # its trend with contrast
     session = Session(config, score=score, threshold=0.05)
-    pictures = rng.integers(0, 256, (5, 32, 32, config.channels), dtype=np.uint8)
+    pictures = _of_varied_contrast(rng, (5, 32, 32, config.channels))
     for fmt, export in (("onnx", export_onnx), ("torchscript", export_torchscript)):
         path, side = export(model, session, tmp_path / f"m.{fmt}")
         parity = check_parity(model, session, fmt, path, pictures)
@@ -48,13 +49,21 @@ def test_a_tile_models_texture_part_is_in_the_exported_score(tmp_path, rng):
     model = build_model(config, seed=1)
     model.score_stats.copy_(torch.tensor([-1.4, 0.5, 0.01, 0.004]))
     model.score_odds.fill_(1.0)
-    model.texture.fit(lambda: (torch.rand((1, 1, 32, 48)) for _ in range(4)))
+    model.score_contrast.copy_(torch.tensor([-2.0, -3.0, -1.4, 0.7, 0.002]))
+    model.texture.fit(lambda: (torch.rand((1, 1, 32, 48)) * (0.05 + 0.08 * k) for k in range(12)))
+    assert float(model.texture.contrast[3]) > 0  # the texture part's trend with contrast is in the graph too
     session = Session(config, score="combined", threshold=0.05)
-    pictures = rng.integers(0, 256, (5, 32, 32, 1), dtype=np.uint8)
+    pictures = _of_varied_contrast(rng, (5, 32, 32, 1))
     for fmt, export in (("onnx", export_onnx), ("torchscript", export_torchscript)):
         path, _ = export(model, session, tmp_path / f"m.{fmt}")
         parity = check_parity(model, session, fmt, path, pictures)
         assert parity.ok, parity.describe()
+
+
+def _of_varied_contrast(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 pictures around mid-grey, each with its own contrast: the graph measures each one's."""
+    amplitude = np.linspace(20, 127, shape[0]).reshape(-1, *([1] * (len(shape) - 1)))
+    return (128 + amplitude * rng.uniform(-1, 1, shape)).astype(np.uint8)
 
 
 def test_parity_fails_loudly_above_the_tolerance():
