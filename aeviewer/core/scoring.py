@@ -125,10 +125,10 @@ SCORES: dict[str, ScoreKind] = {
                   "(models trained on synthetic defects)", learned=True),
         ScoreKind("combined", "Learned map + worst patch", "the learned defect map (its log odds, so that "
                   "near-certain defects stay apart) and the worst patch, each counted in its own spread over the "
-                  "training pictures, added (models trained on synthetic defects; 0 is an average training "
-                  "picture, below 0 calmer than that); a model of a surface in tiles adds a third part: how "
-                  "unlike the training pictures' small patches the picture's are, too irregular (a scratch) or "
-                  "too smooth (grain wiped away)", learned=True),
+                  "training pictures of its size and contrast, added (models trained on synthetic defects; 0 is an "
+                  "average training picture, below 0 calmer than that); a model of a surface in tiles adds a third "
+                  "part: how unlike the training pictures' small patches the picture's are, too irregular (a "
+                  "scratch) or too smooth (grain wiped away)", learned=True),
     )
 }
 LEARNED_SCORE = "learned"
