@@ -234,8 +234,8 @@ class PatchTexture(nn.Module):
         self.usual.copy_(torch.tensor([mean_near, spread_near]))
         # the most unusual neighbourhood of a picture is its lowest or its highest
         off = np.maximum(raws[:, 2] - mean_near, mean_near - raws[:, 1]) / spread_near
-        logs = [trends.log_places(p) for p in np.asarray(places).reshape(-1)]
-        stats, (size, contrast) = trends.fit(np.stack([raws[:, 0], off], axis=1), [np.array(logs), contrasts])
+        logs = trends.log_places(np.asarray(places).reshape(-1))
+        stats, (size, contrast) = trends.fit(np.stack([raws[:, 0], off], axis=1), [logs, contrasts])
         self.spread.copy_(torch.tensor(stats))
         self.sizes.copy_(torch.tensor(size))
         self.contrast.copy_(torch.tensor(contrast))

@@ -72,9 +72,8 @@ def fit_parts(model: torch.nn.Module, parts: np.ndarray) -> None:
     (``core.trends``), from the training pictures' ``parts`` (N, PARTS); kept in the model."""
     if getattr(model, "score_stats", None) is None or not len(parts):
         return
-    places = [trends.log_places(p) for p in parts[:, PLACES]]
     values = np.stack([learned_part(parts[:, LEARNED]), parts[:, LOCAL]], 1)
-    stats, (sizes, contrast) = trends.fit(values, [np.array(places), parts[:, CONTRAST]])
+    stats, (sizes, contrast) = trends.fit(values, [trends.log_places(parts[:, PLACES]), parts[:, CONTRAST]])
     keep_yardsticks(model, stats, sizes, contrast)
 
 
